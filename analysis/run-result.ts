@@ -1,0 +1,163 @@
+/**
+ * RunResult: the canonical record of one `sluice run`. Every report is rendered from it,
+ * and `compare` and baselines read it back, so its shape is versioned: a change that
+ * removes or renames a field bumps {@link runResultSchemaVersion}.
+ *
+ * Units are last in every name (`…Ms`, `…PerSecond`, `…Usd`). Times are epoch milliseconds
+ * unless named `…Sec` (seconds since the pattern's load started).
+ */
+export const runResultSchemaVersion = 1 as const;
+
+export interface RunResult {
+  schemaVersion: typeof runResultSchemaVersion;
+  sluiceVersion: string;
+  runId: string;
+  scenario: { name: string; file: string; description?: string };
+  /** `interrupted` when Ctrl-C stopped the run; what was measured until then is kept. */
+  status: 'completed' | 'interrupted' | 'failed';
+  failure?: { code: string; message: string };
+  startedAtMs: number;
+  endedAtMs: number;
+  target: TargetInfo;
+  environment: { node: string; platform: string; cpuCount: number; hostname: string };
+  patterns: PatternResult[];
+}
+
+export interface TargetInfo {
+  kind: 'embedded' | 'localstack' | 'aws';
+  endpoint?: string;
+  region: string;
+  /** Which consumer ran the function: sluice's own runtime, LocalStack's Lambda, or AWS Lambda. */
+  consumer: 'sluice' | 'localstack' | 'aws';
+}
+
+/** A quota that shapes the numbers, and who applied it during the run. */
+export interface QuotaRecord {
+  name: string;
+  limit: string;
+  enforcedBy: 'sluice' | 'target' | 'none';
+}
+
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** Where every event ended up. `lost` must be 0 for sources that promise at-least-once. */
+export interface EventAccounting {
+  /** Events the load generator tried to send. */
+  sent: number;
+  /** Events the source accepted (after producer retries). */
+  accepted: number;
+  /** Events the source refused at least once for a quota (they may still be accepted on retry). */
+  sourceThrottled: number;
+  /** Events the source never accepted (refused or failed after every producer retry). */
+  sourceFailed: number;
+  /** Distinct events handed to the function at least once. */
+  delivered: number;
+  /** Deliveries beyond the first, per event (retries, redeliveries, at-least-once duplicates). */
+  duplicateDeliveries: number;
+  /** Events whose handler finished successfully. */
+  completed: number;
+  /** Events that failed and were dropped by the source's rules (retries exhausted, record too old). */
+  failed: number;
+  /** Events moved to a dead-letter queue or on-failure destination. */
+  deadLettered: number;
+  /** Accepted events still waiting or in flight when the drain timeout ended. */
+  pendingAtEnd: number;
+  /** Accepted events with no fate: never completed, failed, dead-lettered or pending. */
+  lost: number;
+}
+
+/** One second of one pattern. Fields a source does not have are absent. */
+export interface SeriesPoint {
+  tSec: number;
+  sent: number;
+  accepted: number;
+  completed: number;
+  failedInvocations: number;
+  sourceThrottles: number;
+  functionThrottles: number;
+  coldStarts: number;
+  concurrency: number;
+  deadLettered: number;
+  endToEndMsP50?: number;
+  endToEndMsP99?: number;
+  queueDepth?: number;
+  queueAgeMsMax?: number;
+  iteratorAgeMsMax?: number;
+  /** Per shard id, for Kinesis. */
+  iteratorAgeMsByShard?: Record<string, number>;
+  asyncEventAgeMsMax?: number;
+  pollers?: number;
+}
+
+export interface LoadReport {
+  requestedArrivals: number;
+  achievedArrivals: number;
+  requestedDurationMs: number;
+  achievedDurationMs: number;
+  /** (achieved − requested) / requested; |value| > 0.01 means the generator did not hold the rate. */
+  arrivalRateDeviation: number;
+}
+
+export interface PatternSummary {
+  throughputInPerSecond: number;
+  throughputOutPerSecond: number;
+  /** Steady-state output rate: median of the per-second completions over the busiest half of the run. */
+  throughputOutPerSecondSteady: number;
+  peakConcurrency: number;
+  coldStarts: number;
+  coldStartShare: number;
+  functionThrottles: number;
+  sourceThrottles: number;
+  /** sourceThrottles / sent attempts. */
+  throttleRate: number;
+  invocationErrors: number;
+  invocations: number;
+  queueAgeMsMax?: number;
+  queueDepthMax?: number;
+  iteratorAgeMsMax?: number;
+  iteratorAgeMsP99?: number;
+  asyncEventAgeMsMax?: number;
+  asyncEventAgeMsP99?: number;
+}
+
+export interface CostEstimate {
+  totalUsd: number;
+  perMillionEventsUsd: number;
+  lines: Array<{ item: string; quantity: number; unit: string; unitPriceUsd: number; usd: number }>;
+  pricesAsOf: string;
+}
+
+export interface PatternResult {
+  name: string;
+  source: string;
+  /** The pattern's settings after defaults, as validated. */
+  settings: Record<string, unknown>;
+  function: Record<string, unknown>;
+  startedAtMs: number;
+  endedAtMs: number;
+  load: LoadReport;
+  accounting: EventAccounting;
+  latency: {
+    endToEndMs: Percentiles;
+    invokeDurationMs: Percentiles;
+    initDurationMs: Percentiles;
+    /** Client-observed latency of synchronous invokes (API Gateway), split by cold/warm. */
+    clientMs?: { all: Percentiles; warm: Percentiles; cold: Percentiles };
+  };
+  summary: PatternSummary;
+  series: SeriesPoint[];
+  quotas: QuotaRecord[];
+  cost?: CostEstimate;
+  /** Extra per-source facts (status codes, per-shard totals, …). */
+  extras?: Record<string, unknown>;
+  /** Things the user must know to read the numbers right (rate not held, emulator ceiling, …). */
+  warnings: string[];
+}

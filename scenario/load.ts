@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
+import type { ZodError } from 'zod';
+import { scenarioSchema, type Scenario } from './schema.ts';
+import { ScenarioError, type ScenarioProblem } from './errors.ts';
+
+/**
+ * Reads, parses and validates a scenario file. Throws a {@link ScenarioError} listing every
+ * problem with its line and key path; nothing is started before this succeeds.
+ *
+ * @example
+ * const scenario = await loadScenarioFile('scenarios/sqs-basic.yaml');
+ */
+export async function loadScenarioFile(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ScenarioError([{ file, line: 1, column: 1, keyPath: '', message: `cannot read the file (${(error as Error).message})` }]);
+  }
+  return parseScenario(text, file);
+}
+
+/** Parses and validates scenario YAML; `file` names it in error messages. */
+export function parseScenario(text: string, file: string): Scenario {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ScenarioError(
+      document.errors.map((error) => {
+        const position = lineCounter.linePos(error.pos[0]);
+        return { file, line: position.line, column: position.col, keyPath: '', message: `YAML: ${error.message.split('\n')[0]}` };
+      }),
+    );
+  }
+  const raw = document.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ScenarioError([{ file, line: 1, column: 1, keyPath: '', message: 'a scenario file is a YAML mapping with name, workload, function and patterns' }]);
+  }
+  const parsed = scenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ScenarioError(problemsFromZod(parsed.error, document, lineCounter, file));
+  }
+  return parsed.data;
+}
+
+function problemsFromZod(error: ZodError, document: Document, lineCounter: LineCounter, file: string): ScenarioProblem[] {
+  const problems = flattenUnions(error.issues);
+  const seen = new Set<string>();
+  return problems
+    .map((issue) => {
+      const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
+      const extraKeys = issue.code === 'unrecognized_keys' ? (issue as { keys: string[] }).keys : [];
+      const keyPath = formatKeyPath(extraKeys.length === 1 ? [...path, extraKeys[0]] : path);
+      const node = nearestNode(document, extraKeys.length === 1 ? [...path, extraKeys[0]] : path, extraKeys.length === 1);
+      const position = lineCounter.linePos(node?.range?.[0] ?? 0);
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown key${extraKeys.length > 1 ? 's' : ''} ${extraKeys.map((k) => `"${k}"`).join(', ')}`
+          : issue.message;
+      return { file, line: position.line, column: position.col, keyPath, message };
+    })
+    .filter((problem) => {
+      const key = `${problem.line}:${problem.keyPath}:${problem.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+type Issue = ZodError['issues'][number];
+
+/**
+ * A union that failed in every branch reports each branch. Show only the branch the user
+ * most likely meant: the one whose value had the right shape and the fewest problems.
+ */
+function flattenUnions(issues: Issue[]): Issue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union' || !('errors' in issue) || !Array.isArray(issue.errors) || issue.errors.length === 0) {
+      return [issue];
+    }
+    const branches = (issue.errors as Issue[][]).map((branch) => flattenUnions(branch));
+    const wrongShape = (branch: Issue[]) => branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value'));
+    const score = (branch: Issue[]) => (wrongShape(branch) ? 1000 : 0) + branch.length;
+    const best = [...branches].sort((a, b) => score(a) - score(b))[0];
+    return best.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }) as Issue);
+  });
+}
+
+function formatKeyPath(path: Array<string | number>): string {
+  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part), '');
+}
+
+/** The YAML node at `path`, or its nearest existing ancestor (for missing keys). */
+function nearestNode(document: Document, path: Array<string | number>, wantKey: boolean): Node | undefined {
+  let node: unknown = document.contents;
+  let found = node as Node | undefined;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => (item.key as { value?: unknown } | null)?.value === part);
+      if (!pair) break;
+      found = (wantKey && part === path[path.length - 1] ? pair.key : (pair.value ?? pair.key)) as Node;
+      node = pair.value;
+    } else if (isSeq(node) && typeof part === 'number') {
+      node = node.items[part];
+      if (!node) break;
+      found = node as Node;
+    } else {
+      break;
+    }
+  }
+  return found;
+}
