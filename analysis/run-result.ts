@@ -104,6 +104,12 @@ export interface LoadReport {
   achievedDurationMs: number;
   /** (achieved − requested) / requested; |value| > 0.01 means the generator did not hold the rate. */
   arrivalRateDeviation: number;
+  /**
+   * Size of each event's payload as sent, in bytes (the workload's `eventSizeBytes`). Optional
+   * so older results still parse; the cost estimate needs it because SQS, EventBridge and
+   * Kinesis bill by payload chunk.
+   */
+  eventSizeBytes?: number;
 }
 
 export interface PatternSummary {
@@ -133,6 +139,8 @@ export interface CostEstimate {
   perMillionEventsUsd: number;
   lines: Array<{ item: string; quantity: number; unit: string; unitPriceUsd: number; usd: number }>;
   pricesAsOf: string;
+  /** Assumptions the estimate had to make (unknown event size, items not priced, …). */
+  notes?: string[];
 }
 
 export interface PatternResult {

@@ -58,7 +58,7 @@ const handlerDurationSchema = z.union([
 const syntheticHandlerSchema = z
   .object({
     type: z.literal('synthetic').default('synthetic'),
-    duration: handlerDurationSchema.default(50),
+    duration: handlerDurationSchema.prefault('50ms'),
     errorRate: z.number().min(0).max(1).default(0),
   })
   .strict();
@@ -74,13 +74,13 @@ const moduleHandlerSchema = z
 export const functionSchema = z
   .object({
     handler: z.union([syntheticHandlerSchema, moduleHandlerSchema]).default({ type: 'synthetic', duration: { kind: 'fixed', fixedMs: 50 }, errorRate: 0 }),
-    initDuration: durationMs({ maxMs: 10_000 }).default(250),
+    initDuration: durationMs({ maxMs: 10_000 }).prefault('250ms'),
     memoryMb: z.number().int().min(128).max(10_240).default(awsDefaults.lambdaMemoryMb.value),
     architecture: z.enum(['x86_64', 'arm64']).default('arm64'),
-    timeout: durationMs({ minMs: 1000, maxMs: 900_000 }).default(awsDefaults.lambdaTimeoutMs.value / 1000),
+    timeout: durationMs({ minMs: 1000, maxMs: 900_000 }).prefault(awsDefaults.lambdaTimeoutMs.value / 1000),
     reservedConcurrency: z.number().int().min(0).max(100_000).optional(),
     provisionedConcurrency: z.number().int().min(0).max(100_000).default(0),
-    idleReclaim: durationMs({ minMs: 1000 }).default(awsDefaults.environmentIdleReclaimMs.value / 1000),
+    idleReclaim: durationMs({ minMs: 1000 }).prefault(awsDefaults.environmentIdleReclaimMs.value / 1000),
   })
   .strict();
 
@@ -107,7 +107,7 @@ export const scenarioSchema = z
     account: accountSchema.default(accountSchema.parse({})),
     patterns: z.array(patternSchemas).min(1).max(20),
     /** How long to wait after the last phase for in-flight events to finish. */
-    drainTimeout: durationMs({ minMs: 0, maxMs: 3_600_000 }).default(60),
+    drainTimeout: durationMs({ minMs: 0, maxMs: 3_600_000 }).prefault(60),
     thresholds: z.unknown().optional(),
   })
   .strict()

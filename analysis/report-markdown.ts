@@ -1,0 +1,129 @@
+import type { PatternResult, RunResult } from './run-result.ts';
+import { formatCount, formatMs, formatRate, formatShare, formatUsd, markdownTable } from './report-format.ts';
+
+/**
+ * The headline table of a run: one column per pattern. The CLI prints it at the end of a
+ * run and report.md starts with it.
+ */
+export function summaryTable(result: RunResult): string {
+  const patterns = result.patterns;
+  const rows: Array<[string, (pattern: PatternResult) => string]> = [
+    ['source', (p) => p.source],
+    ['events sent / accepted', (p) => `${formatCount(p.accounting.sent)} / ${formatCount(p.accounting.accepted)}`],
+    ['completed', (p) => formatCount(p.accounting.completed)],
+    ['throughput in (events/s)', (p) => formatRate(p.summary.throughputInPerSecond)],
+    ['throughput out (events/s, steady)', (p) => `${formatRate(p.summary.throughputOutPerSecond)} (${formatRate(p.summary.throughputOutPerSecondSteady)})`],
+    ['end-to-end p50 / p95 / p99', (p) => `${formatMs(p.latency.endToEndMs.p50)} / ${formatMs(p.latency.endToEndMs.p95)} / ${formatMs(p.latency.endToEndMs.p99)}`],
+    ['end-to-end max', (p) => formatMs(p.latency.endToEndMs.max)],
+    ['invoke duration p50 / p99', (p) => `${formatMs(p.latency.invokeDurationMs.p50)} / ${formatMs(p.latency.invokeDurationMs.p99)}`],
+    ['max queue depth', (p) => formatCount(p.summary.queueDepthMax)],
+    ['max age of oldest message', (p) => formatMs(p.summary.queueAgeMsMax)],
+    ['max / p99 iterator age', (p) => (p.summary.iteratorAgeMsMax === undefined ? '–' : `${formatMs(p.summary.iteratorAgeMsMax)} / ${formatMs(p.summary.iteratorAgeMsP99)}`)],
+    ['max / p99 async event age', (p) => (p.summary.asyncEventAgeMsMax === undefined ? '–' : `${formatMs(p.summary.asyncEventAgeMsMax)} / ${formatMs(p.summary.asyncEventAgeMsP99)}`)],
+    ['peak concurrency', (p) => formatCount(p.summary.peakConcurrency)],
+    ['cold starts (share)', (p) => `${formatCount(p.summary.coldStarts)} (${formatShare(p.summary.coldStartShare)})`],
+    ['throttles: source / function', (p) => `${formatCount(p.summary.sourceThrottles)} / ${formatCount(p.summary.functionThrottles)}`],
+    ['invocations (errors)', (p) => `${formatCount(p.summary.invocations)} (${formatCount(p.summary.invocationErrors)})`],
+    ['duplicate deliveries', (p) => formatCount(p.accounting.duplicateDeliveries)],
+    ['dead-lettered', (p) => formatCount(p.accounting.deadLettered)],
+    ['failed / pending at end', (p) => `${formatCount(p.accounting.failed)} / ${formatCount(p.accounting.pendingAtEnd)}`],
+    ['lost', (p) => formatCount(p.accounting.lost)],
+    ['cost per million events', (p) => (p.cost ? formatUsd(p.cost.perMillionEventsUsd) : '–')],
+  ];
+  return markdownTable(
+    ['metric', ...patterns.map((p) => p.name)],
+    rows.map(([label, read]) => [label, ...patterns.map(read)]),
+    ['left', ...patterns.map(() => 'right' as const)],
+  );
+}
+
+/** report.md for one run: what ran, the summary, accounting, warnings and a per-second digest. */
+export function renderRunMarkdown(result: RunResult): string {
+  const lines: string[] = [];
+  lines.push(`# sluice run: ${result.scenario.name}`);
+  lines.push('');
+  if (result.scenario.description) lines.push(result.scenario.description, '');
+  lines.push(`- status: **${result.status}**${result.failure ? ` — ${result.failure.message}` : ''}`);
+  lines.push(`- run id: \`${result.runId}\`, started ${new Date(result.startedAtMs).toISOString()}, took ${formatMs(result.endedAtMs - result.startedAtMs)}`);
+  lines.push(`- target: ${result.target.kind}${result.target.endpoint ? ` (${result.target.endpoint})` : ''}, region ${result.target.region}, consumer: ${result.target.consumer}`);
+  lines.push(`- machine: ${result.environment.cpuCount} CPUs, Node ${result.environment.node}, ${result.environment.platform}`);
+  lines.push(`- scenario file: \`${result.scenario.file}\``);
+  lines.push('');
+  if (result.patterns.length === 0) {
+    lines.push('No pattern produced results.');
+    return lines.join('\n') + '\n';
+  }
+  lines.push('## Summary', '', summaryTable(result), '');
+  for (const pattern of result.patterns) {
+    lines.push(`## ${pattern.name} (${pattern.source})`, '');
+    lines.push(`Settings: \`${JSON.stringify(pattern.settings)}\``, '');
+    const load = pattern.load;
+    lines.push(
+      `Load: ${formatCount(load.achievedArrivals)} of ${formatCount(load.requestedArrivals)} requested arrivals (${(load.arrivalRateDeviation * 100).toFixed(1)} %) over ${formatMs(load.achievedDurationMs)}.`,
+      '',
+    );
+    lines.push('### Accounting', '');
+    const a = pattern.accounting;
+    lines.push(
+      markdownTable(
+        ['sent', 'accepted', 'source-throttled', 'source-failed', 'delivered', 'duplicates', 'completed', 'failed', 'dead-lettered', 'pending', 'lost'],
+        [[a.sent, a.accepted, a.sourceThrottled, a.sourceFailed, a.delivered, a.duplicateDeliveries, a.completed, a.failed, a.deadLettered, a.pendingAtEnd, a.lost].map(formatCount)],
+        Array(11).fill('right'),
+      ),
+      '',
+    );
+    if (pattern.latency.initDurationMs.count > 0) {
+      lines.push(`Cold starts: ${pattern.latency.initDurationMs.count}, init p50 ${formatMs(pattern.latency.initDurationMs.p50)}, max ${formatMs(pattern.latency.initDurationMs.max)}.`, '');
+    }
+    if (pattern.latency.clientMs) {
+      const c = pattern.latency.clientMs;
+      lines.push(
+        markdownTable(
+          ['client latency', 'count', 'p50', 'p95', 'p99', 'max'],
+          (['all', 'warm', 'cold'] as const).map((k) => [k, formatCount(c[k].count), formatMs(c[k].p50), formatMs(c[k].p95), formatMs(c[k].p99), formatMs(c[k].max)]),
+          ['left', 'right', 'right', 'right', 'right', 'right'],
+        ),
+        '',
+      );
+    }
+    if (pattern.quotas.length > 0) {
+      lines.push('Quotas: ' + pattern.quotas.map((q) => `${q.name} (${q.limit}) enforced by ${q.enforcedBy}`).join('; ') + '.', '');
+    }
+    if (pattern.warnings.length > 0) {
+      lines.push('### Warnings', '', ...pattern.warnings.map((w) => `- ${w}`), '');
+    }
+    lines.push('### Per second', '');
+    lines.push(
+      markdownTable(
+        ['t (s)', 'sent', 'accepted', 'completed', 'e2e p50', 'e2e p99', 'queue depth', 'oldest age', 'iterator age', 'concurrency', 'cold', 'fn throttles', 'src throttles', 'errors'],
+        digest(pattern).map((p) => [
+          String(p.tSec),
+          formatCount(p.sent),
+          formatCount(p.accepted),
+          formatCount(p.completed),
+          formatMs(p.endToEndMsP50),
+          formatMs(p.endToEndMsP99),
+          formatCount(p.queueDepth),
+          formatMs(p.queueAgeMsMax),
+          formatMs(p.iteratorAgeMsMax),
+          formatCount(p.concurrency),
+          formatCount(p.coldStarts),
+          formatCount(p.functionThrottles),
+          formatCount(p.sourceThrottles),
+          formatCount(p.failedInvocations),
+        ]),
+        ['right', ...Array(13).fill('right')],
+      ),
+      '',
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** At most 60 rows: every second for short runs, evenly spaced seconds for long ones. */
+function digest(pattern: PatternResult) {
+  const series = pattern.series;
+  if (series.length <= 60) return series;
+  const step = Math.ceil(series.length / 60);
+  return series.filter((_, index) => index % step === 0 || index === series.length - 1);
+}

@@ -1,0 +1,65 @@
+import type { Clock } from '../runtime/clock.ts';
+import type { LambdaFunction, RuntimeObserver } from '../runtime/lambda-function.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import type { Target } from '../localstack/target.ts';
+import type { EventLedger } from '../run/event-ledger.ts';
+import type { MetricsRecorder } from '../run/metrics-recorder.ts';
+import type { OutgoingEvent } from '../load/event-factory.ts';
+import type { QuotaRecord } from '../analysis/run-result.ts';
+
+/** What a driver is given for one pattern run. */
+export interface PatternRunContext<Pattern> {
+  scenario: Scenario;
+  scenarioFile: string;
+  pattern: Pattern;
+  patternName: string;
+  runId: string;
+  target: Target;
+  clock: Clock;
+  ledger: EventLedger;
+  recorder: MetricsRecorder;
+  /** The consumer function; present when sluice's own runtime consumes. */
+  fn: LambdaFunction;
+  /** Lets a driver hear about invocations it starts itself (synchronous sources). */
+  runtimeObservers: RuntimeObserver[];
+}
+
+/**
+ * A pattern's resources and behaviour for one run, in the order the run uses them:
+ * send → consume → sample → stop → account → tear down.
+ */
+export interface PatternSession {
+  /**
+   * Sends one arrival's events (the Artillery engine calls this). Records each event's
+   * acceptance, throttles and failures in the ledger; never throws for a refused event.
+   */
+  sendArrival(events: OutgoingEvent[]): Promise<void>;
+  /** Starts the consumer side (event source mapping, subscription, endpoint). */
+  startConsumer(): Promise<void>;
+  /** Once a second: the source's own gauges (queue depth, ages) into the recorder. */
+  sample(nowMs: number): Promise<void>;
+  /** Whether every accepted event has reached an end (for the drain phase). */
+  isDrained(): Promise<boolean>;
+  /** Stops consuming; in-flight invokes finish. */
+  stopConsumer(): Promise<void>;
+  /** Events still held by the source after the consumer stopped (queued, in flight, retrying). */
+  pendingAtEnd(): Promise<number>;
+  /** Source-specific totals for the report. */
+  extras(): Record<string, unknown>;
+  /** Deletes what provision created. Safe to call more than once. */
+  teardown(): Promise<void>;
+}
+
+/**
+ * One event source. Adding a source is adding a folder under drivers/ that exports one of
+ * these, and registering it in drivers/registry.ts.
+ */
+export interface Driver<Pattern> {
+  readonly source: string;
+  /** Emulators the embedded target must run for this source. */
+  readonly embeddedServices: readonly string[];
+  /** The quotas that shape this source's numbers, and who enforces them on the target. */
+  quotas(pattern: Pattern, target: Target): QuotaRecord[];
+  /** Creates the source's resources and returns the session that drives them. */
+  provision(context: PatternRunContext<Pattern>): Promise<PatternSession>;
+}

@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import {
+  SQSClient,
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
+import type { SqsPattern } from './schema.ts';
+import { sdkClientConfig } from '../../localstack/client-config.ts';
+import { sdkPolledQueue, type QueueMessage } from './polled-queue.ts';
+import { SqsEventSourceMapping } from './sqs-mapping.ts';
+import { parseEnvelope, type OutgoingEvent } from '../../load/event-factory.ts';
+
+/** Reads every DLQ message at the end of a run, but never for longer than this. */
+const deadLetterReadLimitMs = 60_000;
+
+/**
+ * The `sqs` pattern: a queue and its DLQ (redrive after maxReceiveCount) feeding the
+ * function through Lambda's SQS event source mapping.
+ */
+export const sqsDriver: Driver<SqsPattern> = {
+  source: 'sqs',
+  embeddedServices: ['sqs'],
+  quotas(pattern) {
+    return pattern.fifo
+      ? [{ name: 'sqs.fifo_throughput', limit: '300 API calls/s per queue (3,000 messages/s with batching)', enforcedBy: 'none' }]
+      : [{ name: 'sqs.standard_throughput', limit: 'nearly unlimited', enforcedBy: 'none' }];
+  },
+  provision: provisionSqs,
+};
+
+async function provisionSqs(context: PatternRunContext<SqsPattern>): Promise<PatternSession> {
+  const { pattern, target, ledger, recorder, clock, fn } = context;
+  const client = new SQSClient(sdkClientConfig(target.clientSettings));
+  const suffix = pattern.fifo ? '.fifo' : '';
+  const baseName = `sluice-${context.runId}-${context.patternName}`.slice(0, 70).replace(/[^A-Za-z0-9_-]/g, '-');
+  const fifoAttributes = pattern.fifo ? { FifoQueue: 'true' } : {};
+
+  const deadLetterQueue = await client.send(new CreateQueueCommand({ QueueName: `${baseName}-dlq${suffix}`, Attributes: { ...fifoAttributes, MessageRetentionPeriod: '1209600' } }));
+  const deadLetterQueueUrl = deadLetterQueue.QueueUrl!;
+  const created: string[] = [deadLetterQueueUrl];
+  const deadLetterArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const queue = await client.send(
+    new CreateQueueCommand({
+      QueueName: `${baseName}${suffix}`,
+      Attributes: {
+        ...fifoAttributes,
+        VisibilityTimeout: String(Math.round(pattern.visibilityTimeout / 1000)),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: pattern.maxReceiveCount }),
+      },
+    }),
+  );
+  const queueUrl = queue.QueueUrl!;
+  created.push(queueUrl);
+  const queueArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+
+  let mapping: SqsEventSourceMapping | undefined;
+  let lastDeadLetterDepth = 0;
+  let batchesThrottled = 0;
+  let sendErrors = 0;
+  const errorMessages = new Map<string, number>();
+
+  const idsOf = (messages: QueueMessage[]) => messages.map((message) => parseEnvelope(message.body)?.sluiceId ?? -1);
+  const groupOf = (key: string) => `group-${createHash('md5').update(key).digest().readUInt32BE(0) % pattern.messageGroups}`;
+
+  const accept = (events: OutgoingEvent[]) => {
+    const nowMs = clock.nowMs();
+    for (const event of events) ledger.recordAccepted(event.id);
+    recorder.count('accepted', nowMs, events.length);
+  };
+  const refuse = (events: OutgoingEvent[], error: unknown) => {
+    sendErrors += events.length;
+    const message = (error as Error).name ?? 'Error';
+    errorMessages.set(message, (errorMessages.get(message) ?? 0) + events.length);
+    for (const event of events) ledger.recordSourceFailed(event.id);
+  };
+
+  async function sendOne(event: OutgoingEvent): Promise<void> {
+    try {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: event.body,
+          ...(pattern.fifo ? { MessageGroupId: groupOf(event.key), MessageDeduplicationId: String(event.id) } : {}),
+        }),
+      );
+      accept([event]);
+    } catch (error) {
+      refuse([event], error);
+    }
+  }
+
+  async function sendBatch(events: OutgoingEvent[]): Promise<void> {
+    try {
+      const answer = await client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: events.map((event) => ({
+            Id: String(event.id),
+            MessageBody: event.body,
+            ...(pattern.fifo ? { MessageGroupId: groupOf(event.key), MessageDeduplicationId: String(event.id) } : {}),
+          })),
+        }),
+      );
+      const failedIds = new Set((answer.Failed ?? []).map((entry) => Number(entry.Id)));
+      accept(events.filter((event) => !failedIds.has(event.id)));
+      const failed = events.filter((event) => failedIds.has(event.id));
+      if (failed.length > 0) refuse(failed, { name: answer.Failed?.[0]?.Code ?? 'BatchEntryFailed' });
+    } catch (error) {
+      refuse(events, error);
+    }
+  }
+
+  async function queueDepth(url: string): Promise<{ visible: number; inFlight: number; delayed: number }> {
+    const attributes = (
+      await client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+        }),
+      )
+    ).Attributes ?? {};
+    return {
+      visible: Number(attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      delayed: Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
+  }
+
+  return {
+    async sendArrival(events) {
+      const nowMs = clock.nowMs();
+      for (const event of events) ledger.recordSent(event.id, nowMs);
+      recorder.count('sent', nowMs, events.length);
+      if (pattern.sendBatchSize === 1) {
+        await Promise.all(events.map(sendOne));
+        return;
+      }
+      const batches: Promise<void>[] = [];
+      for (let start = 0; start < events.length; start += pattern.sendBatchSize) batches.push(sendBatch(events.slice(start, start + pattern.sendBatchSize)));
+      await Promise.all(batches);
+    },
+
+    async startConsumer() {
+      mapping = new SqsEventSourceMapping({
+        queue: sdkPolledQueue(client, queueUrl, pattern.visibilityTimeout),
+        queueArn,
+        region: target.clientSettings.region,
+        fn,
+        pattern,
+        clock,
+        observer: {
+          onDelivered(messages) {
+            for (const id of idsOf(messages)) ledger.recordDelivered(id);
+          },
+          onCompleted(messages) {
+            const nowMs = clock.nowMs();
+            let completed = 0;
+            for (const id of idsOf(messages)) {
+              const latencyMs = ledger.recordCompleted(id, nowMs);
+              if (latencyMs !== undefined) {
+                recorder.endToEndLatency(nowMs, latencyMs);
+                completed += 1;
+              }
+            }
+            recorder.count('completed', nowMs, completed);
+          },
+          onThrottled() {
+            batchesThrottled += 1;
+          },
+        },
+      });
+      mapping.start();
+    },
+
+    async sample(nowMs) {
+      const [main, dead] = await Promise.all([queueDepth(queueUrl), queueDepth(deadLetterQueueUrl)]);
+      recorder.gauge('queueDepth', nowMs, main.visible + main.inFlight + main.delayed);
+      const oldestMs = ledger.oldestUnfinishedSentAtMs();
+      recorder.gauge('queueAgeMsMax', nowMs, oldestMs === undefined ? 0 : Math.max(0, nowMs - oldestMs));
+      const deadLetterDepth = dead.visible + dead.inFlight;
+      if (deadLetterDepth > lastDeadLetterDepth) recorder.count('deadLettered', nowMs, deadLetterDepth - lastDeadLetterDepth);
+      lastDeadLetterDepth = deadLetterDepth;
+      if (mapping) recorder.gauge('pollers', nowMs, mapping.pollerCount);
+    },
+
+    async isDrained() {
+      const main = await queueDepth(queueUrl);
+      return main.visible + main.inFlight + main.delayed === 0 && fn.concurrency === 0;
+    },
+
+    async stopConsumer() {
+      await mapping?.stop();
+    },
+
+    async pendingAtEnd() {
+      // Read the DLQ so each dead-lettered event is known by id, then count what the queue still holds.
+      const deadline = clock.nowMs() + deadLetterReadLimitMs;
+      const deadLetters = sdkPolledQueue(client, deadLetterQueueUrl, 300_000);
+      const abort = new AbortController();
+      while (clock.nowMs() < deadline) {
+        const messages = await deadLetters.receive(10, 0, abort.signal);
+        if (messages.length === 0) break;
+        for (const id of idsOf(messages)) ledger.recordDeadLettered(id);
+      }
+      const main = await queueDepth(queueUrl);
+      return main.visible + main.inFlight + main.delayed;
+    },
+
+    extras() {
+      return { queueUrl, deadLetterQueueUrl, batchesThrottled, sendErrors, sendErrorsByCode: Object.fromEntries(errorMessages), foreignDeliveries: ledger.foreignDeliveries };
+    },
+
+    async teardown() {
+      while (created.length > 0) {
+        const url = created.pop()!;
+        await client.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
+      }
+      client.destroy();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { RandomSource } from '../runtime/random.ts';
+import type { Workload } from '../scenario/schema.ts';
+
+/**
+ * Picks each event's partition key (Kinesis shard, FIFO message group) from the workload's
+ * key distribution, so hot keys and hot shards can be shown on purpose.
+ */
+export function keyPicker(keys: Workload['keys'], random: RandomSource): () => string {
+  if (keys.distribution === 'hot-key') {
+    return () => (random.next() < keys.hotKeyShare ? 'key-0' : `key-${1 + Math.floor(random.next() * Math.max(1, keys.count - 1))}`);
+  }
+  if (keys.distribution === 'zipf') {
+    // Cumulative weights 1/k^s, searched by bisection: O(log n) a pick after O(n) set-up.
+    const cumulative = new Float64Array(keys.count);
+    let sum = 0;
+    for (let k = 0; k < keys.count; k += 1) {
+      sum += 1 / Math.pow(k + 1, keys.zipfExponent);
+      cumulative[k] = sum;
+    }
+    return () => {
+      const target = random.next() * sum;
+      let low = 0;
+      let high = keys.count - 1;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if (cumulative[mid] < target) low = mid + 1;
+        else high = mid;
+      }
+      return `key-${low}`;
+    };
+  }
+  return () => `key-${Math.floor(random.next() * keys.count)}`;
+}

@@ -1,0 +1,27 @@
+import { startEdge, type EdgeEndpoint, type EdgeService } from './edge.ts';
+import { startSqsService } from './sqs-service.ts';
+
+/** Services the embedded target can run, each started only when a pattern needs it. */
+export const embeddedServiceStarters = {
+  sqs: startSqsService,
+} as const satisfies Record<string, () => Promise<EdgeService>>;
+
+export type EmbeddedServiceName = keyof typeof embeddedServiceStarters;
+
+/**
+ * Starts the embedded emulators behind one edge endpoint on 127.0.0.1. A port already in
+ * use is reported as such, with what to do.
+ */
+export async function startEmbeddedServices(names: EmbeddedServiceName[], port = 0): Promise<EdgeEndpoint> {
+  const services: EdgeService[] = [];
+  try {
+    for (const name of new Set(names)) services.push(await embeddedServiceStarters[name]());
+    return await startEdge(services, port);
+  } catch (error) {
+    await Promise.allSettled(services.map((service) => service.close()));
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw Object.assign(new Error(`port ${port} on 127.0.0.1 is already in use: stop what holds it, or pass another --port (0 picks a free one)`), { code: 'SLUICE_PORT_TAKEN' });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,468 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Kinesis Data Streams' per-shard quotas, enforced by sluice itself: no local emulator
+ * (kinesalite, LocalStack's kinesis-mock) throttles, yet the quotas shape the numbers a
+ * load test is run for. This module is the pure part — hashing, shard lookup, token
+ * buckets and counters — with an injected clock and no I/O, so the rules are tested
+ * deterministically. `kinesis-service.ts` puts it in front of an emulator.
+ *
+ * Quotas: https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
+ */
+
+/** The one thing the quotas need from a clock. A runtime `Clock` satisfies it. */
+export interface QuotaClock {
+  nowMs(): number;
+}
+
+/**
+ * A monotonic clock for live runs: `performance.now()` never jumps when the wall clock is
+ * adjusted, so a bucket can neither refill early nor stall.
+ */
+export const monotonicClock: QuotaClock = { nowMs: () => performance.now() };
+
+const quotaPage = 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html';
+
+/**
+ * Kinesis's documented per-shard quotas (provisioned mode, which is what a shard count
+ * means), one row each with its source. `kinesis-service.ts` takes any of them as an
+ * override.
+ */
+export const kinesisShardQuotaDefaults = {
+  writeRecordsPerSecondPerShard: {
+    value: 1_000,
+    source: `${quotaPage} (each shard supports writes up to 1,000 records per second)`,
+  },
+  writeBytesPerSecondPerShard: {
+    value: 1_048_576,
+    source: `${quotaPage} (each shard supports writes up to 1 MiB per second)`,
+  },
+  readCallsPerSecondPerShard: {
+    value: 5,
+    source: `${quotaPage} (each shard supports up to 5 GetRecords transactions per second)`,
+  },
+  readBytesPerSecondPerShard: {
+    value: 2_097_152,
+    source: `${quotaPage} (each shard supports a total data read rate of 2 MiB per second through GetRecords)`,
+  },
+} as const;
+
+/** The quota values in force, per shard. */
+export interface KinesisShardQuotaSettings {
+  writeRecordsPerSecondPerShard: number;
+  writeBytesPerSecondPerShard: number;
+  readCallsPerSecondPerShard: number;
+  readBytesPerSecondPerShard: number;
+}
+
+/** Stable codes of {@link KinesisQuotaConfigError}. */
+export const kinesisQuotaErrorCodes = {
+  invalidQuota: 'INVALID_KINESIS_QUOTA',
+  invalidHashKey: 'INVALID_HASH_KEY',
+} as const;
+
+/** A quota override or a hash key that cannot be used. `problems` lists every one found. */
+export class KinesisQuotaConfigError extends Error {
+  override readonly name = 'KinesisQuotaConfigError';
+  constructor(
+    readonly code: (typeof kinesisQuotaErrorCodes)[keyof typeof kinesisQuotaErrorCodes],
+    readonly problems: readonly string[],
+  ) {
+    super(problems.join('; '));
+  }
+}
+
+/**
+ * Fills in the documented defaults and checks every override (all problems at once, not
+ * the first one).
+ *
+ * @example
+ * resolveKinesisShardQuotas({ writeRecordsPerSecondPerShard: 500 }).writeBytesPerSecondPerShard; // 1048576
+ */
+export function resolveKinesisShardQuotas(overrides: Partial<KinesisShardQuotaSettings> = {}): KinesisShardQuotaSettings {
+  const settings: KinesisShardQuotaSettings = {
+    writeRecordsPerSecondPerShard: overrides.writeRecordsPerSecondPerShard ?? kinesisShardQuotaDefaults.writeRecordsPerSecondPerShard.value,
+    writeBytesPerSecondPerShard: overrides.writeBytesPerSecondPerShard ?? kinesisShardQuotaDefaults.writeBytesPerSecondPerShard.value,
+    readCallsPerSecondPerShard: overrides.readCallsPerSecondPerShard ?? kinesisShardQuotaDefaults.readCallsPerSecondPerShard.value,
+    readBytesPerSecondPerShard: overrides.readBytesPerSecondPerShard ?? kinesisShardQuotaDefaults.readBytesPerSecondPerShard.value,
+  };
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(settings)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      problems.push(`${key} must be a positive finite number, got ${String(value)}`);
+    }
+  }
+  if (problems.length > 0) throw new KinesisQuotaConfigError(kinesisQuotaErrorCodes.invalidQuota, problems);
+  return settings;
+}
+
+// ---------------------------------------------------------------------------------------
+// Which shard a record goes to
+// ---------------------------------------------------------------------------------------
+
+const hashKeyMax = (1n << 128n) - 1n;
+
+/**
+ * The hash key of a partition key: its MD5 digest read as a 128-bit unsigned integer,
+ * which Kinesis matches against the shards' hash-key ranges.
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecord.html
+ */
+export function hashKeyOfPartitionKey(partitionKey: string): bigint {
+  return BigInt(`0x${createHash('md5').update(partitionKey, 'utf8').digest('hex')}`);
+}
+
+/**
+ * Parses an `ExplicitHashKey` (a decimal string in [0, 2^128 - 1]), which overrides the
+ * partition key's hash.
+ */
+export function parseExplicitHashKey(explicitHashKey: string): bigint {
+  if (!/^(0|[1-9]\d{0,38})$/.test(explicitHashKey)) {
+    throw new KinesisQuotaConfigError(kinesisQuotaErrorCodes.invalidHashKey, [`ExplicitHashKey "${explicitHashKey}" is not a decimal integer`]);
+  }
+  const value = BigInt(explicitHashKey);
+  if (value > hashKeyMax) {
+    throw new KinesisQuotaConfigError(kinesisQuotaErrorCodes.invalidHashKey, [`ExplicitHashKey ${explicitHashKey} is over 2^128 - 1`]);
+  }
+  return value;
+}
+
+/** One open shard and the hash keys it owns (both ends inclusive). */
+export interface ShardHashRange {
+  readonly shardId: string;
+  readonly startingHashKey: bigint;
+  readonly endingHashKey: bigint;
+}
+
+/** The shape ListShards and DescribeStream answer with (only the fields used here). */
+export interface ListedShard {
+  ShardId: string;
+  HashKeyRange: { StartingHashKey: string; EndingHashKey: string };
+  SequenceNumberRange?: { StartingSequenceNumber?: string; EndingSequenceNumber?: string | null };
+}
+
+/**
+ * The shards that take writes, from a ListShards answer: closed shards (a parent after a
+ * split or merge has an `EndingSequenceNumber`) keep their range but no longer take records.
+ * https://docs.aws.amazon.com/streams/latest/dev/kinesis-using-sdk-java-after-resharding.html
+ */
+export function openShardRanges(shards: readonly ListedShard[]): ShardHashRange[] {
+  return shards
+    .filter((shard) => shard.SequenceNumberRange?.EndingSequenceNumber == null)
+    .map((shard) => ({
+      shardId: shard.ShardId,
+      startingHashKey: BigInt(shard.HashKeyRange.StartingHashKey),
+      endingHashKey: BigInt(shard.HashKeyRange.EndingHashKey),
+    }))
+    .sort((a, b) => (a.startingHashKey < b.startingHashKey ? -1 : a.startingHashKey > b.startingHashKey ? 1 : 0));
+}
+
+/**
+ * The shard whose range holds `hashKey`, by binary search over ranges sorted by start (as
+ * {@link openShardRanges} returns them). Undefined when no open shard owns it.
+ */
+export function shardForHashKey(shards: readonly ShardHashRange[], hashKey: bigint): ShardHashRange | undefined {
+  let low = 0;
+  let high = shards.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const shard = shards[middle];
+    if (hashKey < shard.startingHashKey) high = middle - 1;
+    else if (hashKey > shard.endingHashKey) low = middle + 1;
+    else return shard;
+  }
+  return undefined;
+}
+
+/** The hash key a record is routed by: its ExplicitHashKey if given, else the MD5 of its partition key. */
+export function hashKeyOfRecord(record: { PartitionKey: string; ExplicitHashKey?: string | null }): bigint {
+  return record.ExplicitHashKey != null ? parseExplicitHashKey(record.ExplicitHashKey) : hashKeyOfPartitionKey(record.PartitionKey);
+}
+
+/**
+ * Bytes a record counts against the write quota: its data blob (before base64) plus its
+ * partition key, as the PutRecords page counts a request's size "including partition keys".
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html
+ */
+export function recordSizeBytes(record: { PartitionKey: string; Data?: string | null }): number {
+  return base64DecodedLengthBytes(record.Data ?? '') + Buffer.byteLength(record.PartitionKey, 'utf8');
+}
+
+/** Decoded length of a base64 string, without decoding it (hot path: 500 records a call). */
+export function base64DecodedLengthBytes(base64: string): number {
+  const length = base64.length;
+  if (length === 0) return 0;
+  let padding = 0;
+  if (base64.charCodeAt(length - 1) === 61 /* = */) padding++;
+  if (length > 1 && base64.charCodeAt(length - 2) === 61) padding++;
+  return Math.floor((length * 3) / 4) - padding;
+}
+
+// ---------------------------------------------------------------------------------------
+// Token buckets
+// ---------------------------------------------------------------------------------------
+
+/**
+ * A token bucket that refills continuously, holding at most one second's worth.
+ *
+ * Why continuous rather than a fresh allowance each wall-clock second: AWS states the
+ * quotas "per second" without saying how the second is measured, and a fixed window has
+ * artefacts Kinesis users do not see — a producer writing steadily at exactly the quota is
+ * throttled or not depending on how its bursts line up with the window's edges, and a
+ * consumer polling 5 times a second would be refused whenever two of its polls land in the
+ * same window. A continuous bucket of one second's capacity never throttles traffic that
+ * stays at or under the rate, still refuses any burst over one second's quota (1,500 records
+ * at once on one shard → 500 refused), holds sustained over-rate traffic to the rate, and is
+ * the same arithmetic in a virtual clock. The price: a shard idle for a second can take a
+ * full bucket at once and then the refill, so its first second may admit up to twice the
+ * quota when the burst comes first; AWS does not document its own burst behaviour.
+ *
+ * The level may go below zero: a GetRecords answer can be larger than the read quota (up
+ * to 10 MiB), and Kinesis then refuses reads until the debt is repaid ("if a call returns
+ * 10 MiB, subsequent calls made within the next 5 seconds throw an exception").
+ */
+export class TokenBucket {
+  private levelTokens: number;
+  private lastRefillMs: number;
+
+  constructor(
+    readonly capacityTokens: number,
+    readonly refillTokensPerSecond: number,
+    private readonly clock: QuotaClock,
+  ) {
+    this.levelTokens = capacityTokens;
+    this.lastRefillMs = clock.nowMs();
+  }
+
+  /** Tokens available now (negative while in debt). */
+  get availableTokens(): number {
+    this.refill();
+    return this.levelTokens;
+  }
+
+  /** Takes `tokens` if that many are available; otherwise takes nothing and returns false. */
+  tryTake(tokens: number): boolean {
+    this.refill();
+    if (this.levelTokens < tokens) return false;
+    this.levelTokens -= tokens;
+    return true;
+  }
+
+  /** Takes `tokens` whatever the level: the bucket may go into debt. */
+  forceTake(tokens: number): void {
+    this.refill();
+    this.levelTokens -= tokens;
+  }
+
+  /** Gives tokens back (a request the upstream refused did not use the quota). */
+  giveBack(tokens: number): void {
+    this.refill();
+    this.levelTokens = Math.min(this.capacityTokens, this.levelTokens + tokens);
+  }
+
+  private refill(): void {
+    const nowMs = this.clock.nowMs();
+    const elapsedMs = nowMs - this.lastRefillMs;
+    if (elapsedMs > 0) {
+      this.levelTokens = Math.min(this.capacityTokens, this.levelTokens + (elapsedMs * this.refillTokensPerSecond) / 1000);
+      this.lastRefillMs = nowMs;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The quotas of every shard, and what they did
+// ---------------------------------------------------------------------------------------
+
+/** What happened on one shard. Plain numbers, so the object serialises into a RunResult. */
+export interface KinesisShardCounters {
+  /** Records the upstream stored after sluice admitted them. */
+  recordsAccepted: number;
+  /** Records refused with ProvisionedThroughputExceededException by the write quotas. */
+  recordsThrottled: number;
+  /** Bytes (data + partition key) of the accepted records. */
+  bytesIn: number;
+  /** GetRecords calls admitted. */
+  getRecordsCalls: number;
+  /** GetRecords calls refused with ProvisionedThroughputExceededException. */
+  getRecordsThrottled: number;
+  /** Bytes (data + partition key) GetRecords returned. */
+  bytesOut: number;
+}
+
+/** Counters per stream and shard, as {@link KinesisShardQuotas.stats} returns them. */
+export interface KinesisQuotaStats {
+  /** Whether refusals were made (false: only counted). */
+  enforced: boolean;
+  /** Who enforced them, for the RunResult's record of quotas. */
+  enforcedBy: 'sluice';
+  quotas: KinesisShardQuotaSettings;
+  streams: Record<string, { totals: KinesisShardCounters; shards: Record<string, KinesisShardCounters> }>;
+}
+
+/** The verdict on one PutRecords (or PutRecord) call; hand it back to {@link KinesisShardQuotas.settleWrites}. */
+export interface WriteAdmission {
+  readonly streamName: string;
+  /** Per record of the request, in order: true when the quotas let it through. */
+  readonly admitted: readonly boolean[];
+  readonly records: readonly { readonly shardId: string; readonly sizeBytes: number }[];
+}
+
+/** A record as the quotas see it: the shard it maps to and its size. */
+export interface QuotaRecord {
+  shardId: string;
+  sizeBytes: number;
+}
+
+interface ShardState {
+  writeRecords: TokenBucket;
+  writeBytes: TokenBucket;
+  readCalls: TokenBucket;
+  readBytes: TokenBucket;
+  counters: KinesisShardCounters;
+}
+
+/** Options of {@link KinesisShardQuotas}. */
+export interface KinesisShardQuotasOptions extends Partial<KinesisShardQuotaSettings> {
+  /** Defaults to {@link monotonicClock}. */
+  clock?: QuotaClock;
+  /** False: count only, refuse nothing (a baseline run, or quotas enforced elsewhere). Default true. */
+  enforce?: boolean;
+}
+
+function emptyCounters(): KinesisShardCounters {
+  return { recordsAccepted: 0, recordsThrottled: 0, bytesIn: 0, getRecordsCalls: 0, getRecordsThrottled: 0, bytesOut: 0 };
+}
+
+/**
+ * The per-shard write and read quotas of every stream, and their counters.
+ *
+ * @example
+ * const quotas = new KinesisShardQuotas({ clock: { nowMs: () => 0 } });
+ * const admission = quotas.admitWrites('orders', records.map((r) => ({ shardId: 'shardId-000000000000', sizeBytes: 100 })));
+ * // forward the admitted records, then:
+ * quotas.settleWrites(admission, storedFlags);
+ */
+export class KinesisShardQuotas {
+  readonly settings: KinesisShardQuotaSettings;
+  readonly enforce: boolean;
+  private readonly clock: QuotaClock;
+  private readonly streams = new Map<string, Map<string, ShardState>>();
+
+  constructor(options: KinesisShardQuotasOptions = {}) {
+    this.settings = resolveKinesisShardQuotas(options);
+    this.enforce = options.enforce ?? true;
+    this.clock = options.clock ?? monotonicClock;
+  }
+
+  /**
+   * Decides, record by record in request order, which records fit the write quotas of
+   * their shard: 1 record token and `sizeBytes` byte tokens each. A record refused does
+   * not consume anything, so a smaller record after it may still fit — Kinesis judges each
+   * record of a PutRecords on its own.
+   */
+  admitWrites(streamName: string, records: readonly QuotaRecord[]): WriteAdmission {
+    const admitted = records.map((record) => {
+      const shard = this.shard(streamName, record.shardId);
+      if (!this.enforce) return true;
+      // A record larger than the byte bucket (1 MiB of data plus its key) could never fit;
+      // it is let through when the bucket is full, and the debt throttles what follows.
+      const bytesNeeded = Math.min(record.sizeBytes, shard.writeBytes.capacityTokens);
+      if (shard.writeRecords.availableTokens < 1 || shard.writeBytes.availableTokens < bytesNeeded) {
+        shard.counters.recordsThrottled++;
+        return false;
+      }
+      shard.writeRecords.forceTake(1);
+      shard.writeBytes.forceTake(record.sizeBytes);
+      return true;
+    });
+    return { streamName, admitted, records };
+  }
+
+  /**
+   * Records what the upstream did with the admitted records. `stored[i]` is for the i-th
+   * record of the request (ignored where it was not admitted); pass `undefined` when the
+   * whole call failed upstream. Records the upstream did not store give their tokens back:
+   * a request Kinesis rejects (no such stream, bad argument) uses no throughput.
+   */
+  settleWrites(admission: WriteAdmission, stored: readonly boolean[] | undefined): void {
+    admission.records.forEach((record, index) => {
+      if (!admission.admitted[index]) return;
+      const shard = this.shard(admission.streamName, record.shardId);
+      if (stored?.[index]) {
+        shard.counters.recordsAccepted++;
+        shard.counters.bytesIn += record.sizeBytes;
+      } else {
+        shard.writeRecords.giveBack(1);
+        shard.writeBytes.giveBack(record.sizeBytes);
+      }
+    });
+  }
+
+  /**
+   * Admits one GetRecords call on a shard: it needs a call token and a read-byte level above
+   * zero (the bytes are charged afterwards by {@link chargeReadBytes}, once the answer's
+   * size is known, as Kinesis does).
+   */
+  admitRead(streamName: string, shardId: string): boolean {
+    const shard = this.shard(streamName, shardId);
+    if (this.enforce && (shard.readBytes.availableTokens <= 0 || !shard.readCalls.tryTake(1))) {
+      shard.counters.getRecordsThrottled++;
+      return false;
+    }
+    shard.counters.getRecordsCalls++;
+    return true;
+  }
+
+  /** Charges the bytes a GetRecords call returned; the level may go into debt. */
+  chargeReadBytes(streamName: string, shardId: string, bytes: number): void {
+    const shard = this.shard(streamName, shardId);
+    shard.readBytes.forceTake(bytes);
+    shard.counters.bytesOut += bytes;
+  }
+
+  /** A snapshot of the counters: a fresh plain object, safe to keep or serialise. */
+  stats(): KinesisQuotaStats {
+    const streams: KinesisQuotaStats['streams'] = {};
+    for (const [streamName, shards] of this.streams) {
+      const totals = emptyCounters();
+      const perShard: Record<string, KinesisShardCounters> = {};
+      for (const [shardId, state] of shards) {
+        perShard[shardId] = { ...state.counters };
+        for (const key of Object.keys(totals) as (keyof KinesisShardCounters)[]) totals[key] += state.counters[key];
+      }
+      streams[streamName] = { totals, shards: perShard };
+    }
+    return { enforced: this.enforce, enforcedBy: 'sluice', quotas: { ...this.settings }, streams };
+  }
+
+  private shard(streamName: string, shardId: string): ShardState {
+    let shards = this.streams.get(streamName);
+    if (!shards) {
+      shards = new Map();
+      this.streams.set(streamName, shards);
+    }
+    let state = shards.get(shardId);
+    if (!state) {
+      const { writeRecordsPerSecondPerShard, writeBytesPerSecondPerShard, readCallsPerSecondPerShard, readBytesPerSecondPerShard } = this.settings;
+      state = {
+        writeRecords: new TokenBucket(writeRecordsPerSecondPerShard, writeRecordsPerSecondPerShard, this.clock),
+        writeBytes: new TokenBucket(writeBytesPerSecondPerShard, writeBytesPerSecondPerShard, this.clock),
+        readCalls: new TokenBucket(readCallsPerSecondPerShard, readCallsPerSecondPerShard, this.clock),
+        readBytes: new TokenBucket(readBytesPerSecondPerShard, readBytesPerSecondPerShard, this.clock),
+        counters: emptyCounters(),
+      };
+      shards.set(shardId, state);
+    }
+    return state;
+  }
+}
+
+/**
+ * The message Kinesis gives with ProvisionedThroughputExceededException, which names the
+ * shard, stream and account (PutRecordsResultEntry: "an error message that includes the
+ * account ID, stream name, and shard ID").
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecordsResultEntry.html
+ */
+export function throughputExceededMessage(shardId: string, streamName: string, accountId: string): string {
+  return `Rate exceeded for shard ${shardId} in stream ${streamName} under account ${accountId}.`;
+}

@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { ClientSettings } from './client-config.ts';
+import type { TargetInfo } from '../analysis/run-result.ts';
+
+/** Where a run's resources live and how to reach them. */
+export interface Target {
+  readonly info: TargetInfo;
+  readonly clientSettings: ClientSettings;
+  /** Rejects when the target dies during the run (emulator crashed), so the run stops with a reason. */
+  readonly died: Promise<never>;
+  stop(): Promise<void>;
+}
+
+/** A failure of the target itself, with what the user can do about it. */
+export class TargetError extends Error {
+  constructor(
+    readonly code: 'SLUICE_TARGET_START' | 'SLUICE_TARGET_DIED' | 'SLUICE_TARGET_UNREACHABLE' | 'SLUICE_PORT_TAKEN',
+    message: string,
+    readonly hint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TargetError';
+  }
+}
+
+const sluiceBin = fileURLToPath(new URL('../bin/sluice.js', import.meta.url));
+
+/**
+ * Starts the embedded target in a child process (`sluice serve`): the emulators get a core
+ * of their own, and a run that is killed cannot leave them behind — the child exits when
+ * its stdin (held by this process) closes.
+ */
+export async function startEmbeddedTarget(services: string[], region: string, options: { startTimeoutMs?: number } = {}): Promise<Target> {
+  const child: ChildProcess = spawn(process.execPath, [sluiceBin, 'serve', '--port', '0', '--services', services.join(','), '--ready-json'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, FAUXQS_LOGGER: 'false' },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const lines = createInterface({ input: child.stdout! });
+  let stopping = false;
+
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new TargetError('SLUICE_TARGET_START', `the embedded target did not start within ${(options.startTimeoutMs ?? 30_000) / 1000} s`, 'check that `npm install` completed; run `npx sluice serve` to see its output'));
+    }, options.startTimeoutMs ?? 30_000);
+    lines.on('line', (line) => {
+      try {
+        const ready = JSON.parse(line) as { endpoint?: string; error?: string; code?: string; hint?: string };
+        clearTimeout(timer);
+        if (ready.endpoint) resolve(ready.endpoint);
+        else reject(new TargetError(ready.code === 'SLUICE_PORT_TAKEN' ? 'SLUICE_PORT_TAKEN' : 'SLUICE_TARGET_START', `the embedded target failed to start: ${ready.error}`, ready.hint ?? 'run `npx sluice serve` to see its output'));
+      } catch {
+        // Not the ready line; emulators may print their own output.
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new TargetError('SLUICE_TARGET_START', `the embedded target exited while starting (${signal ?? `code ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`, 'run `npx sluice serve` to see its output'));
+    });
+  });
+
+  const died = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        reject(new TargetError('SLUICE_TARGET_DIED', `the embedded target (pid ${child.pid}) exited during the run (${signal ?? `code ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`, 'the run stopped; what was measured until then is in result.json. Re-run; if it repeats, run `npx sluice serve` alone to see the emulator error'));
+      }
+    });
+  });
+  died.catch(() => undefined);
+
+  return {
+    info: { kind: 'embedded', endpoint, region, consumer: 'sluice' },
+    clientSettings: { region, endpoint, useLocalCredentials: true },
+    died,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.stdin?.end();
+      child.kill('SIGTERM');
+      const forced = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(forced);
+    },
+  };
+}
+
+/**
+ * A target the user already runs (LocalStack, or another sluice's `sluice serve`), reached
+ * at `endpoint`. sluice never stops what it did not start.
+ */
+export async function connectToEndpoint(endpoint: string, region: string): Promise<Target> {
+  const url = new URL(endpoint);
+  const healthPaths = ['/_localstack/health', '/_sluice/health'];
+  let reachable = false;
+  for (const path of healthPaths) {
+    try {
+      const answer = await fetch(new URL(path, url), { signal: AbortSignal.timeout(5_000) });
+      if (answer.ok) {
+        reachable = true;
+        break;
+      }
+    } catch {
+      // Try the next health path.
+    }
+  }
+  if (!reachable) {
+    throw new TargetError('SLUICE_TARGET_UNREACHABLE', `nothing answers at ${endpoint}`, 'start LocalStack (or `npx sluice serve`) first, or check the --endpoint URL');
+  }
+  return {
+    info: { kind: 'localstack', endpoint, region, consumer: 'sluice' },
+    clientSettings: { region, endpoint, useLocalCredentials: true },
+    died: new Promise<never>(() => undefined),
+    async stop() {},
+  };
+}

@@ -1,0 +1,232 @@
+import type { Clock } from '../runtime/clock.ts';
+import { LambdaFunction, type RuntimeObserver } from '../runtime/lambda-function.ts';
+import { syntheticHandler, moduleHandler, type RunnableHandler } from '../runtime/handler.ts';
+import { seededRandom } from '../runtime/random.ts';
+import type { Scenario, PatternSpec } from '../scenario/schema.ts';
+import type { Target } from '../localstack/target.ts';
+import type { PatternResult } from '../analysis/run-result.ts';
+import { summarize } from '../analysis/summarize.ts';
+import { driverFor } from '../drivers/registry.ts';
+import type { PatternSession } from '../drivers/driver.ts';
+import { EventLedger } from './event-ledger.ts';
+import { MetricsRecorder, percentilesOf } from './metrics-recorder.ts';
+import { EventFactory } from '../load/event-factory.ts';
+import { runLoad, type LoadOutcome } from '../load/artillery-load.ts';
+import { phaseAt, phasesDurationMs, requestedArrivals } from '../load/phases.ts';
+
+/** Events one pattern run may send at most, whatever the phases ask: load is bounded in count. */
+export const maxEventsPerPattern = 5_000_000;
+
+export interface PatternProgress {
+  patternName: string;
+  phaseName: string;
+  elapsedMs: number;
+  totalMs: number;
+  draining: boolean;
+  sentPerSecond: number;
+  completedPerSecond: number;
+  queueDepth?: number;
+  concurrency: number;
+  completed: number;
+  sent: number;
+}
+
+export interface PatternRunOptions {
+  scenario: Scenario;
+  scenarioFile: string;
+  pattern: PatternSpec;
+  patternName: string;
+  runId: string;
+  target: Target;
+  clock: Clock;
+  signal: AbortSignal;
+  onProgress?: (progress: PatternProgress) => void;
+}
+
+/**
+ * One pattern, start to end: provision, consume, drive the phases, drain, account, tear
+ * down. Whatever happens — the drain timing out, Ctrl-C, the target dying — it returns what
+ * was measured; teardown runs in every case.
+ */
+export async function runPattern(options: PatternRunOptions): Promise<PatternResult> {
+  const { scenario, pattern, clock, signal } = options;
+  const driver = driverFor(pattern.source);
+  const eventsPerArrival = scenario.workload.eventsPerArrival;
+  const plannedEvents = Math.ceil(requestedArrivals(scenario.workload.phases) * eventsPerArrival);
+  const ledger = new EventLedger(Math.min(maxEventsPerPattern, Math.ceil(plannedEvents * 1.05) + 1000));
+  const startedAtMs = clock.nowMs();
+  const recorder = new MetricsRecorder(startedAtMs);
+  let invocations = 0;
+  let invocationErrors = 0;
+  const observer: RuntimeObserver = {
+    onInvocation(record) {
+      invocations += 1;
+      if (record.outcome !== 'ok') {
+        invocationErrors += 1;
+        recorder.count('failedInvocations', record.endedAtMs);
+      }
+      recorder.invocation(record.durationMs, record.initDurationMs, record.coldStart, record.endedAtMs);
+    },
+    onThrottle() {
+      recorder.count('functionThrottles', clock.nowMs());
+    },
+  };
+  const handler: RunnableHandler =
+    scenario.function.handler.type === 'module'
+      ? await moduleHandler(scenario.function.handler.module, options.scenarioFile)
+      : syntheticHandler(scenario.function.handler, clock, seededRandom(scenario.workload.seed + 1));
+  const runtimeObservers: RuntimeObserver[] = [observer];
+  const fn = new LambdaFunction({
+    spec: scenario.function,
+    account: scenario.account,
+    handler,
+    clock,
+    observer: {
+      onInvocation: (record) => runtimeObservers.forEach((o) => o.onInvocation?.(record)),
+      onThrottle: (trigger, error) => runtimeObservers.forEach((o) => o.onThrottle?.(trigger, error)),
+    },
+  });
+
+  const warnings: string[] = [];
+  let session: PatternSession | undefined;
+  let load: LoadOutcome | undefined;
+  let pendingAtEnd = 0;
+  let drained = false;
+  let loadEndedAtMs = startedAtMs;
+  let sampling: ReturnType<typeof setInterval> | undefined;
+  const totalMs = phasesDurationMs(scenario.workload.phases);
+
+  try {
+    session = await driver.provision({ scenario, scenarioFile: options.scenarioFile, pattern, patternName: options.patternName, runId: options.runId, target: options.target, clock, ledger, recorder, fn, runtimeObservers });
+    await session.startConsumer();
+
+    let lastSampleCompleted = 0;
+    let lastSampleSent = 0;
+    let draining = false;
+    let samplingBusy = false;
+    sampling = setInterval(() => {
+      if (samplingBusy || !session) return;
+      samplingBusy = true;
+      const nowMs = clock.nowMs();
+      recorder.gauge('concurrency', nowMs, fn.takePeakConcurrency());
+      session
+        .sample(nowMs)
+        .catch(() => undefined)
+        .finally(() => {
+          samplingBusy = false;
+          const completed = ledger.accounting(0).completed;
+          const sent = ledger.sent;
+          const elapsedMs = nowMs - startedAtMs;
+          const point = recorder.latest(nowMs + 1000);
+          options.onProgress?.({
+            patternName: options.patternName,
+            phaseName: describePhase(scenario, elapsedMs),
+            elapsedMs,
+            totalMs,
+            draining,
+            sentPerSecond: sent - lastSampleSent,
+            completedPerSecond: completed - lastSampleCompleted,
+            queueDepth: point?.queueDepth,
+            concurrency: fn.concurrency,
+            completed,
+            sent,
+          });
+          lastSampleCompleted = completed;
+          lastSampleSent = sent;
+        });
+    }, 1000);
+
+    const events = new EventFactory(scenario.workload);
+    load = await runLoad({
+      phases: scenario.workload.phases,
+      signal,
+      maxArrivals: Math.floor(ledger.capacity / eventsPerArrival),
+      onArrival: async () => {
+        const nowMs = clock.nowMs();
+        const batch = Array.from({ length: eventsPerArrival }, () => events.next(nowMs));
+        await session!.sendArrival(batch);
+      },
+    });
+    loadEndedAtMs = clock.nowMs();
+    if (Math.abs(load.arrivalRateDeviation) > 0.01 && !signal.aborted) {
+      warnings.push(
+        `the load generator sent ${load.achievedArrivals} arrivals where the phases ask for ${load.requestedArrivals} (${(load.arrivalRateDeviation * 100).toFixed(1)} %): the requested rate was not held, so throughput-in is the achieved one`,
+      );
+    }
+
+    draining = true;
+    const drainDeadlineMs = clock.nowMs() + scenario.drainTimeout;
+    while (!signal.aborted && clock.nowMs() < drainDeadlineMs) {
+      if (ledger.unfinished === 0 && fn.concurrency === 0) {
+        drained = true;
+        break;
+      }
+      if (await session.isDrained().catch(() => false)) {
+        drained = true;
+        break;
+      }
+      await clock.sleep(250, signal).catch(() => undefined);
+    }
+    if (!drained && !signal.aborted) {
+      warnings.push(`events were still in flight when the drain timeout (${scenario.drainTimeout / 1000} s) ended: they are counted as pending, not lost`);
+    }
+  } finally {
+    if (sampling) clearInterval(sampling);
+    if (session) {
+      await session.stopConsumer().catch((error: Error) => warnings.push(`stopping the consumer failed: ${error.message}`));
+      const nowMs = clock.nowMs();
+      recorder.gauge('concurrency', nowMs, fn.takePeakConcurrency());
+      pendingAtEnd = await session.pendingAtEnd().catch((error: Error) => {
+        warnings.push(`could not read what the source still holds (${error.message}); unfinished events are reported as pending`);
+        return ledger.unfinished;
+      });
+    }
+  }
+
+  const accounting = ledger.accounting(signal.aborted ? ledger.unfinished : pendingAtEnd);
+  if (ledger.foreignDeliveries > 0) warnings.push(`${ledger.foreignDeliveries} deliveries carried no sluice event id (messages from elsewhere in the source)`);
+  if (accounting.lost > 0) warnings.push(`${accounting.lost} accepted events have no fate: neither completed, failed, dead-lettered nor still held by the source`);
+  const extras = session?.extras() ?? {};
+  await session?.teardown().catch((error: Error) => warnings.push(`teardown failed: ${error.message}`));
+  const series = recorder.series();
+  const endedAtMs = clock.nowMs();
+  const { source, ...settings } = pattern;
+  return {
+    name: options.patternName,
+    source,
+    settings,
+    function: { ...scenario.function, concurrencyLimit: fn.concurrencyLimit },
+    startedAtMs,
+    endedAtMs,
+    load: {
+      requestedArrivals: load?.requestedArrivals ?? requestedArrivals(scenario.workload.phases),
+      achievedArrivals: load?.achievedArrivals ?? 0,
+      requestedDurationMs: totalMs,
+      achievedDurationMs: load?.achievedDurationMs ?? 0,
+      arrivalRateDeviation: load?.arrivalRateDeviation ?? -1,
+    },
+    accounting,
+    latency: {
+      endToEndMs: percentilesOf(recorder.endToEnd),
+      invokeDurationMs: percentilesOf(recorder.invokeDuration),
+      initDurationMs: percentilesOf(recorder.initDuration),
+      ...(recorder.clientLatency.all.totalCount > 0
+        ? { clientMs: { all: percentilesOf(recorder.clientLatency.all), warm: percentilesOf(recorder.clientLatency.warm), cold: percentilesOf(recorder.clientLatency.cold) } }
+        : {}),
+    },
+    summary: summarize({ series, accounting, invocations, invocationErrors, loadDurationMs: Math.max(1000, (load?.achievedDurationMs ?? loadEndedAtMs - startedAtMs) || 1000) }),
+    series,
+    quotas: driver.quotas(pattern, options.target),
+    extras: { ...extras, drained },
+    warnings,
+  };
+}
+
+function describePhase(scenario: Scenario, elapsedMs: number): string {
+  const current = phaseAt(scenario.workload.phases, elapsedMs);
+  if (!current) return 'drain';
+  const { index, phase } = current;
+  const label = phase.name ?? `phase ${index + 1}`;
+  if ('pause' in phase) return `${label} (pause)`;
+  return phase.rampTo !== undefined ? `${label} (${phase.arrivalRate}→${phase.rampTo}/s)` : `${label} (${phase.arrivalRate}/s)`;
+}

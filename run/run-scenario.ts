@@ -1,0 +1,104 @@
+import { hostname, cpus } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { realClock, type Clock } from '../runtime/clock.ts';
+import type { Scenario, TargetName } from '../scenario/schema.ts';
+import { driverFor } from '../drivers/registry.ts';
+import { startEmbeddedTarget, connectToEndpoint, TargetError, type Target } from '../localstack/target.ts';
+import { runResultSchemaVersion, type PatternResult, type RunResult } from '../analysis/run-result.ts';
+import { runPattern, type PatternProgress } from './run-pattern.ts';
+
+const sluiceVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface RunScenarioOptions {
+  scenario: Scenario;
+  scenarioFile: string;
+  target?: TargetName;
+  /** For `--target localstack`: an endpoint the user already runs. */
+  endpoint?: string;
+  signal: AbortSignal;
+  clock?: Clock;
+  onProgress?: (progress: PatternProgress) => void;
+  onPatternStart?: (patternName: string, index: number, count: number) => void;
+  /** Run only these patterns (by name). */
+  only?: string[];
+}
+
+export function patternNameOf(pattern: { name?: string; source: string }): string {
+  return pattern.name ?? pattern.source;
+}
+
+/** A short, sortable, unique id for resource names and run folders. */
+export function newRunId(nowMs = Date.now()): string {
+  return `${nowMs.toString(36)}${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * Runs every pattern of a scenario one after the other, each on fresh resources, and
+ * returns the RunResult. Ctrl-C (the signal) stops the current pattern, keeps what it
+ * measured and marks the run interrupted; a failure of the target marks it failed. The
+ * target is stopped in every case.
+ */
+export async function runScenario(options: RunScenarioOptions): Promise<RunResult> {
+  const clock = options.clock ?? realClock;
+  const { scenario } = options;
+  const runId = newRunId(clock.nowMs());
+  const startedAtMs = clock.nowMs();
+  const targetKind = options.target ?? scenario.target;
+  const selected = scenario.patterns.filter((pattern) => !options.only || options.only.includes(patternNameOf(pattern)));
+  const services = [...new Set(selected.flatMap((pattern) => driverFor(pattern.source).embeddedServices))];
+
+  const runAbort = new AbortController();
+  const onUserAbort = () => runAbort.abort(options.signal.reason);
+  options.signal.addEventListener('abort', onUserAbort, { once: true });
+  if (options.signal.aborted) runAbort.abort(options.signal.reason);
+
+  let target: Target | undefined;
+  let failure: RunResult['failure'];
+  const patterns: PatternResult[] = [];
+  try {
+    target = await startTarget(targetKind, services, scenario.region, options.endpoint);
+    target.died.catch((error: Error & { code?: string }) => {
+      failure = { code: error.code ?? 'SLUICE_TARGET_DIED', message: error.message };
+      runAbort.abort(error);
+    });
+    for (const [index, pattern] of selected.entries()) {
+      if (runAbort.signal.aborted) break;
+      const patternName = patternNameOf(pattern);
+      options.onPatternStart?.(patternName, index, selected.length);
+      try {
+        patterns.push(
+          await runPattern({ scenario, scenarioFile: options.scenarioFile, pattern, patternName, runId: `${runId}-${index}`, target, clock, signal: runAbort.signal, onProgress: options.onProgress }),
+        );
+      } catch (error) {
+        failure ??= { code: (error as { code?: string }).code ?? 'SLUICE_RUN_FAILED', message: `pattern ${patternName}: ${(error as Error).message}` };
+        break;
+      }
+    }
+  } catch (error) {
+    failure ??= { code: (error as { code?: string }).code ?? 'SLUICE_RUN_FAILED', message: (error as Error).message + ((error as { hint?: string }).hint ? ` — ${(error as { hint?: string }).hint}` : '') };
+  } finally {
+    options.signal.removeEventListener('abort', onUserAbort);
+    await target?.stop().catch(() => undefined);
+  }
+
+  return {
+    schemaVersion: runResultSchemaVersion,
+    sluiceVersion,
+    runId,
+    scenario: { name: scenario.name, file: options.scenarioFile, ...(scenario.description ? { description: scenario.description } : {}) },
+    status: failure ? 'failed' : options.signal.aborted ? 'interrupted' : 'completed',
+    ...(failure ? { failure } : {}),
+    startedAtMs,
+    endedAtMs: clock.nowMs(),
+    target: target?.info ?? { kind: targetKind, region: scenario.region, consumer: 'sluice' },
+    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpuCount: cpus().length, hostname: hostname() },
+    patterns,
+  };
+}
+
+async function startTarget(kind: TargetName, services: string[], region: string, endpoint: string | undefined): Promise<Target> {
+  if (kind === 'embedded') return startEmbeddedTarget(services, region);
+  if (kind === 'localstack' && endpoint) return connectToEndpoint(endpoint, region);
+  throw new TargetError('SLUICE_TARGET_START', `--target ${kind}${kind === 'localstack' ? ' without --endpoint' : ''} cannot run here yet`, 'use the embedded target, or --target localstack --endpoint URL');
+}
