@@ -4,7 +4,9 @@ import type { Scenario } from '../scenario/schema.ts';
 import type { Target } from '../localstack/target.ts';
 import type { EventLedger } from '../run/event-ledger.ts';
 import type { MetricsRecorder } from '../run/metrics-recorder.ts';
-import type { OutgoingEvent } from '../load/event-factory.ts';
+import type { EventFactory, OutgoingEvent } from '../load/event-factory.ts';
+import type { LoadOutcome } from '../load/artillery-load.ts';
+import type { Phase } from '../scenario/schema.ts';
 import type { QuotaRecord } from '../analysis/run-result.ts';
 
 /** What a driver is given for one pattern run. */
@@ -34,6 +36,12 @@ export interface PatternSession {
    * acceptance, throttles and failures in the ledger; never throws for a refused event.
    */
   sendArrival(events: OutgoingEvent[]): Promise<void>;
+  /**
+   * Drives the phases itself instead of through sluice's Artillery engine — for a source
+   * that another Artillery engine serves better (API Gateway: Artillery's HTTP engine).
+   * Without it, the run calls {@link sendArrival} for each arrival.
+   */
+  runLoad?(options: CustomLoadOptions): Promise<LoadOutcome>;
   /** Starts the consumer side (event source mapping, subscription, endpoint). */
   startConsumer(): Promise<void>;
   /** Once a second: the source's own gauges (queue depth, ages) into the recorder. */
@@ -48,6 +56,14 @@ export interface PatternSession {
   extras(): Record<string, unknown>;
   /** Deletes what provision created. Safe to call more than once. */
   teardown(): Promise<void>;
+}
+
+export interface CustomLoadOptions {
+  phases: Phase[];
+  signal: AbortSignal;
+  maxArrivals: number;
+  eventsPerArrival: number;
+  events: EventFactory;
 }
 
 /**

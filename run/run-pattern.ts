@@ -137,16 +137,19 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
     }, 1000);
 
     const events = new EventFactory(scenario.workload);
-    load = await runLoad({
-      phases: scenario.workload.phases,
-      signal,
-      maxArrivals: Math.floor(ledger.capacity / eventsPerArrival),
-      onArrival: async () => {
-        const nowMs = clock.nowMs();
-        const batch = Array.from({ length: eventsPerArrival }, () => events.next(nowMs));
-        await session!.sendArrival(batch);
-      },
-    });
+    const maxArrivals = Math.floor(ledger.capacity / eventsPerArrival);
+    load = session.runLoad
+      ? await session.runLoad({ phases: scenario.workload.phases, signal, maxArrivals, eventsPerArrival, events })
+      : await runLoad({
+          phases: scenario.workload.phases,
+          signal,
+          maxArrivals,
+          onArrival: async () => {
+            const nowMs = clock.nowMs();
+            const batch = Array.from({ length: eventsPerArrival }, () => events.next(nowMs));
+            await session!.sendArrival(batch);
+          },
+        });
     loadEndedAtMs = clock.nowMs();
     if (Math.abs(load.arrivalRateDeviation) > 0.01 && !signal.aborted) {
       warnings.push(

@@ -53,7 +53,7 @@ export class SqsEventSourceMapping {
   constructor(private readonly options: SqsMappingOptions) {
     // Every poller's long poll listens on this one signal.
     setMaxListeners(0, this.abort.signal);
-    this.targetPollers = Math.min(awsDefaults.sqsInitialPollers.value, this.pollerCap);
+    this.targetPollers = this.pollerFloor;
     this.receiveWaitMs = options.receiveWaitMs ?? awsDefaults.sqsReceiveWaitMs.value;
   }
 
@@ -62,8 +62,19 @@ export class SqsEventSourceMapping {
     return this.pollers.size;
   }
 
+  /**
+   * Pollers never go below five, whatever the function's concurrency: only
+   * maximumConcurrency caps them. With reserved concurrency below five, the extra pollers
+   * are throttled — the behaviour maximumConcurrency was introduced to avoid.
+   * https://aws.amazon.com/blogs/compute/introducing-maximum-concurrency-of-aws-lambda-functions-when-using-amazon-sqs-as-an-event-source/
+   */
+  private get pollerFloor(): number {
+    return Math.min(awsDefaults.sqsInitialPollers.value, this.options.pattern.maximumConcurrency ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Scaling up stops at maximumConcurrency and at the function's concurrency limit. */
   private get pollerCap(): number {
-    return Math.min(this.options.pattern.maximumConcurrency ?? Number.POSITIVE_INFINITY, this.options.fn.concurrencyLimit);
+    return Math.max(this.pollerFloor, Math.min(this.options.pattern.maximumConcurrency ?? Number.POSITIVE_INFINITY, this.options.fn.concurrencyLimit));
   }
 
   start(): void {
@@ -89,7 +100,7 @@ export class SqsEventSourceMapping {
   /** Once a second: grow while messages wait, back off on throttles, shrink when idle. */
   private rescale(): void {
     const perSecond = awsDefaults.sqsPollerScaleUpPerMinute.value / 60;
-    const floor = Math.min(awsDefaults.sqsInitialPollers.value, this.pollerCap);
+    const floor = this.pollerFloor;
     if (this.throttledInTick > 0) {
       this.targetPollers = Math.max(floor, this.targetPollers - this.throttledInTick);
     } else if (this.receivedInTick > 0) {

@@ -1,0 +1,72 @@
+import type { Clock } from '../../runtime/clock.ts';
+import type { PolledQueue, QueueMessage } from '../../drivers/sqs/polled-queue.ts';
+
+/**
+ * An SQS queue on a virtual clock, for testing the mapping's scaling rules without
+ * waiting: visibility timeouts, receive counts, redrive after maxReceiveCount, long polls.
+ * Integration tests run the same mapping against the real emulator.
+ */
+export class VirtualQueue implements PolledQueue {
+  private nextId = 0;
+  private readonly visible: QueueMessage[] = [];
+  private readonly inFlight = new Map<string, { message: QueueMessage; visibleAtMs: number }>();
+  readonly deadLetters: QueueMessage[] = [];
+  deleted = 0;
+  receiveCalls = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly visibilityTimeoutMs: number,
+    private readonly maxReceiveCount = Number.POSITIVE_INFINITY,
+  ) {}
+
+  send(body: string): void {
+    const id = String(this.nextId++);
+    this.visible.push({ messageId: id, receiptHandle: '', body, receiveCount: 0, sentTimestampMs: this.clock.nowMs() });
+  }
+
+  get depth(): number {
+    this.restoreExpired();
+    return this.visible.length + this.inFlight.size;
+  }
+
+  private restoreExpired(): void {
+    const now = this.clock.nowMs();
+    for (const [handle, entry] of this.inFlight) {
+      if (entry.visibleAtMs <= now) {
+        this.inFlight.delete(handle);
+        this.visible.unshift(entry.message);
+      }
+    }
+  }
+
+  private take(max: number): QueueMessage[] {
+    this.restoreExpired();
+    const taken: QueueMessage[] = [];
+    while (taken.length < max && this.visible.length > 0) {
+      const message = this.visible.shift()!;
+      if (message.receiveCount >= this.maxReceiveCount) {
+        this.deadLetters.push(message);
+        continue;
+      }
+      const received = { ...message, receiveCount: message.receiveCount + 1, receiptHandle: `${message.messageId}:${message.receiveCount + 1}` };
+      this.inFlight.set(received.receiptHandle, { message: received, visibleAtMs: this.clock.nowMs() + this.visibilityTimeoutMs });
+      taken.push(received);
+    }
+    return taken;
+  }
+
+  async receive(maxMessages: number, waitMs: number, signal: AbortSignal): Promise<QueueMessage[]> {
+    this.receiveCalls += 1;
+    const deadline = this.clock.nowMs() + waitMs;
+    for (;;) {
+      const taken = this.take(Math.min(10, maxMessages));
+      if (taken.length > 0 || this.clock.nowMs() >= deadline || signal.aborted) return taken;
+      await this.clock.sleep(Math.min(100, deadline - this.clock.nowMs()), signal).catch(() => undefined);
+    }
+  }
+
+  async deleteBatch(messages: QueueMessage[]): Promise<void> {
+    for (const message of messages) if (this.inFlight.delete(message.receiptHandle)) this.deleted += 1;
+  }
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../runtime/clock.ts';
+import { LambdaFunction } from '../../runtime/lambda-function.ts';
+import { syntheticHandler } from '../../runtime/handler.ts';
+import { seededRandom } from '../../runtime/random.ts';
+import { SqsEventSourceMapping } from '../../drivers/sqs/sqs-mapping.ts';
+import { VirtualQueue } from '../support/virtual-queue.ts';
+import { account, functionSpec, sqsPattern } from '../support/scenarios.ts';
+
+function setUp(options: { fn?: Record<string, unknown>; pattern?: Record<string, unknown>; maxReceiveCount?: number }) {
+  const clock = new VirtualClock(0);
+  const spec = functionSpec({ initDuration: '0ms', ...options.fn });
+  const pattern = sqsPattern(options.pattern);
+  const queue = new VirtualQueue(clock, pattern.visibilityTimeout, options.maxReceiveCount);
+  const fn = new LambdaFunction({ spec, account: account(), clock, handler: syntheticHandler(spec.handler as never, clock, seededRandom(1)) });
+  const completed: number[] = [];
+  let throttledBatches = 0;
+  let maxConcurrency = 0;
+  const mapping = new SqsEventSourceMapping({
+    queue,
+    queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+    region: 'us-east-1',
+    fn,
+    pattern,
+    clock,
+    receiveWaitMs: 1000,
+    observer: {
+      onCompleted: (messages) => completed.push(...messages.map(() => clock.nowMs())),
+      onThrottled: () => {
+        throttledBatches += 1;
+      },
+      onDelivered: () => {
+        maxConcurrency = Math.max(maxConcurrency, fn.concurrency + 1);
+      },
+    },
+  });
+  /** Stops the mapping while moving time on, so in-flight invokes can finish. */
+  const stop = async () => {
+    const stopping = mapping.stop();
+    await clock.advanceBy(120_000);
+    await stopping;
+  };
+  return { clock, queue, fn, mapping, stop, completed, throttled: () => throttledBatches, maxConcurrency: () => maxConcurrency };
+}
+
+/** Sends `ratePerSecond` messages a second for `seconds`, advancing the virtual clock. */
+async function drive(clock: VirtualClock, queue: VirtualQueue, ratePerSecond: number, seconds: number, onSecond?: (second: number) => void) {
+  for (let second = 0; second < seconds; second += 1) {
+    for (let i = 0; i < ratePerSecond; i += 1) {
+      queue.send('{}');
+      await clock.advanceBy(1000 / ratePerSecond);
+    }
+    onSecond?.(second);
+  }
+}
+
+describe('sqs event source mapping', () => {
+  it('starts with five concurrent batches', async () => {
+    const { clock, queue, mapping, stop } = setUp({ fn: { handler: { duration: '10s' }, timeout: '60s' }, pattern: { batchSize: 1 } });
+    for (let i = 0; i < 50; i += 1) queue.send('{}');
+    mapping.start();
+    await clock.advanceBy(500);
+    expect(mapping.pollerCount).toBe(5);
+    await stop();
+  });
+
+  it('adds up to 300 concurrent batches a minute (5 a second) while messages wait', async () => {
+    const { clock, queue, mapping, fn, stop } = setUp({ fn: { handler: { duration: '60s' }, timeout: '120s' }, pattern: { batchSize: 1 } });
+    for (let i = 0; i < 2000; i += 1) queue.send('{}');
+    mapping.start();
+    await clock.advanceBy(10_500);
+    // 5 at start + 5 for each of 10 seconds.
+    expect(mapping.pollerCount).toBe(55);
+    expect(fn.concurrency).toBe(55);
+    await stop();
+  });
+
+  it('never exceeds maximumConcurrency, so output settles at maximumConcurrency × batch / duration', async () => {
+    const { clock, queue, mapping, stop, completed, maxConcurrency } = setUp({ fn: { handler: { duration: '100ms' } }, pattern: { batchSize: 1, maximumConcurrency: 5 } });
+    mapping.start();
+    await drive(clock, queue, 80, 20);
+    const lastTen = completed.filter((t) => t >= 10_000 && t < 20_000).length / 10;
+    expect(lastTen).toBeGreaterThan(45);
+    expect(lastTen).toBeLessThanOrEqual(50);
+    expect(maxConcurrency()).toBeLessThanOrEqual(5);
+    // The queue grows by the difference between arrival and capacity (80 − 50 = 30/s).
+    expect(queue.depth).toBeGreaterThan(20 * 30 * 0.85);
+    await stop();
+  });
+
+  it('leaves a throttled batch in the queue; it returns after the visibility timeout', async () => {
+    const { clock, queue, mapping, stop, throttled, completed } = setUp({ fn: { handler: { duration: '2s' }, reservedConcurrency: 1 }, pattern: { batchSize: 1, visibilityTimeout: '10s' } });
+    for (let i = 0; i < 3; i += 1) queue.send('{}');
+    mapping.start();
+    await clock.advanceBy(500);
+    // One poller got the function's only environment; the two others were throttled.
+    expect(throttled()).toBe(2);
+    await clock.advanceBy(5_000);
+    expect(completed).toHaveLength(1);
+    // Throttled messages stay invisible for the visibility timeout, and may be throttled again.
+    await clock.advanceBy(40_000);
+    expect(completed.length).toBe(3);
+    expect(throttled()).toBeGreaterThanOrEqual(2);
+    await stop();
+  });
+
+  it('sends a batch that keeps failing to the DLQ after maxReceiveCount receives', async () => {
+    const { clock, queue, mapping, stop, completed } = setUp({ fn: { handler: { duration: '10ms', errorRate: 1 } }, pattern: { batchSize: 10, visibilityTimeout: '5s' }, maxReceiveCount: 2 });
+    for (let i = 0; i < 20; i += 1) queue.send('{}');
+    mapping.start();
+    await clock.advanceBy(30_000);
+    expect(completed).toHaveLength(0);
+    expect(queue.deadLetters).toHaveLength(20);
+    expect(queue.depth).toBe(0);
+    await stop();
+  });
+
+  it('fills a batch up to batchSize within the batching window', async () => {
+    const { clock, queue, mapping, stop } = setUp({ fn: { handler: { duration: '1ms' } }, pattern: { batchSize: 50, maximumBatchingWindow: '2s' } });
+    const sizes: number[] = [];
+    const original = queue.deleteBatch.bind(queue);
+    queue.deleteBatch = async (messages) => {
+      sizes.push(messages.length);
+      return original(messages);
+    };
+    mapping.start();
+    await drive(clock, queue, 10, 6);
+    await clock.advanceBy(3000);
+    // 10/s with a 2 s window: batches of about 20, none of them full.
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(50);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(60);
+    expect(sizes.length).toBeLessThan(10);
+    await stop();
+  });
+});
