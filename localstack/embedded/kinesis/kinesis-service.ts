@@ -41,9 +41,11 @@ const throughputExceeded = 'ProvisionedThroughputExceededException';
 const reshardingOperations = new Set(['CreateStream', 'DeleteStream', 'UpdateShardCount', 'SplitShard', 'MergeShards', 'UpdateStreamMode']);
 
 /**
- * Shard iterators remembered to attribute GetRecords calls to their shard. Iterators
- * expire after 5 minutes (GetShardIterator API page), so the oldest can be forgotten; the
- * limit only bounds memory under many consumers.
+ * Shard iterators remembered to attribute GetRecords calls to their shard (iterators are
+ * opaque, so the only upstream-independent way is to note which shard each came from).
+ * Iterators expire after 5 minutes, so the oldest can be forgotten; the limit only bounds
+ * memory under many consumers.
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetShardIterator.html
  */
 const iteratorEntriesMax = 100_000;
 
