@@ -9,4 +9,7 @@ process.on('warning', (warning) => {
 });
 
 const { main } = await import('../cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const exitCode = await main(process.argv.slice(2));
+// Exit now rather than when the event loop empties: an interrupted run leaves Artillery's
+// phase timers armed, and they must not keep a finished run alive.
+process.exit(exitCode);

@@ -12,6 +12,8 @@ export interface QueueMessage {
   receiveCount: number;
   sentTimestampMs: number;
   messageGroupId?: string;
+  /** FIFO only: SQS's per-queue sequence number, increasing in send order within a group. */
+  sequenceNumber?: string;
 }
 
 /**
@@ -34,7 +36,7 @@ export function sdkPolledQueue(client: SQSClient, queueUrl: string, visibilityTi
           MaxNumberOfMessages: Math.min(10, Math.max(1, maxMessages)),
           WaitTimeSeconds: Math.min(20, Math.max(0, Math.round(waitMs / 1000))),
           VisibilityTimeout: Math.round(visibilityTimeoutMs / 1000),
-          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId'],
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId', 'SequenceNumber'],
         }),
         { abortSignal: signal },
       );
@@ -45,6 +47,7 @@ export function sdkPolledQueue(client: SQSClient, queueUrl: string, visibilityTi
         receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
         sentTimestampMs: Number(message.Attributes?.SentTimestamp ?? 0),
         messageGroupId: message.Attributes?.MessageGroupId,
+        sequenceNumber: message.Attributes?.SequenceNumber,
       }));
     },
     async deleteBatch(messages) {

@@ -61,6 +61,9 @@ async function provisionSqs(context: PatternRunContext<SqsPattern>): Promise<Pat
   let lastDeadLetterDepth = 0;
   let batchesThrottled = 0;
   let sendErrors = 0;
+  // FIFO: the last completed sequence number per message group, to check order is kept.
+  const lastSequenceByGroup = new Map<string, bigint>();
+  let outOfOrderDeliveries = 0;
   const errorMessages = new Map<string, number>();
 
   const idsOf = (messages: QueueMessage[]) => messages.map((message) => parseEnvelope(message.body)?.sluiceId ?? -1);
@@ -158,6 +161,13 @@ async function provisionSqs(context: PatternRunContext<SqsPattern>): Promise<Pat
           },
           onCompleted(messages) {
             const nowMs = clock.nowMs();
+            for (const message of messages) {
+              if (!message.messageGroupId || !message.sequenceNumber) continue;
+              const sequence = BigInt(message.sequenceNumber);
+              const last = lastSequenceByGroup.get(message.messageGroupId);
+              if (last !== undefined && sequence < last) outOfOrderDeliveries += 1;
+              else lastSequenceByGroup.set(message.messageGroupId, sequence);
+            }
             let completed = 0;
             for (const id of idsOf(messages)) {
               const latencyMs = ledger.recordCompleted(id, nowMs);
@@ -211,7 +221,7 @@ async function provisionSqs(context: PatternRunContext<SqsPattern>): Promise<Pat
     },
 
     extras() {
-      return { queueUrl, deadLetterQueueUrl, batchesThrottled, sendErrors, sendErrorsByCode: Object.fromEntries(errorMessages), foreignDeliveries: ledger.foreignDeliveries };
+      return { queueUrl, deadLetterQueueUrl, batchesThrottled, ...(pattern.fifo ? { outOfOrderDeliveries } : {}), sendErrors, sendErrorsByCode: Object.fromEntries(errorMessages), foreignDeliveries: ledger.foreignDeliveries };
     },
 
     async teardown() {

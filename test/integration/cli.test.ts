@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../cli/main.ts';
+
+/** Runs the CLI in-process and captures what it prints. */
+async function runCli(args: string[]) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (chunk) => (stdout += chunk));
+  err.on('data', (chunk) => (stderr += chunk));
+  const code = await main(args, { out: out as unknown as NodeJS.WriteStream, err: err as unknown as NodeJS.WriteStream });
+  return { code, stdout, stderr };
+}
+
+async function pollUntil<T>(read: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function childProcessesOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('sluice command line', () => {
+  it('validate: names the file, line and key of every problem and exits 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+    const file = join(dir, 'bad.yaml');
+    await writeFile(
+      file,
+      ['name: bad', 'workload:', '  phases:', '    - duration: 10', '      arrivalRate: fast', 'patterns:', '  - source: sqs', '    batchSize: 0', '    visiblityTimeout: 30s', ''].join('\n'),
+    );
+    const { code, stderr } = await runCli(['validate', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${file}:5:20 workload.phases[0].arrivalRate`);
+    expect(stderr).toContain(`${file}:8:16 patterns[0].batchSize`);
+    expect(stderr).toContain(`${file}:9:5 patterns[0].visiblityTimeout: unknown key`);
+  });
+
+  it('validate: accepts every shipped scenario', async () => {
+    const files = (await readdir('scenarios')).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const { code, stderr } = await runCli(['validate', join('scenarios', file)]);
+      expect(stderr, file).toBe('');
+      expect(code, file).toBe(0);
+    }
+  });
+
+  it('run: a bad scenario exits 2 before anything starts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'name: x\nworkload: { phases: [] }\npatterns: []\n');
+    const { code, stderr } = await runCli(['run', file, '--out', dir]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('workload.phases');
+    expect(await readdir(dir)).toEqual(['bad.yaml']);
+  });
+
+  it('run: Ctrl-C tears the emulator down and still writes result.json marked interrupted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+    const child = spawn(process.execPath, ['bin/sluice.js', 'run', 'scenarios/sqs-basic.yaml', '--out', dir, '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    // Wait until the embedded target (a child of the run) is up and load is flowing.
+    const targetPid = await pollUntil(() => childProcessesOf(child.pid!)[0], 30_000);
+    await pollUntil(() => (output.includes('pattern 1/1') ? true : undefined), 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    child.kill('SIGINT');
+    const interruptedAtMs = Date.now();
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    // Teardown is prompt: it does not wait for the phases to run out.
+    expect(Date.now() - interruptedAtMs).toBeLessThan(12_000);
+    expect(code).toBe(130);
+    expect(isAlive(targetPid)).toBe(false);
+    const [runFolder] = await readdir(dir);
+    const result = JSON.parse(await readFile(join(dir, runFolder, 'result.json'), 'utf8'));
+    expect(result.status).toBe('interrupted');
+    expect(result.patterns[0].accounting.sent).toBeGreaterThan(0);
+    expect(result.patterns[0].accounting.sent).toBeLessThan(850);
+    expect(await readFile(join(dir, runFolder, 'report.md'), 'utf8')).toContain('interrupted');
+  });
+});
