@@ -1,0 +1,225 @@
+/**
+ * Named errors of the `aws` and `localstack` targets. Each carries a stable `code` (for
+ * the CLI's exit-code table and for tests), a `hint` that says what to do, and the
+ * original `cause` when one exists. Library code throws these; only the CLI prints them.
+ */
+
+/** Options every target error takes. */
+export interface TargetErrorOptions {
+  /** What the user can do about it, in one or two sentences. */
+  hint: string;
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error thrown by a target (real AWS, LocalStack, a user-given endpoint).
+ *
+ * @example
+ * try { await deployStack(client, request); }
+ * catch (error) { if (error instanceof SluiceTargetError) console.error(`${error.message}\n${error.hint}`); }
+ */
+export abstract class SluiceTargetError extends Error {
+  abstract readonly code: string;
+  readonly hint: string;
+  constructor(message: string, options: TargetErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.hint = options.hint;
+    this.name = new.target.name;
+  }
+}
+
+/** Why credentials could not be used. */
+export type CredentialsProblem = 'missing' | 'expired' | 'invalid';
+
+const credentialHints: Record<CredentialsProblem, string> = {
+  missing:
+    'Set AWS_PROFILE to a profile in ~/.aws/config (and run `aws sso login --profile <name>` for an SSO profile), ' +
+    'or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an IAM role is attached. ' +
+    'See https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html',
+  expired:
+    'Your session has expired: run `aws sso login` (add `--profile <name>` if you use AWS_PROFILE), ' +
+    'or refresh the temporary keys in AWS_SESSION_TOKEN.',
+  invalid:
+    'AWS refused these credentials: check that AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the profile in AWS_PROFILE) ' +
+    'belong to an active key in the account and region you meant.',
+};
+
+/**
+ * No usable AWS credentials: none found by the SDK's default chain, an expired SSO or
+ * session token, or keys AWS does not recognise.
+ *
+ * @example
+ * throw new AwsCredentialsMissingError('missing', { cause: error });
+ */
+export class AwsCredentialsMissingError extends SluiceTargetError {
+  readonly code = 'SLUICE_AWS_CREDENTIALS';
+  constructor(
+    readonly problem: CredentialsProblem,
+    options: { cause?: unknown; detail?: string } = {},
+  ) {
+    const lead = {
+      missing: 'No AWS credentials were found',
+      expired: 'The AWS credentials have expired',
+      invalid: 'AWS did not accept the credentials',
+    }[problem];
+    super(options.detail ? `${lead}: ${options.detail}` : lead, { hint: credentialHints[problem], cause: options.cause });
+  }
+}
+
+/**
+ * A scenario pattern that cannot be expressed as a stack (for example a `module` handler
+ * with no `functionName`, or a visibility timeout shorter than the function timeout). Lists
+ * every problem, not just the first.
+ *
+ * @example
+ * throw new AwsTemplateError(['patterns[0].visibilityTimeout: 10s is shorter than the function timeout 30s'], 'Raise visibilityTimeout.');
+ */
+export class AwsTemplateError extends SluiceTargetError {
+  readonly code = 'SLUICE_AWS_TEMPLATE';
+  constructor(
+    readonly problems: string[],
+    hint: string,
+  ) {
+    super(problems.join('\n'), { hint });
+  }
+}
+
+/**
+ * A stack that did not reach CREATE_COMPLETE. `reasons` are CloudFormation's own
+ * ResourceStatusReason lines for the resources that failed; the stack has been deleted.
+ *
+ * @example
+ * if (error instanceof StackDeployError) for (const reason of error.reasons) console.error(reason);
+ */
+export class StackDeployError extends SluiceTargetError {
+  readonly code = 'SLUICE_AWS_STACK_FAILED';
+  constructor(
+    readonly stackName: string,
+    readonly status: string,
+    readonly reasons: string[],
+    options: { cause?: unknown; deleted: boolean },
+  ) {
+    super(
+      `Stack ${stackName} failed (${status})${reasons.length ? `:\n  ${reasons.join('\n  ')}` : ''}`,
+      {
+        hint: options.deleted
+          ? 'The stack was deleted again. Fix the cause above (often a quota, a permission of your credentials, or a name already in use) and rerun.'
+          : `The stack could not be deleted; remove it with \`sluice cleanup\` or \`aws cloudformation delete-stack --stack-name ${stackName}\`.`,
+        cause: options.cause,
+      },
+    );
+  }
+}
+
+/**
+ * Waiting for a stack took longer than the bound the caller set. The stack may still be
+ * changing on AWS's side.
+ *
+ * @example
+ * throw new StackTimeoutError('sluice-demo-sqs-r1', 'CREATE_IN_PROGRESS', 900_000);
+ */
+export class StackTimeoutError extends SluiceTargetError {
+  readonly code = 'SLUICE_AWS_STACK_TIMEOUT';
+  constructor(
+    readonly stackName: string,
+    readonly lastStatus: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`Stack ${stackName} was still ${lastStatus} after ${Math.round(timeoutMs / 1000)}s`, {
+      hint: `Check the stack's events in the CloudFormation console; run \`sluice cleanup\` to delete what is left.`,
+    });
+  }
+}
+
+/**
+ * A stack that could not be deleted (DELETE_FAILED), with CloudFormation's reasons.
+ *
+ * @example
+ * if (error instanceof StackDeleteError) console.error(error.reasons.join('\n'));
+ */
+export class StackDeleteError extends SluiceTargetError {
+  readonly code = 'SLUICE_AWS_STACK_DELETE';
+  constructor(
+    readonly stackName: string,
+    readonly reasons: string[],
+    options: { cause?: unknown } = {},
+  ) {
+    super(`Stack ${stackName} could not be deleted${reasons.length ? `:\n  ${reasons.join('\n  ')}` : ''}`, {
+      hint:
+        'A bucket that still holds objects is the usual cause: pass an S3 client to deleteStack so sluice empties it, ' +
+        'or empty it yourself, then run `sluice cleanup` again.',
+      cause: options.cause,
+    });
+  }
+}
+
+/**
+ * Teardown tried every tracked stack and some could not be deleted.
+ *
+ * @example
+ * if (error instanceof StackTeardownError) for (const f of error.failures) console.error(f.stackName, f.error.message);
+ */
+export class StackTeardownError extends SluiceTargetError {
+  readonly code = 'SLUICE_AWS_TEARDOWN';
+  constructor(readonly failures: Array<{ stackName: string; error: Error }>) {
+    super(`${failures.length} stack(s) were not deleted: ${failures.map((f) => f.stackName).join(', ')}`, {
+      hint: 'Run `sluice cleanup` to find and delete every leftover sluice stack.',
+      cause: failures[0]?.error,
+    });
+  }
+}
+
+/**
+ * An AWS call failed for a reason other than credentials (throttling after the SDK's
+ * retries, a request timeout, a network fault, a service error).
+ *
+ * @example
+ * throw new AwsCallError('sts:GetCallerIdentity', error);
+ */
+export class AwsCallError extends SluiceTargetError {
+  readonly code = 'SLUICE_AWS_CALL';
+  constructor(
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`${operation} failed (${detail})`, {
+      hint: 'Check the network path to AWS and the region; a request timeout means AWS did not answer within requestTimeoutMs.',
+      cause,
+    });
+  }
+}
+
+/**
+ * LocalStack could not be started, or did not report every requested service ready in time.
+ *
+ * @example
+ * throw new LocalstackStartError('LocalStack did not become ready', 'Check `docker logs`.');
+ */
+export class LocalstackStartError extends SluiceTargetError {
+  readonly code = 'SLUICE_LOCALSTACK_START';
+  constructor(message: string, hint: string, cause?: unknown) {
+    super(message, { hint, cause });
+  }
+}
+
+/**
+ * A user-given endpoint did not answer its health URL (LocalStack's `/_localstack/health`
+ * or sluice's `/_sluice/health`), or lacks a service the scenario needs.
+ *
+ * @example
+ * throw new EndpointUnreachableError('http://localhost:4566', 'connection refused');
+ */
+export class EndpointUnreachableError extends SluiceTargetError {
+  readonly code = 'SLUICE_ENDPOINT_UNREACHABLE';
+  constructor(
+    readonly endpoint: string,
+    detail: string,
+    cause?: unknown,
+  ) {
+    super(`${endpoint} is not a usable target: ${detail}`, {
+      hint: 'Start LocalStack (`localstack start`, or `docker run -p 4566:4566 localstack/localstack:4`) or check the --endpoint URL.',
+      cause,
+    });
+  }
+}

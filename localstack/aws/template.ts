@@ -1,0 +1,819 @@
+import { createHash } from 'node:crypto';
+import type { Scenario } from '../../scenario/schema.ts';
+import { consumerEnvironment, syntheticConsumerCode } from './consumer-code.ts';
+import { AwsTemplateError } from './errors.ts';
+import {
+  bringYourOwnSource,
+  normalizePattern,
+  type ApiGatewaySettings,
+  type AwsPatternSettings,
+  type AwsSourceName,
+  type EventBridgeSettings,
+  type KinesisSettings,
+  type PatternLike,
+  type S3Settings,
+  type SqsSettings,
+} from './pattern-settings.ts';
+
+/**
+ * One CloudFormation stack per pattern run: the source, a synthetic consumer Lambda that
+ * implements the scenario's function spec, the wiring between them with the pattern's
+ * settings, and a sink queue for completion records. Everything is plain JSON, built by
+ * pure functions, so a template can be inspected (`--dry-run`), diffed (golden files) and
+ * deployed without any tool beyond CloudFormation.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/introduction.html
+ */
+
+/** A CloudFormation resource. Property values may hold intrinsic functions. */
+export interface CfnResource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+}
+
+/** A stack output. */
+export interface CfnOutput {
+  Description: string;
+  Value: unknown;
+}
+
+/** What sluice records about a stack in the template's own Metadata. */
+export interface SluiceStackMetadata {
+  runId: string;
+  scenario: string;
+  pattern: string;
+  source: AwsSourceName;
+  /** `synthetic`: sluice deploys its consumer; `yours`: functionName; `none`: nothing sluice can wire. */
+  consumer: 'synthetic' | 'yours' | 'none';
+  /** Existing resources the pattern named; the stack creates nothing for them. */
+  bringYourOwn: Array<{ field: string; value: string }>;
+  /** Things a user should know before deploying (rounding, caveats of the chosen settings). */
+  notes: string[];
+}
+
+/** The template of one pattern run, as CloudFormation reads it. */
+export interface StackTemplate {
+  AWSTemplateFormatVersion: '2010-09-09';
+  Description: string;
+  Metadata: { sluice: SluiceStackMetadata };
+  Resources: Record<string, CfnResource>;
+  Outputs: Record<string, CfnOutput>;
+}
+
+/** Options of {@link buildStackTemplate}. */
+export interface BuildStackTemplateOptions {
+  /**
+   * Lambda runtime of the synthetic consumer. The code is plain Node.js 20 CommonJS and runs
+   * on any Node.js runtime from nodejs20.x up. The default is nodejs22.x because AWS blocks
+   * creating nodejs20.x functions from 31 Aug 2026.
+   * https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html (supported runtimes table)
+   */
+  lambdaRuntime?: string;
+}
+
+/** The consumer's runtime unless the caller picks another (see BuildStackTemplateOptions.lambdaRuntime). */
+export const defaultLambdaRuntime = 'nodejs22.x';
+
+/** Tag keys on every stack and every taggable resource; `sluice cleanup` finds leftovers by them. */
+export const sluiceTagKeys = {
+  runId: 'sluice:run-id',
+  scenario: 'sluice:scenario',
+  pattern: 'sluice:pattern',
+} as const;
+
+/**
+ * How each resource type sluice creates takes tags: a list of `{Key, Value}`, a map (the
+ * API Gateway v2 types), or not at all. A test checks every type used appears here.
+ */
+export const tagStyleByResourceType = {
+  'AWS::SQS::Queue': 'list',
+  'AWS::IAM::Role': 'list',
+  'AWS::Logs::LogGroup': 'list',
+  'AWS::Lambda::Function': 'list',
+  'AWS::Lambda::EventSourceMapping': 'list',
+  'AWS::Kinesis::Stream': 'list',
+  'AWS::Events::EventBus': 'list',
+  'AWS::Events::Rule': 'list',
+  'AWS::S3::Bucket': 'list',
+  'AWS::ApiGateway::RestApi': 'list',
+  'AWS::ApiGateway::Stage': 'list',
+  'AWS::ApiGatewayV2::Api': 'map',
+  'AWS::ApiGatewayV2::Stage': 'map',
+  'AWS::SQS::QueuePolicy': 'none',
+  'AWS::Lambda::Version': 'none',
+  'AWS::Lambda::Alias': 'none',
+  'AWS::Lambda::Permission': 'none',
+  'AWS::Lambda::EventInvokeConfig': 'none',
+  'AWS::ApiGatewayV2::Integration': 'none',
+  'AWS::ApiGatewayV2::Route': 'none',
+  'AWS::ApiGateway::Resource': 'none',
+  'AWS::ApiGateway::Method': 'none',
+  'AWS::ApiGateway::Deployment': 'none',
+} as const satisfies Record<string, 'list' | 'map' | 'none'>;
+
+/** The output keys a deployed stack may have; the harness reads these, never logical ids. */
+export const stackOutputKeys = {
+  sinkQueueUrl: 'SinkQueueUrl',
+  sinkQueueArn: 'SinkQueueArn',
+  functionName: 'FunctionName',
+  functionArn: 'FunctionArn',
+  consumerTargetArn: 'ConsumerTargetArn',
+  logGroupName: 'LogGroupName',
+  queueUrl: 'QueueUrl',
+  queueArn: 'QueueArn',
+  queueName: 'QueueName',
+  deadLetterQueueUrl: 'DeadLetterQueueUrl',
+  deadLetterQueueArn: 'DeadLetterQueueArn',
+  deadLetterQueueName: 'DeadLetterQueueName',
+  eventSourceMappingId: 'EventSourceMappingId',
+  streamName: 'StreamName',
+  streamArn: 'StreamArn',
+  eventBusName: 'EventBusName',
+  eventBusArn: 'EventBusArn',
+  ruleNames: 'RuleNames',
+  bucketName: 'BucketName',
+  apiUrl: 'ApiUrl',
+  apiId: 'ApiId',
+  apiName: 'ApiName',
+  stageName: 'StageName',
+} as const;
+
+// ---------------------------------------------------------------------------------------
+// Intrinsic functions and names
+
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });
+const sub = (text: string, variables?: Record<string, unknown>) => ({ 'Fn::Sub': variables ? [text, variables] : text });
+
+function sanitizeName(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 6);
+}
+
+/** `base + suffix`, shortened with a hash of `base` when over `maxLength`, so names stay unique. */
+function fitName(base: string, suffix: string, maxLength: number): string {
+  if (base.length + suffix.length <= maxLength) return base + suffix;
+  const keep = Math.max(1, maxLength - suffix.length - 7);
+  return `${base.slice(0, keep).replace(/-$/, '')}-${shortHash(base)}${suffix}`;
+}
+
+/**
+ * The CloudFormation stack name for one pattern of one run: `sluice-<scenario>-<pattern>-<run>`,
+ * at most 128 characters of letters, digits and dashes.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+ *
+ * @example
+ * stackNameFor('orders', 'sqs', '20260101T120000Z-ab12') // 'sluice-orders-sqs-20260101t120000z-ab12'
+ */
+export function stackNameFor(scenarioName: string, patternName: string, runId: string): string {
+  return fitName(sanitizeName(`sluice-${scenarioName}-${patternName}-${runId}`), '', 128);
+}
+
+// ---------------------------------------------------------------------------------------
+// The builder shared by every source
+
+interface PolicyStatement {
+  Effect: 'Allow';
+  Action: string[];
+  Resource: unknown;
+}
+
+/** How the source reaches the consumer function. */
+interface ConsumerTarget {
+  /** True when the stack creates the function (and therefore its role). */
+  created: boolean;
+  /** What the source invokes: function ARN, alias ARN, or the named function's ARN. */
+  arn: unknown;
+  /** `FunctionName` for permissions and event invoke configs. */
+  functionName: unknown;
+  /** Alias name when provisioned concurrency is on. */
+  qualifier?: string;
+}
+
+class TemplateBuilder {
+  readonly resources: Record<string, CfnResource> = {};
+  readonly outputs: Record<string, CfnOutput> = {};
+  readonly roleStatements: PolicyStatement[] = [];
+  readonly notes: string[] = [];
+  readonly bringYourOwn: Array<{ field: string; value: string }> = [];
+  consumer: ConsumerTarget | undefined;
+  /** Base of every physical name in the stack: `sluice-<run>-<pattern>`. */
+  readonly baseName: string;
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly settings: AwsPatternSettings,
+    readonly runId: string,
+    readonly options: Required<BuildStackTemplateOptions>,
+  ) {
+    this.baseName = sanitizeName(`sluice-${runId}-${settings.name}`);
+  }
+
+  name(suffix: string, maxLength: number): string {
+    return fitName(this.baseName, suffix, maxLength);
+  }
+
+  add(logicalId: string, type: keyof typeof tagStyleByResourceType, properties: Record<string, unknown>, dependsOn?: string[]): void {
+    this.resources[logicalId] = { Type: type, Properties: properties, ...(dependsOn?.length ? { DependsOn: dependsOn } : {}) };
+  }
+
+  output(key: (typeof stackOutputKeys)[keyof typeof stackOutputKeys], value: unknown, description: string): void {
+    this.outputs[key] = { Description: description, Value: value };
+  }
+
+  /** Grants the consumer's role `actions` on `resource`, when the stack owns the role. */
+  allow(actions: string[], resource: unknown): void {
+    if (this.consumer?.created) this.roleStatements.push({ Effect: 'Allow', Action: actions, Resource: resource });
+  }
+
+  /** A standard SQS queue for failures (DLQ / on-failure destination), created once. */
+  failureQueue(): { arn: unknown; url: unknown } {
+    const logicalId = 'FailureQueue';
+    if (!this.resources[logicalId]) {
+      this.add(logicalId, 'AWS::SQS::Queue', { QueueName: this.name('-failed', 80), MessageRetentionPeriod: 1_209_600 });
+      this.output(stackOutputKeys.deadLetterQueueUrl, ref(logicalId), 'Queue that receives events the source or Lambda gave up on');
+      this.output(stackOutputKeys.deadLetterQueueArn, getAtt(logicalId, 'Arn'), 'ARN of the failure queue');
+      this.output(stackOutputKeys.deadLetterQueueName, getAtt(logicalId, 'QueueName'), 'Name of the failure queue');
+    }
+    return { arn: getAtt(logicalId, 'Arn'), url: ref(logicalId) };
+  }
+
+  /**
+   * Lambda's own asynchronous-invoke settings (retries, event age, on-failure destination),
+   * for push sources that invoke asynchronously (EventBridge, S3).
+   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+   */
+  asyncInvokeConfig(settings: { asyncMaximumRetryAttempts?: number; asyncMaximumEventAgeMs?: number }): void {
+    if (!this.consumer?.created) return;
+    const failure = this.failureQueue();
+    this.allow(['sqs:SendMessage'], failure.arn);
+    this.add(
+      'ConsumerEventInvokeConfig',
+      'AWS::Lambda::EventInvokeConfig',
+      {
+        FunctionName: ref('ConsumerFunction'),
+        Qualifier: this.consumer.qualifier ?? '$LATEST',
+        ...(settings.asyncMaximumRetryAttempts !== undefined ? { MaximumRetryAttempts: settings.asyncMaximumRetryAttempts } : {}),
+        ...(settings.asyncMaximumEventAgeMs !== undefined ? { MaximumEventAgeInSeconds: Math.round(settings.asyncMaximumEventAgeMs / 1000) } : {}),
+        DestinationConfig: { OnFailure: { Destination: failure.arn } },
+      },
+      this.consumer.qualifier ? ['ConsumerAlias'] : undefined,
+    );
+  }
+}
+
+function seconds(ms: number): number {
+  return Math.ceil(ms / 1000);
+}
+
+function functionArnOf(functionName: string): unknown {
+  if (functionName.startsWith('arn:')) return functionName;
+  return sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionName}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// The consumer: role, log group, function, optional provisioned concurrency
+
+/** Sources whose resource the user owns cannot be wired by this stack (the wiring is a property of the resource). */
+function consumerCanBeWired(settings: AwsPatternSettings): boolean {
+  if (settings.source === 's3') return settings.bucket === undefined;
+  if (settings.source === 'apigateway') return settings.apiUrl === undefined;
+  return true;
+}
+
+function addSinkQueue(b: TemplateBuilder): void {
+  // Always created: the synthetic consumer reports completions here, and a user's own
+  // function can report to it too (see CompletionRecord), so every stack has one.
+  b.add('SinkQueue', 'AWS::SQS::Queue', { QueueName: b.name('-sink', 80), MessageRetentionPeriod: 86_400, VisibilityTimeout: 30 });
+  b.output(stackOutputKeys.sinkQueueUrl, ref('SinkQueue'), 'Queue of completion records (JSON arrays of CompletionRecord)');
+  b.output(stackOutputKeys.sinkQueueArn, getAtt('SinkQueue', 'Arn'), 'ARN of the sink queue');
+}
+
+function addConsumer(b: TemplateBuilder): void {
+  const { settings, scenario } = b;
+  if (settings.functionName) {
+    b.consumer = { created: false, arn: functionArnOf(settings.functionName), functionName: settings.functionName };
+    b.bringYourOwn.push({ field: 'functionName', value: settings.functionName });
+    b.output(stackOutputKeys.functionName, settings.functionName, 'Your function (not created by sluice)');
+    const pollBased = settings.source === 'sqs' || settings.source === 'kinesis';
+    b.notes.push(
+      pollBased
+        ? `functionName ${settings.functionName}: sluice creates no function or role; your function's execution role must allow reading the ${settings.source} source.`
+        : `functionName ${settings.functionName}: sluice creates no function or role; it adds a permission for ${settings.source} to invoke your function.`,
+    );
+    return;
+  }
+  if (!consumerCanBeWired(settings)) {
+    b.notes.push(
+      `${bringYourOwnSource(settings)?.field} names an existing resource whose integration sluice cannot change: no consumer is created; ` +
+        'completions arrive only if your backend reports them to the sink queue.',
+    );
+    return;
+  }
+  const fn = scenario.function;
+  if (fn.handler.type !== 'synthetic') {
+    throw new AwsTemplateError(
+      [`function.handler: a module handler (${fn.handler.module}) cannot be deployed inline by the aws target`],
+      'Deploy your handler yourself and name it with the pattern’s functionName, or use a synthetic handler.',
+    );
+  }
+
+  const functionName = b.name('-consumer', 64);
+  const provisioned = fn.provisionedConcurrency > 0;
+  b.consumer = provisioned
+    ? { created: true, arn: ref('ConsumerAlias'), functionName: ref('ConsumerAlias'), qualifier: 'live' }
+    : { created: true, arn: getAtt('ConsumerFunction', 'Arn'), functionName: ref('ConsumerFunction') };
+
+  b.add('ConsumerLogGroup', 'AWS::Logs::LogGroup', { LogGroupName: `/aws/lambda/${functionName}`, RetentionInDays: 1 });
+  // Role statements are filled in by the source (least privilege: only what its wiring needs).
+  b.add('ConsumerRole', 'AWS::IAM::Role', {
+    AssumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    },
+  });
+  b.allow(['logs:CreateLogStream', 'logs:PutLogEvents'], getAtt('ConsumerLogGroup', 'Arn'));
+  b.allow(['sqs:SendMessage'], getAtt('SinkQueue', 'Arn'));
+
+  const timeoutSec = Math.min(900, seconds(fn.timeout));
+  b.add('ConsumerFunction', 'AWS::Lambda::Function', {
+    FunctionName: functionName,
+    Description: `sluice synthetic consumer: ${scenario.name}/${settings.name}, run ${b.runId}`,
+    Runtime: b.options.lambdaRuntime,
+    Handler: 'index.handler',
+    Code: { ZipFile: syntheticConsumerCode },
+    Role: getAtt('ConsumerRole', 'Arn'),
+    MemorySize: fn.memoryMb,
+    Timeout: timeoutSec,
+    Architectures: [fn.architecture],
+    ...(fn.reservedConcurrency !== undefined ? { ReservedConcurrentExecutions: fn.reservedConcurrency } : {}),
+    Environment: {
+      Variables: consumerEnvironment(fn, settings.source, ref('SinkQueue'), {
+        runId: b.runId,
+        s3Suffix: settings.source === 's3' ? settings.suffix : undefined,
+      }),
+    },
+    // An explicit log group that the stack owns (and deletes), instead of one Lambda creates.
+    // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html
+    LoggingConfig: { LogGroup: ref('ConsumerLogGroup'), LogFormat: 'Text' },
+  });
+  if (provisioned) {
+    // Provisioned concurrency applies to a version or alias, never to $LATEST.
+    // https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html
+    b.add('ConsumerVersion', 'AWS::Lambda::Version', { FunctionName: ref('ConsumerFunction'), Description: `run ${b.runId}` });
+    b.add('ConsumerAlias', 'AWS::Lambda::Alias', {
+      FunctionName: ref('ConsumerFunction'),
+      FunctionVersion: getAtt('ConsumerVersion', 'Version'),
+      Name: 'live',
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: fn.provisionedConcurrency },
+    });
+    b.notes.push(`provisioned concurrency ${fn.provisionedConcurrency}: stack creation waits until the environments are ready (minutes) and they are billed while the stack exists.`);
+  }
+  if (fn.reservedConcurrency !== undefined && fn.reservedConcurrency > scenario.account.concurrencyLimit - 100) {
+    b.notes.push(
+      `reservedConcurrency ${fn.reservedConcurrency}: AWS keeps 100 of the account's concurrency unreserved, so this fails unless the account limit is above ${fn.reservedConcurrency + 100}.`,
+    );
+  }
+  b.output(stackOutputKeys.functionName, ref('ConsumerFunction'), 'The synthetic consumer function');
+  b.output(stackOutputKeys.functionArn, getAtt('ConsumerFunction', 'Arn'), 'ARN of the synthetic consumer');
+  b.output(stackOutputKeys.logGroupName, ref('ConsumerLogGroup'), 'Log group of the synthetic consumer');
+}
+
+function finishConsumer(b: TemplateBuilder): void {
+  const role = b.resources.ConsumerRole;
+  if (role) {
+    role.Properties.Policies = [{ PolicyName: 'sluice-consumer', PolicyDocument: { Version: '2012-10-17', Statement: b.roleStatements } }];
+  }
+  if (b.consumer) b.output(stackOutputKeys.consumerTargetArn, b.consumer.arn, 'What the source invokes (function, alias or your function)');
+}
+
+// ---------------------------------------------------------------------------------------
+// Sources: one function each, registered in `sourceTemplateGenerators`
+
+/** `https://sqs.<region>.amazonaws.com/<account>/<name>` → ARN parts. */
+function parseQueueUrl(queueUrl: string, fallbackRegion: string): { region: string; accountId: string; name: string } {
+  let url: URL;
+  try {
+    url = new URL(queueUrl);
+  } catch {
+    throw new AwsTemplateError([`queueUrl: "${queueUrl}" is not a URL`], 'Copy the queue URL from the SQS console or `aws sqs get-queue-url`.');
+  }
+  const [accountId, name] = url.pathname.split('/').filter(Boolean).slice(-2);
+  if (!accountId || !name || !/^\d{12}$/.test(accountId)) {
+    throw new AwsTemplateError([`queueUrl: "${queueUrl}" does not end in /<account-id>/<queue-name>`], 'Copy the queue URL from the SQS console.');
+  }
+  const region = /^sqs\.([a-z0-9-]+)\./.exec(url.hostname)?.[1] ?? /^([a-z0-9-]+)\.queue\./.exec(url.hostname)?.[1] ?? fallbackRegion;
+  return { region, accountId, name };
+}
+
+function addSqsSource(b: TemplateBuilder, s: SqsSettings): void {
+  const problems: string[] = [];
+  if (s.fifo && s.maximumBatchingWindowMs > 0) {
+    // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html
+    problems.push('maximumBatchingWindow: FIFO queues do not support a batching window on AWS');
+  }
+  if (s.fifo && s.batchSize > 10) problems.push('batchSize: FIFO queues allow at most 10');
+  const timeoutSec = Math.min(900, seconds(b.scenario.function.timeout));
+  if (!s.queueUrl && b.consumer?.created && seconds(s.visibilityTimeoutMs) < timeoutSec) {
+    // AWS refuses the mapping otherwise; it recommends six times the function timeout.
+    // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-queueconfig
+    problems.push(`visibilityTimeout: ${seconds(s.visibilityTimeoutMs)}s is shorter than the function timeout ${timeoutSec}s`);
+  }
+  if (problems.length) throw new AwsTemplateError(problems.map((p) => `pattern "${s.name}" ${p}`), 'Adjust the sqs pattern; AWS would refuse these settings.');
+
+  let queueArn: unknown;
+  if (s.queueUrl) {
+    const parsed = parseQueueUrl(s.queueUrl, b.scenario.region);
+    queueArn = sub(`arn:\${AWS::Partition}:sqs:${parsed.region}:${parsed.accountId}:${parsed.name}`);
+    b.bringYourOwn.push({ field: 'queueUrl', value: s.queueUrl });
+    b.output(stackOutputKeys.queueUrl, s.queueUrl, 'Your queue (not created by sluice)');
+    b.output(stackOutputKeys.queueName, parsed.name, 'Name of your queue');
+  } else {
+    const fifoSuffix = s.fifo ? '.fifo' : '';
+    const fifo = s.fifo
+      ? {
+          FifoQueue: true,
+          ContentBasedDeduplication: true,
+          // High-throughput FIFO: the quota applies per message group, not per queue.
+          // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/high-throughput-fifo.html
+          DeduplicationScope: 'messageGroup',
+          FifoThroughputLimit: 'perMessageGroupId',
+        }
+      : {};
+    b.add('SourceDeadLetterQueue', 'AWS::SQS::Queue', {
+      QueueName: b.name(`-dlq${fifoSuffix}`, 80),
+      ...(s.fifo ? { FifoQueue: true } : {}),
+      MessageRetentionPeriod: 1_209_600,
+    });
+    b.add('SourceQueue', 'AWS::SQS::Queue', {
+      QueueName: b.name(fifoSuffix, 80),
+      VisibilityTimeout: seconds(s.visibilityTimeoutMs),
+      ...fifo,
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+      RedrivePolicy: { deadLetterTargetArn: getAtt('SourceDeadLetterQueue', 'Arn'), maxReceiveCount: s.maxReceiveCount },
+    });
+    queueArn = getAtt('SourceQueue', 'Arn');
+    b.output(stackOutputKeys.queueUrl, ref('SourceQueue'), 'Queue the load generator sends to');
+    b.output(stackOutputKeys.queueName, getAtt('SourceQueue', 'QueueName'), 'Name of the source queue');
+    b.output(stackOutputKeys.deadLetterQueueUrl, ref('SourceDeadLetterQueue'), 'Dead-letter queue (maxReceiveCount)');
+    b.output(stackOutputKeys.deadLetterQueueArn, getAtt('SourceDeadLetterQueue', 'Arn'), 'ARN of the dead-letter queue');
+    b.output(stackOutputKeys.deadLetterQueueName, getAtt('SourceDeadLetterQueue', 'QueueName'), 'Name of the dead-letter queue');
+  }
+  b.output(stackOutputKeys.queueArn, queueArn, 'ARN of the source queue');
+  if (!b.consumer) return;
+
+  // https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions
+  b.allow(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queueArn);
+  b.add(
+    'SourceEventSourceMapping',
+    'AWS::Lambda::EventSourceMapping',
+    {
+      EventSourceArn: queueArn,
+      FunctionName: b.consumer.arn,
+      Enabled: true,
+      BatchSize: s.batchSize,
+      MaximumBatchingWindowInSeconds: seconds(s.maximumBatchingWindowMs),
+      ...(s.maximumConcurrency !== undefined ? { ScalingConfig: { MaximumConcurrency: s.maximumConcurrency } } : {}),
+      ...(s.reportBatchItemFailures ? { FunctionResponseTypes: ['ReportBatchItemFailures'] } : {}),
+    },
+    b.consumer.created ? ['ConsumerRole'] : undefined,
+  );
+  if (s.maximumBatchingWindowMs % 1000 !== 0) b.notes.push(`maximumBatchingWindow rounded up to ${seconds(s.maximumBatchingWindowMs)}s (AWS takes whole seconds).`);
+  b.output(stackOutputKeys.eventSourceMappingId, ref('SourceEventSourceMapping'), 'Event source mapping id');
+}
+
+function addKinesisSource(b: TemplateBuilder, s: KinesisSettings): void {
+  let streamArn: unknown;
+  if (s.streamName) {
+    streamArn = sub(`arn:\${AWS::Partition}:kinesis:\${AWS::Region}:\${AWS::AccountId}:stream/${s.streamName}`);
+    b.bringYourOwn.push({ field: 'streamName', value: s.streamName });
+    b.output(stackOutputKeys.streamName, s.streamName, 'Your stream (not created by sluice)');
+  } else {
+    // https://docs.aws.amazon.com/streams/latest/dev/how-do-i-size-a-stream.html
+    b.add('SourceStream', 'AWS::Kinesis::Stream', {
+      Name: b.name('', 128),
+      RetentionPeriodHours: 24,
+      ...(s.mode === 'on-demand' ? { StreamModeDetails: { StreamMode: 'ON_DEMAND' } } : { ShardCount: s.shards, StreamModeDetails: { StreamMode: 'PROVISIONED' } }),
+    });
+    streamArn = getAtt('SourceStream', 'Arn');
+    b.output(stackOutputKeys.streamName, ref('SourceStream'), 'Stream the load generator writes to');
+  }
+  b.output(stackOutputKeys.streamArn, streamArn, 'ARN of the source stream');
+  if (!b.consumer) return;
+
+  const failure = b.failureQueue();
+  // https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html (execution role permissions)
+  b.allow(['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards', 'kinesis:SubscribeToShard'], streamArn);
+  b.allow(['sqs:SendMessage'], failure.arn);
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-parameters.html
+  b.add(
+    'SourceEventSourceMapping',
+    'AWS::Lambda::EventSourceMapping',
+    {
+      EventSourceArn: streamArn,
+      FunctionName: b.consumer.arn,
+      Enabled: true,
+      StartingPosition: s.startingPosition,
+      BatchSize: s.batchSize,
+      MaximumBatchingWindowInSeconds: seconds(s.maximumBatchingWindowMs),
+      ParallelizationFactor: s.parallelizationFactor,
+      MaximumRetryAttempts: s.maximumRetryAttempts ?? -1,
+      MaximumRecordAgeInSeconds: s.maximumRecordAgeMs === undefined ? -1 : seconds(s.maximumRecordAgeMs),
+      BisectBatchOnFunctionError: s.bisectBatchOnFunctionError,
+      DestinationConfig: { OnFailure: { Destination: failure.arn } },
+      ...(s.reportBatchItemFailures ? { FunctionResponseTypes: ['ReportBatchItemFailures'] } : {}),
+    },
+    b.consumer.created ? ['ConsumerRole'] : undefined,
+  );
+  if (s.startingPosition === 'LATEST') b.notes.push('startingPosition LATEST: records written before the mapping starts polling are skipped.');
+  b.output(stackOutputKeys.eventSourceMappingId, ref('SourceEventSourceMapping'), 'Event source mapping id');
+}
+
+function addEventBridgeSource(b: TemplateBuilder, s: EventBridgeSettings): void {
+  let busName: unknown;
+  if (s.busName) {
+    busName = s.busName;
+    b.bringYourOwn.push({ field: 'busName', value: s.busName });
+    b.output(stackOutputKeys.eventBusName, s.busName, 'Your event bus (not created by sluice)');
+  } else {
+    b.add('SourceEventBus', 'AWS::Events::EventBus', { Name: b.name('', 256) });
+    busName = ref('SourceEventBus');
+    b.output(stackOutputKeys.eventBusName, ref('SourceEventBus'), 'Event bus the load generator puts events on');
+    b.output(stackOutputKeys.eventBusArn, getAtt('SourceEventBus', 'Arn'), 'ARN of the event bus');
+  }
+  if (!b.consumer) return;
+
+  const failure = b.failureQueue();
+  const ruleIds: string[] = [];
+  const ruleNames: string[] = [];
+  s.rules.forEach((rule, ruleIndex) => {
+    for (let copy = 0; copy < s.fanOut; copy++) {
+      const n = ruleIds.length + 1;
+      const logicalId = `SourceRule${n}`;
+      const name = b.name(`-r${n}`, 64);
+      ruleIds.push(logicalId);
+      ruleNames.push(name);
+      b.add(logicalId, 'AWS::Events::Rule', {
+        Name: name,
+        Description: rule.name ? `${rule.name}${s.fanOut > 1 ? ` (copy ${copy + 1})` : ''}` : `rule ${ruleIndex + 1}${s.fanOut > 1 ? `, copy ${copy + 1}` : ''}`,
+        EventBusName: busName,
+        EventPattern: rule.eventPattern,
+        State: 'ENABLED',
+        Targets: [
+          {
+            Id: 'sluice-consumer',
+            Arn: b.consumer!.arn,
+            // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
+            ...(s.maximumRetryAttempts !== undefined || s.maximumEventAgeMs !== undefined
+              ? {
+                  RetryPolicy: {
+                    ...(s.maximumRetryAttempts !== undefined ? { MaximumRetryAttempts: s.maximumRetryAttempts } : {}),
+                    ...(s.maximumEventAgeMs !== undefined ? { MaximumEventAgeInSeconds: Math.round(s.maximumEventAgeMs / 1000) } : {}),
+                  },
+                }
+              : {}),
+            // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
+            DeadLetterConfig: { Arn: failure.arn },
+          },
+        ],
+      });
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-lambda-permissions
+      b.add(`${logicalId}Permission`, 'AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: b.consumer!.functionName,
+        Principal: 'events.amazonaws.com',
+        SourceArn: getAtt(logicalId, 'Arn'),
+      });
+    }
+  });
+  b.add('FailureQueuePolicy', 'AWS::SQS::QueuePolicy', {
+    Queues: [failure.url],
+    PolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: failure.arn,
+          Condition: { ArnEquals: { 'aws:SourceArn': ruleIds.map((id) => getAtt(id, 'Arn')) } },
+        },
+      ],
+    },
+  });
+  b.asyncInvokeConfig(s);
+  if (ruleIds.length > 1) b.notes.push(`${ruleIds.length} rules each invoke the consumer: every matching event is delivered ${ruleIds.length} times.`);
+  b.output(stackOutputKeys.ruleNames, ruleNames.join(','), 'Rule names, comma-separated');
+}
+
+function addS3Source(b: TemplateBuilder, s: S3Settings): void {
+  if (s.bucket) {
+    b.bringYourOwn.push({ field: 'bucket', value: s.bucket });
+    b.output(stackOutputKeys.bucketName, s.bucket, 'Your bucket (not created by sluice)');
+    return;
+  }
+  // Bucket names are global: account and region make them unique, the hash keeps them short.
+  const bucketName = `sluice-${shortHash(b.baseName)}-${sanitizeName(b.settings.name).slice(0, 14)}-\${AWS::AccountId}-\${AWS::Region}`;
+  const dependsOn: string[] = [];
+  const properties: Record<string, unknown> = {
+    BucketName: sub(bucketName),
+    PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    // A safety net if a stack is ever left behind: objects expire after a day.
+    LifecycleConfiguration: { Rules: [{ Id: 'expire-sluice-objects', Status: 'Enabled', ExpirationInDays: 1 }] },
+  };
+  if (b.consumer) {
+    // The documented way out of the bucket ↔ permission cycle: name the bucket explicitly,
+    // build the permission's SourceArn from that name (not from a Ref to the bucket), and
+    // make the bucket depend on the permission.
+    // https://repost.aws/knowledge-center/cloudformation-circular-dependency-sam and
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-notificationconfiguration.html
+    b.add('SourceBucketPermission', 'AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: b.consumer.functionName,
+      Principal: 's3.amazonaws.com',
+      SourceAccount: ref('AWS::AccountId'),
+      SourceArn: sub(`arn:\${AWS::Partition}:s3:::${bucketName}`),
+    });
+    dependsOn.push('SourceBucketPermission');
+    const rules = [
+      ...(s.prefix ? [{ Name: 'prefix', Value: s.prefix }] : []),
+      ...(s.suffix ? [{ Name: 'suffix', Value: s.suffix }] : []),
+    ];
+    properties.NotificationConfiguration = {
+      LambdaConfigurations: [{ Event: s.eventType, Function: b.consumer.arn, ...(rules.length ? { Filter: { S3Key: { Rules: rules } } } : {}) }],
+    };
+  }
+  b.add('SourceBucket', 'AWS::S3::Bucket', properties, dependsOn);
+  b.output(stackOutputKeys.bucketName, ref('SourceBucket'), 'Bucket the load generator writes objects to');
+  if (b.consumer) b.asyncInvokeConfig(s);
+  b.notes.push('the bucket must be empty before the stack can be deleted: deleteStack empties it when given an S3 client.');
+}
+
+function addApiGatewaySource(b: TemplateBuilder, s: ApiGatewaySettings): void {
+  if (s.apiUrl) {
+    b.bringYourOwn.push({ field: 'apiUrl', value: s.apiUrl });
+    b.output(stackOutputKeys.apiUrl, s.apiUrl, 'Your API (not created by sluice)');
+    return;
+  }
+  if (!b.consumer) return;
+  const throttled = s.throttleRateLimit !== undefined || s.throttleBurstLimit !== undefined;
+  const throttle = {
+    ...(s.throttleRateLimit !== undefined ? { ThrottlingRateLimit: s.throttleRateLimit } : {}),
+    ...(s.throttleBurstLimit !== undefined ? { ThrottlingBurstLimit: s.throttleBurstLimit } : {}),
+  };
+  const apiName = b.name('', 128);
+  if (b.scenario.function.timeout > 29_000) b.notes.push('API Gateway ends an integration after 29 s by default; longer invocations answer 504.');
+
+  if (s.type === 'http') {
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+    b.add('HttpApi', 'AWS::ApiGatewayV2::Api', { Name: apiName, ProtocolType: 'HTTP', Description: `sluice run ${b.runId}` });
+    b.add('HttpApiIntegration', 'AWS::ApiGatewayV2::Integration', {
+      ApiId: ref('HttpApi'),
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: b.consumer.arn,
+      PayloadFormatVersion: '2.0',
+    });
+    b.add('HttpApiRoute', 'AWS::ApiGatewayV2::Route', {
+      ApiId: ref('HttpApi'),
+      RouteKey: `POST /${s.path}`,
+      Target: sub('integrations/${HttpApiIntegration}'),
+    });
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html
+    b.add(
+      'HttpApiStage',
+      'AWS::ApiGatewayV2::Stage',
+      { ApiId: ref('HttpApi'), StageName: '$default', AutoDeploy: true, ...(throttled ? { DefaultRouteSettings: throttle } : {}) },
+      ['HttpApiRoute'],
+    );
+    b.add('ApiPermission', 'AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: b.consumer.functionName,
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: sub(`arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/*/*`),
+    });
+    b.output(stackOutputKeys.apiUrl, sub(`\${HttpApi.ApiEndpoint}/${s.path}`), 'URL the load generator POSTs events to');
+    b.output(stackOutputKeys.apiId, ref('HttpApi'), 'HTTP API id');
+    b.output(stackOutputKeys.stageName, '$default', 'Stage name');
+    return;
+  }
+
+  // REST API with a Lambda proxy integration.
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+  b.add('RestApi', 'AWS::ApiGateway::RestApi', { Name: apiName, Description: `sluice run ${b.runId}`, EndpointConfiguration: { Types: ['REGIONAL'] } });
+  b.add('RestApiResource', 'AWS::ApiGateway::Resource', { RestApiId: ref('RestApi'), ParentId: getAtt('RestApi', 'RootResourceId'), PathPart: s.path });
+  b.add('RestApiMethod', 'AWS::ApiGateway::Method', {
+    RestApiId: ref('RestApi'),
+    ResourceId: ref('RestApiResource'),
+    HttpMethod: 'POST',
+    AuthorizationType: 'NONE',
+    Integration: {
+      Type: 'AWS_PROXY',
+      IntegrationHttpMethod: 'POST',
+      Uri: sub('arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${TargetArn}/invocations', { TargetArn: b.consumer.arn }),
+    },
+  });
+  b.add('RestApiDeployment', 'AWS::ApiGateway::Deployment', { RestApiId: ref('RestApi'), Description: `run ${b.runId}` }, ['RestApiMethod']);
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+  b.add('RestApiStage', 'AWS::ApiGateway::Stage', {
+    RestApiId: ref('RestApi'),
+    DeploymentId: ref('RestApiDeployment'),
+    StageName: 'sluice',
+    ...(throttled ? { MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ...throttle }] } : {}),
+  });
+  b.add('ApiPermission', 'AWS::Lambda::Permission', {
+    Action: 'lambda:InvokeFunction',
+    FunctionName: b.consumer.functionName,
+    Principal: 'apigateway.amazonaws.com',
+    SourceArn: sub(`arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${RestApi}/*/POST/${s.path}`),
+  });
+  b.output(stackOutputKeys.apiUrl, sub(`https://\${RestApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/sluice/${s.path}`), 'URL the load generator POSTs events to');
+  b.output(stackOutputKeys.apiId, ref('RestApi'), 'REST API id');
+  b.output(stackOutputKeys.apiName, apiName, 'REST API name (the CloudWatch dimension ApiName)');
+  b.output(stackOutputKeys.stageName, 'sluice', 'Stage name');
+}
+
+/**
+ * One generator per event source. Adding a source means adding its settings normalizer in
+ * pattern-settings.ts and one function here.
+ */
+export const sourceTemplateGenerators = {
+  sqs: addSqsSource,
+  kinesis: addKinesisSource,
+  eventbridge: addEventBridgeSource,
+  s3: addS3Source,
+  apigateway: addApiGatewaySource,
+} as const satisfies { [S in AwsSourceName]: (b: TemplateBuilder, settings: Extract<AwsPatternSettings, { source: S }>) => void };
+
+function applyTags(resources: Record<string, CfnResource>, tags: Array<{ Key: string; Value: string }>): void {
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    const style = (tagStyleByResourceType as Record<string, string>)[resource.Type];
+    if (style === undefined) throw new Error(`template.ts: no tag style recorded for ${resource.Type} (${logicalId})`);
+    if (style === 'list') resource.Properties.Tags = tags.map((tag) => ({ ...tag }));
+    if (style === 'map') resource.Properties.Tags = Object.fromEntries(tags.map((tag) => [tag.Key, tag.Value]));
+  }
+}
+
+/**
+ * Builds the CloudFormation template of one pattern run. Pure: it calls no AWS API.
+ * Resources a pattern names as its own ("bring your own": queueUrl, streamName, busName,
+ * bucket, apiUrl, functionName) are not created; `Metadata.sluice` says what was left out.
+ * Throws {@link AwsTemplateError} when the pattern cannot be deployed as asked.
+ *
+ * @example
+ * const template = buildStackTemplate(scenario, scenario.patterns[0], '20260101t120000z-ab12');
+ * await deployStack(cloudFormation, { stackName: stackNameFor(scenario.name, 'sqs', runId), template, tags });
+ */
+export function buildStackTemplate(scenario: Scenario, pattern: PatternLike, runId: string, options: BuildStackTemplateOptions = {}): StackTemplate {
+  if (!/^[A-Za-z0-9._:/=+@-]{1,128}$/.test(runId)) {
+    throw new AwsTemplateError([`runId: "${runId}" must be 1–128 letters, digits or . _ : / = + @ -`], 'Tag values allow only these characters.');
+  }
+  const index = scenario.patterns.indexOf(pattern as Scenario['patterns'][number]);
+  const settings = normalizePattern(pattern, index >= 0 ? `patterns[${index}]` : 'pattern');
+  const b = new TemplateBuilder(scenario, settings, runId, { lambdaRuntime: options.lambdaRuntime ?? defaultLambdaRuntime });
+
+  addSinkQueue(b);
+  addConsumer(b);
+  const generate = sourceTemplateGenerators[settings.source] as (builder: TemplateBuilder, s: AwsPatternSettings) => void;
+  generate(b, settings);
+  finishConsumer(b);
+  applyTags(b.resources, [
+    { Key: sluiceTagKeys.runId, Value: runId },
+    { Key: sluiceTagKeys.scenario, Value: scenario.name },
+    { Key: sluiceTagKeys.pattern, Value: settings.name },
+  ]);
+
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `sluice run ${runId}: ${scenario.name}/${settings.name} (${settings.source})`,
+    Metadata: {
+      sluice: {
+        runId,
+        scenario: scenario.name,
+        pattern: settings.name,
+        source: settings.source,
+        consumer: b.consumer ? (b.consumer.created ? 'synthetic' : 'yours') : 'none',
+        bringYourOwn: b.bringYourOwn,
+        notes: b.notes,
+      },
+    },
+    Resources: b.resources,
+    Outputs: b.outputs,
+  };
+}
+
+/**
+ * The resources of a template as `{ logicalId, type }` rows, for plans and reports.
+ *
+ * @example
+ * describeTemplateResources(template) // [{ logicalId: 'SinkQueue', type: 'AWS::SQS::Queue' }, …]
+ */
+export function describeTemplateResources(template: StackTemplate): Array<{ logicalId: string; type: string }> {
+  return Object.entries(template.Resources).map(([logicalId, resource]) => ({ logicalId, type: resource.Type }));
+}
