@@ -2,20 +2,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { targetNames } from '../scenario/schema.ts';
-import { runScenario, patternNameOf } from '../run/run-scenario.ts';
-import { writeRun } from '../run/write-run.ts';
-import { summaryTable } from '../analysis/report-markdown.ts';
+import { patternNameOf } from '../run/run-scenario.ts';
 import { exitCodes } from './exit-codes.ts';
-import { progressPrinter } from './progress.ts';
 import { serve } from './serve.ts';
-
-interface RunFlags {
-  target?: (typeof targetNames)[number];
-  endpoint?: string;
-  out: string;
-  only?: string[];
-  progress: boolean;
-}
+import { runCommand, type RunFlags } from './run-command.ts';
+import { compareCommand, type CompareFlags } from './compare-command.ts';
 
 /**
  * The sluice command line. The only place that prints or picks an exit code; returns the
@@ -49,55 +40,23 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .option('--endpoint <url>', 'with --target localstack: an endpoint you already run (LocalStack, or `sluice serve`)')
     .option('--out <dir>', 'folder for run results', 'runs')
     .option('--only <names...>', 'run only these patterns')
+    .option('--parallel', 'run the patterns at the same time instead of one after the other')
+    .option('--junit <file>', 'write the threshold results as JUnit XML')
+    .option('--baseline <result.json|name>', 'flag regressions against an earlier run')
+    .option('--tolerance <fraction>', 'relative change a baseline comparison tolerates (default 0.1)')
+    .option('--save-baseline <name>', 'save this run as baselines/<name>.json')
     .option('--no-progress', 'no live progress line')
     .action(async (file: string, flags: RunFlags) => {
-      const scenario = await loadScenarioFile(file);
-      if (flags.only) {
-        const known = scenario.patterns.map(patternNameOf);
-        const unknown = flags.only.filter((name) => !known.includes(name));
-        if (unknown.length > 0) throw new ScenarioError([{ file, line: 1, column: 1, keyPath: 'patterns', message: `--only names unknown patterns ${unknown.join(', ')} (the file has ${known.join(', ')})` }]);
-      }
-      const abort = new AbortController();
-      let interrupts = 0;
-      const onInterrupt = () => {
-        interrupts += 1;
-        if (interrupts === 1) {
-          printError('\ninterrupted: stopping load, tearing down, writing what was measured (Ctrl-C again to force)');
-          abort.abort(new Error('interrupted'));
-        } else {
-          process.exit(exitCodes.interrupted);
-        }
-      };
-      process.on('SIGINT', onInterrupt);
-      process.on('SIGTERM', onInterrupt);
-      const progress = progressPrinter(io.err);
-      try {
-        const result = await runScenario({
-          scenario,
-          scenarioFile: file,
-          target: flags.target,
-          endpoint: flags.endpoint,
-          only: flags.only,
-          signal: abort.signal,
-          onPatternStart: (name, index, count) => printError(`pattern ${index + 1}/${count}: ${name}`),
-          onProgress: flags.progress ? (p) => progress.update(p) : undefined,
-        });
-        progress.done();
-        const folder = await writeRun(result, flags.out);
-        if (result.patterns.length > 0) print('\n' + summaryTable(result) + '\n');
-        for (const pattern of result.patterns) for (const warning of pattern.warnings) printError(`warning [${pattern.name}]: ${warning}`);
-        print(`result: ${folder}/result.json`);
-        print(`report: ${folder}/report.md`);
-        if (result.status === 'failed') {
-          printError(`run failed: ${result.failure?.message}`);
-          exitCode = exitCodes.runFailed;
-        } else if (result.status === 'interrupted') {
-          exitCode = exitCodes.interrupted;
-        }
-      } finally {
-        process.off('SIGINT', onInterrupt);
-        process.off('SIGTERM', onInterrupt);
-      }
+      exitCode = await runCommand(file, flags, { print, printError, err: io.err });
+    });
+
+  program
+    .command('compare')
+    .description('compare the patterns of earlier runs side by side (Markdown and HTML)')
+    .argument('<results...>', 'result.json files')
+    .option('--out <dir>', 'folder for comparison.md and report.html', `runs/compare-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`)
+    .action(async (files: string[], flags: CompareFlags) => {
+      exitCode = await compareCommand(files, flags, { print, printError, err: io.err });
     });
 
   program

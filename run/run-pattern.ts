@@ -6,6 +6,8 @@ import type { Scenario, PatternSpec } from '../scenario/schema.ts';
 import type { Target } from '../localstack/target.ts';
 import type { PatternResult } from '../analysis/run-result.ts';
 import { summarize } from '../analysis/summarize.ts';
+import { estimateCost } from '../analysis/cost.ts';
+import { resolvePrices } from '../analysis/pricing.ts';
 import { driverFor } from '../drivers/registry.ts';
 import type { PatternSession } from '../drivers/driver.ts';
 import { EventLedger } from './event-ledger.ts';
@@ -189,12 +191,13 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   const accounting = ledger.accounting(signal.aborted ? ledger.unfinished : pendingAtEnd);
   if (ledger.foreignDeliveries > 0) warnings.push(`${ledger.foreignDeliveries} deliveries carried no sluice event id (messages from elsewhere in the source)`);
   if (accounting.lost > 0) warnings.push(`${accounting.lost} accepted events have no fate: neither completed, failed, dead-lettered nor still held by the source`);
-  const extras = session?.extras() ?? {};
+  const { warnings: driverWarnings, ...extras } = (session?.extras() ?? {}) as Record<string, unknown> & { warnings?: string[] };
+  if (Array.isArray(driverWarnings)) warnings.push(...driverWarnings);
   await session?.teardown().catch((error: Error) => warnings.push(`teardown failed: ${error.message}`));
   const series = recorder.series();
   const endedAtMs = clock.nowMs();
   const { source, ...settings } = pattern;
-  return {
+  const result: PatternResult = {
     name: options.patternName,
     source,
     settings,
@@ -207,6 +210,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
       requestedDurationMs: totalMs,
       achievedDurationMs: load?.achievedDurationMs ?? 0,
       arrivalRateDeviation: load?.arrivalRateDeviation ?? -1,
+      eventSizeBytes: scenario.workload.eventSizeBytes,
     },
     accounting,
     latency: {
@@ -223,6 +227,8 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
     extras: { ...extras, drained },
     warnings,
   };
+  result.cost = estimateCost(result, resolvePrices(scenario.prices ?? {}));
+  return result;
 }
 
 function describePhase(scenario: Scenario, elapsedMs: number): string {

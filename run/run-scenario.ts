@@ -22,6 +22,8 @@ export interface RunScenarioOptions {
   onPatternStart?: (patternName: string, index: number, count: number) => void;
   /** Run only these patterns (by name). */
   only?: string[];
+  /** Run the patterns at the same time instead of one after the other. */
+  parallel?: boolean;
 }
 
 export function patternNameOf(pattern: { name?: string; source: string }): string {
@@ -62,17 +64,26 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       failure = { code: error.code ?? 'SLUICE_TARGET_DIED', message: error.message };
       runAbort.abort(error);
     });
-    for (const [index, pattern] of selected.entries()) {
-      if (runAbort.signal.aborted) break;
+    const runOne = async (pattern: (typeof selected)[number], index: number) => {
       const patternName = patternNameOf(pattern);
       options.onPatternStart?.(patternName, index, selected.length);
       try {
-        patterns.push(
-          await runPattern({ scenario, scenarioFile: options.scenarioFile, pattern, patternName, runId: `${runId}-${index}`, target, clock, signal: runAbort.signal, onProgress: options.onProgress }),
-        );
+        return await runPattern({ scenario, scenarioFile: options.scenarioFile, pattern, patternName, runId: `${runId}-${index}`, target: target!, clock, signal: runAbort.signal, onProgress: options.onProgress });
       } catch (error) {
         failure ??= { code: (error as { code?: string }).code ?? 'SLUICE_RUN_FAILED', message: `pattern ${patternName}: ${(error as Error).message}` };
-        break;
+        return undefined;
+      }
+    };
+    if (options.parallel) {
+      // Each pattern has its own resources, ledger and consumer; they share the target and the machine.
+      const results = await Promise.all(selected.map((pattern, index) => runOne(pattern, index)));
+      patterns.push(...results.filter((r): r is PatternResult => r !== undefined));
+    } else {
+      for (const [index, pattern] of selected.entries()) {
+        if (runAbort.signal.aborted) break;
+        const result = await runOne(pattern, index);
+        if (!result) break;
+        patterns.push(result);
       }
     }
   } catch (error) {

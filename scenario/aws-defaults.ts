@@ -48,6 +48,71 @@ export const awsDefaults = {
     value: 20_000,
     source: 'Lambda pollers use long polling (20 s)',
   },
+  kinesisWriteRecordsPerSecondPerShard: {
+    value: 1_000,
+    source: 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html (writes up to 1,000 records/s per shard)',
+  },
+  kinesisWriteBytesPerSecondPerShard: {
+    value: 1_048_576,
+    source: 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html (writes up to 1 MiB/s per shard)',
+  },
+  kinesisGetRecordsCallsPerSecondPerShard: {
+    value: 5,
+    source: 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html (5 GetRecords transactions/s per shard)',
+  },
+  kinesisReadBytesPerSecondPerShard: {
+    value: 2_097_152,
+    source: 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html (2 MiB/s read per shard)',
+  },
+  kinesisGetRecordsRecordsMax: {
+    value: 10_000,
+    source: 'https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html (Limit: at most 10,000 records a call)',
+  },
+  kinesisPutRecordsRecordsMax: {
+    value: 500,
+    source: 'https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html (up to 500 records a request)',
+  },
+  kinesisPutRecordsBytesMax: {
+    value: 5_242_880,
+    source: 'https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html (up to 5 MiB a request, partition keys included)',
+  },
+  kinesisOnDemandInitialShards: {
+    value: 4,
+    source: 'https://docs.aws.amazon.com/streams/latest/dev/how-do-i-size-a-stream.html (a new on-demand stream writes 4 MiB/s and 4,000 records/s: 4 shards; its later scaling is not modelled)',
+  },
+  kinesisBatchSizeMax: {
+    value: 10_000,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-parameters.html (BatchSize up to 10,000)',
+  },
+  kinesisParallelizationFactorMax: {
+    value: 10,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-parameters.html (ParallelizationFactor 1–10)',
+  },
+  kinesisMaximumRetryAttemptsMax: {
+    value: 10_000,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-parameters.html (MaximumRetryAttempts -1 to 10,000; -1 is infinite)',
+  },
+  kinesisMaximumRecordAgeRangeMs: {
+    value: [60_000, 604_800_000] as const,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-parameters.html (MaximumRecordAgeInSeconds 60–604,800, or -1 for infinite)',
+  },
+  kinesisPollIntervalMs: {
+    value: 1_000,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html (for standard iterators Lambda polls each shard at a base rate of once per second, faster while records wait)',
+  },
+  kinesisRetryBackoffMs: {
+    value: [100, 2_000] as const,
+    source: 'not documented: first and largest delay of the exponential backoff after a throttled GetRecords or invoke (sluice’s choice)',
+  },
+  lambdaPayloadBytesMax: {
+    value: 6_291_456,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html (6 MB synchronous payload: a stream batch is cut there)',
+  },
+  kinesisEmbeddedWriteCeilingRecordsPerSecond: {
+    value: 6_500,
+    source:
+      'measured, not an AWS number: bench/kinesis-send.bench.ts, PutRecords of 500 × 100 B through the edge + quotas + kinesalite on 2 shared cores, 5,800–6,700 records/s. Above it the emulator, not Kinesis, limits the write rate',
+  },
   lambdaTimeoutMs: {
     value: 3_000,
     source: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html',
@@ -55,6 +120,54 @@ export const awsDefaults = {
   lambdaMemoryMb: {
     value: 128,
     source: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html',
+  },
+  asyncInvokeMaximumRetryAttempts: {
+    value: 2,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html (0–2, default 2)',
+  },
+  asyncInvokeMaximumEventAgeMs: {
+    value: 6 * 3_600_000,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html (60 s–6 h, default 6 h)',
+  },
+  asyncInvokeMaximumEventAgeRangeMs: {
+    value: [60_000, 6 * 3_600_000] as const,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/API_PutFunctionEventInvokeConfig.html (MaximumEventAgeInSeconds 60–21,600)',
+  },
+  asyncInvokeErrorRetryDelaysMs: {
+    value: [60_000, 120_000] as const,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html (one minute before the first retry, two before the second)',
+  },
+  asyncInvokeThrottleRetryInitialMs: {
+    value: 1_000,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html (throttles: retry interval grows exponentially from 1 s …)',
+  },
+  asyncInvokeThrottleRetryMaxMs: {
+    value: 300_000,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html (… to a maximum of 5 minutes)',
+  },
+  eventBridgePutEventsRequestsPerSecond: {
+    value: 10_000,
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (PutEvents: 10,000 requests/s in us-east-1, us-west-2, eu-west-1; 400–2,400 elsewhere)',
+  },
+  s3PutRequestsPerSecondPerPrefix: {
+    value: 3_500,
+    source: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html (at least 3,500 PUT/COPY/POST/DELETE per second per partitioned prefix)',
+  },
+  s3GetRequestsPerSecondPerPrefix: {
+    value: 5_500,
+    source: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html (at least 5,500 GET/HEAD per second per partitioned prefix)',
+  },
+  apiGatewayAccountRatePerSecond: {
+    value: 10_000,
+    source: 'https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html (account-level steady-state rate per Region)',
+  },
+  apiGatewayAccountBurst: {
+    value: 5_000,
+    source: 'https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html (account-level burst per Region)',
+  },
+  apiGatewayIntegrationTimeoutMs: {
+    value: 29_000,
+    source: 'https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html (integration timeout 50 ms–29 s for REST APIs; HTTP APIs allow up to 30 s)',
   },
 } as const;
 

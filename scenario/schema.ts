@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { durationMs } from './duration.ts';
 import { awsDefaults } from './aws-defaults.ts';
 import { patternSchemas } from '../drivers/schemas.ts';
+import { thresholdsSchema, unknownThresholdPatterns } from '../analysis/thresholds.ts';
+import { priceOverridesSchema } from '../analysis/pricing.ts';
 
 /** One load phase, in Artillery's vocabulary: a constant or ramped arrival rate, or a pause. */
 const arrivalPhaseSchema = z
@@ -108,7 +110,10 @@ export const scenarioSchema = z
     patterns: z.array(patternSchemas).min(1).max(20),
     /** How long to wait after the last phase for in-flight events to finish. */
     drainTimeout: durationMs({ minMs: 0, maxMs: 3_600_000 }).prefault(60),
-    thresholds: z.unknown().optional(),
+    /** Pass/fail checks for CI: a list for every pattern, or `{ all: [...], <pattern>: [...] }`. */
+    thresholds: thresholdsSchema.optional(),
+    /** Overrides of the list prices the cost estimate uses (see analysis/pricing.ts). */
+    prices: priceOverridesSchema.optional(),
   })
   .strict()
   .superRefine((scenario, ctx) => {
@@ -124,6 +129,11 @@ export const scenarioSchema = z
       }
       seen.set(name, index);
     });
+    if (scenario.thresholds) {
+      for (const name of unknownThresholdPatterns(scenario.thresholds, [...seen.keys()])) {
+        ctx.addIssue({ code: 'custom', path: ['thresholds', name], message: `no pattern is named "${name}" (patterns: ${[...seen.keys()].join(', ')})` });
+      }
+    }
     const fn = scenario.function;
     if (fn.reservedConcurrency !== undefined && fn.reservedConcurrency > scenario.account.concurrencyLimit) {
       ctx.addIssue({ code: 'custom', path: ['function', 'reservedConcurrency'], message: 'cannot exceed account.concurrencyLimit' });

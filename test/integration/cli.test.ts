@@ -96,12 +96,51 @@ describe('sluice command line', () => {
     // Teardown is prompt: it does not wait for the phases to run out.
     expect(Date.now() - interruptedAtMs).toBeLessThan(12_000);
     expect(code).toBe(130);
-    expect(isAlive(targetPid)).toBe(false);
+    // The emulator process is gone (polled: the kernel may report it for a moment after exit).
+    await pollUntil(() => (isAlive(targetPid) ? undefined : true), 5_000);
     const [runFolder] = await readdir(dir);
     const result = JSON.parse(await readFile(join(dir, runFolder, 'result.json'), 'utf8'));
     expect(result.status).toBe('interrupted');
     expect(result.patterns[0].accounting.sent).toBeGreaterThan(0);
     expect(result.patterns[0].accounting.sent).toBeLessThan(850);
     expect(await readFile(join(dir, runFolder, 'report.md'), 'utf8')).toContain('interrupted');
+  });
+
+  it('run: exits 1 when a threshold fails, 0 when all pass, writes JUnit, and compares runs after the fact', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+    const scenario = (thresholds: string[]) =>
+      [
+        'name: thresholds-check',
+        'workload:',
+        '  phases: [{ duration: 2, arrivalRate: 20 }]',
+        'function:',
+        '  handler: { duration: 30ms }',
+        'patterns:',
+        '  - source: sqs',
+        'thresholds:',
+        ...thresholds.map((t) => `  - "${t}"`),
+        '',
+      ].join('\n');
+    await writeFile(join(dir, 'fails.yaml'), scenario(['p99EndToEnd < 1ms', 'lost == 0']));
+    await writeFile(join(dir, 'passes.yaml'), scenario(['p99EndToEnd < 30s', 'lost == 0', 'maxIteratorAge < 1s']));
+
+    const failing = await runCli(['run', join(dir, 'fails.yaml'), '--out', join(dir, 'a'), '--junit', join(dir, 'junit.xml'), '--no-progress']);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toContain('FAIL  [sqs] p99EndToEnd < 1ms');
+    const junit = await readFile(join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toContain('<failure');
+    expect(junit).toContain('p99EndToEnd &lt; 1ms');
+
+    const passing = await runCli(['run', join(dir, 'passes.yaml'), '--out', join(dir, 'b'), '--no-progress', '--baseline', join(dir, 'a', (await readdir(join(dir, 'a')))[0], 'result.json')]);
+    expect(passing.code, passing.stdout + passing.stderr).toBe(0);
+    expect(passing.stdout).toContain('n/a   [sqs] maxIteratorAge < 1s');
+    expect(passing.stdout).toMatch(/baseline .*: \d+ regression/);
+
+    const resultA = join(dir, 'a', (await readdir(join(dir, 'a')))[0], 'result.json');
+    const resultB = join(dir, 'b', (await readdir(join(dir, 'b')))[0], 'result.json');
+    const compared = await runCli(['compare', resultA, resultB, '--out', join(dir, 'cmp')]);
+    expect(compared.code).toBe(0);
+    expect(await readFile(join(dir, 'cmp', 'report.html'), 'utf8')).toContain('data-series-count');
+    expect(await readFile(join(dir, 'cmp', 'comparison.md'), 'utf8')).toContain('thresholds-check');
   });
 });
