@@ -29,6 +29,8 @@ export interface TargetInfo {
   region: string;
   /** Which consumer ran the function: sluice's own runtime, LocalStack's Lambda, or AWS Lambda. */
   consumer: 'sluice' | 'localstack' | 'aws';
+  /** For LocalStack: the sluice quota edge every call went through (LocalStack enforces no quota). */
+  quotaEdge?: string;
 }
 
 /** A quota that shapes the numbers, and who applied it during the run. */

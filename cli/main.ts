@@ -64,9 +64,10 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .description('run the embedded target alone: one edge endpoint on 127.0.0.1 for the AWS APIs sluice emulates')
     .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', '4566')
     .option('--services <list>', 'comma-separated services', 'sqs')
+    .option('--upstream <url>', 'instead of emulators, put sluice’s quota layers in front of this endpoint (LocalStack)')
     .option('--ready-json', 'print one JSON line when ready and exit when stdin closes (used by `sluice run`)', false)
-    .action(async (flags: { port: string; services: string; readyJson: boolean }) => {
-      exitCode = await serve({ port: Number(flags.port), services: flags.services.split(',').filter(Boolean), readyJson: flags.readyJson }, print);
+    .action(async (flags: { port: string; services: string; readyJson: boolean; upstream?: string }) => {
+      exitCode = await serve({ port: Number(flags.port), services: flags.services.split(',').filter(Boolean), readyJson: flags.readyJson, upstream: flags.upstream }, print);
     });
 
   try {

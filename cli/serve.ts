@@ -1,9 +1,12 @@
 import { startEmbeddedServices, embeddedServiceStarters, type EmbeddedServiceName } from '../localstack/embedded/embedded-services.ts';
+import { startUpstreamEdge } from '../localstack/embedded/upstream-services.ts';
 
 export interface ServeOptions {
   port: number;
   services: string[];
   readyJson: boolean;
+  /** Put sluice's quota layers in front of this endpoint (LocalStack) instead of running emulators. */
+  upstream?: string;
 }
 
 /**
@@ -14,20 +17,22 @@ export interface ServeOptions {
  */
 export async function serve(options: ServeOptions, print: (line: string) => void): Promise<number> {
   const known = Object.keys(embeddedServiceStarters);
-  const unknown = options.services.filter((name) => !known.includes(name));
+  const unknown = options.upstream ? [] : options.services.filter((name) => !known.includes(name));
   if (unknown.length > 0) {
     print(options.readyJson ? JSON.stringify({ error: `unknown services ${unknown.join(', ')}`, code: 'SLUICE_BAD_INPUT' }) : `unknown services: ${unknown.join(', ')} (known: ${known.join(', ')})`);
     return 2;
   }
   let endpoint;
   try {
-    endpoint = await startEmbeddedServices(options.services as EmbeddedServiceName[], options.port);
+    endpoint = options.upstream
+      ? await startUpstreamEdge(new URL(options.upstream), options.services, options.port)
+      : await startEmbeddedServices(options.services as EmbeddedServiceName[], options.port);
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'SLUICE_TARGET_START';
     print(options.readyJson ? JSON.stringify({ error: (error as Error).message, code }) : `cannot start: ${(error as Error).message}`);
     return 3;
   }
-  print(options.readyJson ? JSON.stringify({ endpoint: endpoint.url, services: options.services }) : `sluice embedded target: ${endpoint.url} (${options.services.join(', ')}). Ctrl-C stops it.`);
+  print(options.readyJson ? JSON.stringify({ endpoint: endpoint.url, services: options.services }) : `sluice ${options.upstream ? `quota edge in front of ${options.upstream}` : 'embedded target'}: ${endpoint.url} (${options.services.join(', ')}). Ctrl-C stops it.`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

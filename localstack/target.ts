@@ -33,8 +33,9 @@ const sluiceBin = fileURLToPath(new URL('../bin/sluice.js', import.meta.url));
  * of their own, and a run that is killed cannot leave them behind — the child exits when
  * its stdin (held by this process) closes.
  */
-export async function startEmbeddedTarget(services: string[], region: string, options: { startTimeoutMs?: number } = {}): Promise<Target> {
-  const child: ChildProcess = spawn(process.execPath, [sluiceBin, 'serve', '--port', '0', '--services', services.join(','), '--ready-json'], {
+export async function startEmbeddedTarget(services: string[], region: string, options: { startTimeoutMs?: number; upstream?: string } = {}): Promise<Target> {
+  const upstreamArgs = options.upstream ? ['--upstream', options.upstream] : [];
+  const child: ChildProcess = spawn(process.execPath, [sluiceBin, 'serve', '--port', '0', '--services', services.join(','), '--ready-json', ...upstreamArgs], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, FAUXQS_LOGGER: 'false' },
   });
@@ -93,31 +94,35 @@ export async function startEmbeddedTarget(services: string[], region: string, op
 }
 
 /**
- * A target the user already runs (LocalStack, or another sluice's `sluice serve`), reached
- * at `endpoint`. sluice never stops what it did not start.
+ * `--target localstack`: LocalStack started through Testcontainers, or the endpoint the user
+ * gives (LocalStack, or another sluice's `sluice serve`; never stopped by sluice). LocalStack
+ * enforces no AWS quota, so sluice's quota edge runs in front of it (a `sluice serve
+ * --upstream` child) and every SDK call of the run goes through that edge.
  */
-export async function connectToEndpoint(endpoint: string, region: string): Promise<Target> {
-  const url = new URL(endpoint);
-  const healthPaths = ['/_localstack/health', '/_sluice/health'];
-  let reachable = false;
-  for (const path of healthPaths) {
-    try {
-      const answer = await fetch(new URL(path, url), { signal: AbortSignal.timeout(5_000) });
-      if (answer.ok) {
-        reachable = true;
-        break;
-      }
-    } catch {
-      // Try the next health path.
-    }
-  }
-  if (!reachable) {
-    throw new TargetError('SLUICE_TARGET_UNREACHABLE', `nothing answers at ${endpoint}`, 'start LocalStack (or `npx sluice serve`) first, or check the --endpoint URL');
+export async function startLocalstackTarget(
+  patterns: ReadonlyArray<{ source: string }>,
+  services: string[],
+  region: string,
+  options: { endpoint?: string; image?: string } = {},
+): Promise<Target> {
+  const { startLocalstack, connectToEndpoint, localstackServicesFor } = await import('./localstack-container.ts');
+  const upstream = options.endpoint
+    ? await connectToEndpoint(options.endpoint, { services: [] })
+    : await startLocalstack({ services: localstackServicesFor(patterns as never), ...(options.image ? { image: options.image } : {}) });
+  let edge: Target;
+  try {
+    edge = await startEmbeddedTarget(services, region, { upstream: upstream.endpoint });
+  } catch (error) {
+    await upstream.stop();
+    throw error;
   }
   return {
-    info: { kind: 'localstack', endpoint, region, consumer: 'sluice' },
-    clientSettings: { region, endpoint, useLocalCredentials: true },
-    died: new Promise<never>(() => undefined),
-    async stop() {},
+    info: { kind: 'localstack', endpoint: upstream.endpoint, region, consumer: 'sluice', quotaEdge: edge.info.endpoint },
+    clientSettings: edge.clientSettings,
+    died: edge.died,
+    async stop() {
+      await edge.stop();
+      await upstream.stop();
+    },
   };
 }

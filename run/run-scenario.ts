@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { realClock, type Clock } from '../runtime/clock.ts';
 import type { Scenario, TargetName } from '../scenario/schema.ts';
 import { driverFor } from '../drivers/registry.ts';
-import { startEmbeddedTarget, connectToEndpoint, TargetError, type Target } from '../localstack/target.ts';
+import { startEmbeddedTarget, startLocalstackTarget, TargetError, type Target } from '../localstack/target.ts';
 import { runResultSchemaVersion, type PatternResult, type RunResult } from '../analysis/run-result.ts';
 import { runPattern, type PatternProgress } from './run-pattern.ts';
 
@@ -59,7 +59,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   let failure: RunResult['failure'];
   const patterns: PatternResult[] = [];
   try {
-    target = await startTarget(targetKind, services, scenario.region, options.endpoint);
+    target = await startTarget(targetKind, selected, services, scenario.region, options.endpoint);
     target.died.catch((error: Error & { code?: string }) => {
       failure = { code: error.code ?? 'SLUICE_TARGET_DIED', message: error.message };
       runAbort.abort(error);
@@ -108,8 +108,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   };
 }
 
-async function startTarget(kind: TargetName, services: string[], region: string, endpoint: string | undefined): Promise<Target> {
+async function startTarget(kind: TargetName, patterns: ReadonlyArray<{ source: string }>, services: string[], region: string, endpoint: string | undefined): Promise<Target> {
   if (kind === 'embedded') return startEmbeddedTarget(services, region);
-  if (kind === 'localstack' && endpoint) return connectToEndpoint(endpoint, region);
-  throw new TargetError('SLUICE_TARGET_START', `--target ${kind}${kind === 'localstack' ? ' without --endpoint' : ''} cannot run here yet`, 'use the embedded target, or --target localstack --endpoint URL');
+  if (kind === 'localstack') return startLocalstackTarget(patterns, services, region, { endpoint });
+  throw new TargetError('SLUICE_TARGET_START', `--target ${kind} runs through the managed-stack path`, 'see run/run-aws.ts');
 }

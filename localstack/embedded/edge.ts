@@ -59,6 +59,32 @@ export function forwardTo(upstreamPort: number, request: IncomingMessage, respon
   else request.pipe(upstream);
 }
 
+/**
+ * Forwards a request unchanged to an endpoint the user runs (LocalStack), for services
+ * sluice applies no quota to. Only used for `--target localstack`.
+ */
+export function forwardToUrl(upstream: URL, request: IncomingMessage, response: ServerResponse): void {
+  const outgoing = httpRequest(
+    {
+      host: upstream.hostname,
+      port: upstream.port || 80,
+      method: request.method,
+      path: request.url,
+      headers: { ...request.headers, host: upstream.host },
+      agent: upstreamAgent,
+    },
+    (upstreamResponse) => {
+      response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+      upstreamResponse.pipe(response);
+    },
+  );
+  outgoing.on('error', (error) => {
+    if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ __type: 'ServiceUnavailable', message: `${upstream.origin} did not answer: ${error.message}` }));
+  });
+  request.pipe(outgoing);
+}
+
 /** Reads a whole request body (quota checks need the record count and sizes). */
 export async function readBody(request: IncomingMessage, limitBytes = 16 * 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
