@@ -7,6 +7,7 @@ import { exitCodes } from './exit-codes.ts';
 import { serve } from './serve.ts';
 import { runCommand, type RunFlags } from './run-command.ts';
 import { compareCommand, type CompareFlags } from './compare-command.ts';
+import { cleanupCommand } from './cleanup-command.ts';
 
 /**
  * The sluice command line. The only place that prints or picks an exit code; returns the
@@ -45,6 +46,9 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .option('--baseline <result.json|name>', 'flag regressions against an earlier run')
     .option('--tolerance <fraction>', 'relative change a baseline comparison tolerates (default 0.1)')
     .option('--save-baseline <name>', 'save this run as baselines/<name>.json')
+    .addOption(new Option('--consumer <consumer>', 'with --target localstack: who consumes — sluice’s runtime, or LocalStack’s Lambda (needs Docker inside LocalStack)').choices(['sluice', 'localstack']))
+    .option('--yes', 'with --target aws: do not ask before creating resources')
+    .option('--dry-run', 'print the plan (resources, duration, estimated AWS cost) and create nothing')
     .option('--no-progress', 'no live progress line')
     .action(async (file: string, flags: RunFlags) => {
       exitCode = await runCommand(file, flags, { print, printError, err: io.err });
@@ -57,6 +61,16 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .option('--out <dir>', 'folder for comparison.md and report.html', `runs/compare-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`)
     .action(async (files: string[], flags: CompareFlags) => {
       exitCode = await compareCommand(files, flags, { print, printError, err: io.err });
+    });
+
+  program
+    .command('cleanup')
+    .description('find CloudFormation stacks that crashed runs left on AWS (by their sluice tags) and delete them')
+    .option('--region <region>', 'AWS region', process.env.AWS_REGION ?? 'us-east-1')
+    .option('--run-id <id>', 'only the stacks of this run')
+    .option('--yes', 'delete what was found (without it, only list)')
+    .action(async (flags: { region: string; runId?: string; yes?: boolean }) => {
+      exitCode = await cleanupCommand(flags, { print, printError, err: io.err });
     });
 
   program

@@ -10,6 +10,8 @@ import { evaluateThresholds, sortFailuresFirst } from '../analysis/thresholds.ts
 import { compareWithBaseline } from '../analysis/baseline.ts';
 import { renderJunitXml } from '../analysis/junit.ts';
 import type { RunResult } from '../analysis/run-result.ts';
+import { describeAccount } from '../localstack/aws/credentials.ts';
+import { formatAwsPlan, planAwsRun } from '../localstack/aws/dry-run.ts';
 import { exitCodes } from './exit-codes.ts';
 import { progressPrinter } from './progress.ts';
 
@@ -24,6 +26,9 @@ export interface RunFlags {
   baseline?: string;
   saveBaseline?: string;
   tolerance?: string;
+  consumer?: 'sluice' | 'localstack';
+  yes?: boolean;
+  dryRun?: boolean;
 }
 
 export interface Io {
@@ -67,6 +72,27 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   }
   // Read the baseline before anything starts: a missing one is bad input, not a failed run.
   const baseline = flags.baseline ? await readRunResult(baselinePath(flags.baseline)) : undefined;
+  if (scenario.target === 'aws' && flags.target !== 'aws') {
+    throw new ScenarioError([{ file, line: 1, column: 1, keyPath: 'target', message: 'the scenario names target aws: sluice only reaches AWS when the command line says so — pass --target aws (or --target embedded to run it locally)' }]);
+  }
+  if (flags.consumer === 'localstack' && flags.target !== 'localstack') {
+    throw new ScenarioError([{ file, line: 1, column: 1, keyPath: '--consumer', message: '--consumer localstack needs --target localstack' }]);
+  }
+  const targetKind = flags.target ?? scenario.target;
+  if (flags.dryRun) {
+    io.print(formatAwsPlan(planAwsRun(scenario)));
+    return exitCodes.ok;
+  }
+  if (targetKind === 'aws') {
+    const account = await describeAccount(scenario.region);
+    io.print(`AWS account ${account.accountId} (${account.arn}), region ${account.region}`);
+    const plan = planAwsRun(scenario);
+    io.print(`this run creates ${plan.patterns.length} CloudFormation stack(s), runs about ${Math.ceil((plan.durationMs + plan.drainTimeoutMs) / 60_000)} min, and costs about $${plan.costUsd.low.toFixed(2)}–$${plan.costUsd.high.toFixed(2)} (--dry-run shows the plan)`);
+    if (!flags.yes && !(await confirm('type "yes" to create these resources: ', io))) {
+      io.printError('not confirmed: nothing was created. Pass --yes to skip the question (CI).');
+      return exitCodes.badInput;
+    }
+  }
 
   const abort = new AbortController();
   let interrupts = 0;
@@ -91,6 +117,8 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
       endpoint: flags.endpoint,
       only: flags.only,
       parallel: flags.parallel,
+      consumer: flags.consumer,
+      onStackStatus: (stackName, status) => io.printError(`stack ${stackName}: ${status}`),
       signal: abort.signal,
       onPatternStart: (name, index, count) => io.printError(`pattern ${index + 1}/${count}: ${name}${flags.parallel ? ' (parallel)' : ''}`),
       onProgress: flags.progress ? (p) => progress.update(p) : undefined,
@@ -142,4 +170,16 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   }
   if (result.status === 'interrupted') return exitCodes.interrupted;
   return exitCode;
+}
+
+/** Asks on the terminal; without one (CI, pipes) the answer is no. */
+async function confirm(question: string, io: Io): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: io.err });
+  try {
+    return (await prompt.question(question)).trim().toLowerCase() === 'yes';
+  } finally {
+    prompt.close();
+  }
 }

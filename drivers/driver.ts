@@ -20,8 +20,20 @@ export interface PatternRunContext<Pattern> {
   clock: Clock;
   ledger: EventLedger;
   recorder: MetricsRecorder;
-  /** The consumer function; present when sluice's own runtime consumes. */
+  /** The consumer function of sluice's own runtime (unused when `consumer` is `remote`). */
   fn: LambdaFunction;
+  /**
+   * `sluice`: sluice's runtime consumes (embedded, LocalStack endpoints). `remote`: a real
+   * Lambda consumes (AWS, or LocalStack's Lambda) and completions arrive from its sink
+   * queue; the driver then only sends and samples. Absent means `sluice`.
+   */
+  consumer?: 'sluice' | 'remote';
+  /**
+   * Resources that already exist, by CloudFormation output key (`QueueUrl`, `StreamName`,
+   * `EventBusName`, `BucketName`, `ApiUrl`, …): the managed stack's outputs, or the user's
+   * own resources. The driver uses them instead of creating its own, and never deletes them.
+   */
+  existing?: Record<string, string>;
   /** Lets a driver hear about invocations it starts itself (synchronous sources). */
   runtimeObservers: RuntimeObserver[];
 }

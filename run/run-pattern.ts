@@ -43,6 +43,16 @@ export interface PatternRunOptions {
   clock: Clock;
   signal: AbortSignal;
   onProgress?: (progress: PatternProgress) => void;
+  /** A real Lambda consumes (AWS, LocalStack's Lambda); its completions come from a sink queue. */
+  remote?: RemoteConsumer;
+}
+
+/** Completion records of a consumer sluice does not run. */
+export interface RemoteConsumer {
+  /** Resources by CloudFormation output key (see localstack/aws/template.ts stackOutputKeys). */
+  existing: Record<string, string>;
+  /** Reads completion records until the signal aborts. */
+  readCompletions(onRecords: (records: Array<{ eventId: number | string; completedAtMs: number; coldStart: boolean; durationMs: number; failed?: true }>) => void, signal: AbortSignal): Promise<void>;
 }
 
 /**
@@ -90,6 +100,8 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   });
 
   const warnings: string[] = [];
+  const remoteAbort = new AbortController();
+  let remoteReading: Promise<void> | undefined;
   let session: PatternSession | undefined;
   let load: LoadOutcome | undefined;
   let pendingAtEnd = 0;
@@ -99,8 +111,40 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   const totalMs = phasesDurationMs(scenario.workload.phases);
 
   try {
-    session = await driver.provision({ scenario, scenarioFile: options.scenarioFile, pattern, patternName: options.patternName, runId: options.runId, target: options.target, clock, ledger, recorder, fn, runtimeObservers });
+    session = await driver.provision({
+      scenario,
+      scenarioFile: options.scenarioFile,
+      pattern,
+      patternName: options.patternName,
+      runId: options.runId,
+      target: options.target,
+      clock,
+      ledger,
+      recorder,
+      fn,
+      runtimeObservers,
+      consumer: options.remote ? 'remote' : 'sluice',
+      existing: options.remote?.existing,
+    });
     await session.startConsumer();
+    if (options.remote) {
+      remoteReading = options.remote
+        .readCompletions((records) => {
+          for (const record of records) {
+            const id = Number(record.eventId);
+            ledger.recordDelivered(id);
+            if (record.failed) continue;
+            const latencyMs = ledger.recordCompleted(id, record.completedAtMs);
+            if (latencyMs !== undefined) {
+              recorder.endToEndLatency(record.completedAtMs, latencyMs);
+              recorder.count('completed', record.completedAtMs);
+            }
+          }
+        }, remoteAbort.signal)
+        .catch((error: Error) => {
+          warnings.push(`reading completion records failed: ${error.message}`);
+        });
+    }
 
     let lastSampleCompleted = 0;
     let lastSampleSent = 0;
@@ -177,6 +221,8 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
     }
   } finally {
     if (sampling) clearInterval(sampling);
+    remoteAbort.abort();
+    await remoteReading;
     if (session) {
       await session.stopConsumer().catch((error: Error) => warnings.push(`stopping the consumer failed: ${error.message}`));
       const nowMs = clock.nowMs();

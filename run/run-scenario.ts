@@ -4,9 +4,12 @@ import { readFileSync } from 'node:fs';
 import { realClock, type Clock } from '../runtime/clock.ts';
 import type { Scenario, TargetName } from '../scenario/schema.ts';
 import { driverFor } from '../drivers/registry.ts';
-import { startEmbeddedTarget, startLocalstackTarget, TargetError, type Target } from '../localstack/target.ts';
+import { startEmbeddedTarget, startLocalstackTarget, startAwsTarget, type Target } from '../localstack/target.ts';
 import { runResultSchemaVersion, type PatternResult, type RunResult } from '../analysis/run-result.ts';
 import { runPattern, type PatternProgress } from './run-pattern.ts';
+import { runPatternOnManagedStack } from './managed-stack-run.ts';
+import { createAwsClients, type AwsClients } from '../localstack/aws/clients.ts';
+import { createStackTeardown, type StackTeardown } from '../localstack/aws/stack.ts';
 
 const sluiceVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -24,6 +27,13 @@ export interface RunScenarioOptions {
   only?: string[];
   /** Run the patterns at the same time instead of one after the other. */
   parallel?: boolean;
+  /**
+   * Who consumes on `--target localstack`: sluice's runtime (default, so the scaling rules
+   * apply) or LocalStack's own Lambda and event source mappings (a managed stack).
+   */
+  consumer?: 'sluice' | 'localstack';
+  /** Progress of CloudFormation stacks on managed-stack runs. */
+  onStackStatus?: (stackName: string, status: string) => void;
 }
 
 export function patternNameOf(pattern: { name?: string; source: string }): string {
@@ -56,10 +66,17 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   if (options.signal.aborted) runAbort.abort(options.signal.reason);
 
   let target: Target | undefined;
+  let managed: { clients: AwsClients; teardown: StackTeardown } | undefined;
   let failure: RunResult['failure'];
   const patterns: PatternResult[] = [];
   try {
     target = await startTarget(targetKind, selected, services, scenario.region, options.endpoint);
+    // AWS, and LocalStack's own Lambda: a managed stack per pattern, consumed remotely.
+    if (targetKind === 'aws' || options.consumer === 'localstack') {
+      const clients = createAwsClients({ region: scenario.region, ...(targetKind === 'aws' ? {} : { endpoint: target.clientSettings.endpoint, credentials: { accessKeyId: 'sluice', secretAccessKey: 'sluice' } }) });
+      managed = { clients, teardown: createStackTeardown(clients.cloudFormation, { s3Client: clients.s3 }) };
+      if (options.consumer === 'localstack') target = { ...target, info: { ...target.info, consumer: 'localstack' } };
+    }
     target.died.catch((error: Error & { code?: string }) => {
       failure = { code: error.code ?? 'SLUICE_TARGET_DIED', message: error.message };
       runAbort.abort(error);
@@ -68,7 +85,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       const patternName = patternNameOf(pattern);
       options.onPatternStart?.(patternName, index, selected.length);
       try {
-        return await runPattern({ scenario, scenarioFile: options.scenarioFile, pattern, patternName, runId: `${runId}-${index}`, target: target!, clock, signal: runAbort.signal, onProgress: options.onProgress });
+        const patternOptions = { scenario, scenarioFile: options.scenarioFile, pattern, patternName, runId: `${runId}-${index}`, target: target!, clock, signal: runAbort.signal, onProgress: options.onProgress };
+        return managed
+          ? await runPatternOnManagedStack({ ...patternOptions, clients: managed.clients, teardown: managed.teardown, onStackStatus: options.onStackStatus })
+          : await runPattern(patternOptions);
       } catch (error) {
         failure ??= { code: (error as { code?: string }).code ?? 'SLUICE_RUN_FAILED', message: `pattern ${patternName}: ${(error as Error).message}` };
         return undefined;
@@ -90,6 +110,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
     failure ??= { code: (error as { code?: string }).code ?? 'SLUICE_RUN_FAILED', message: (error as Error).message + ((error as { hint?: string }).hint ? ` — ${(error as { hint?: string }).hint}` : '') };
   } finally {
     options.signal.removeEventListener('abort', onUserAbort);
+    if (managed) {
+      // Every stack this run created goes, whether the run finished, failed or was interrupted.
+      await managed.teardown.deleteAll().catch((error: Error) => {
+        failure ??= { code: 'SLUICE_TEARDOWN', message: `${error.message} — run \`sluice cleanup --region ${scenario.region}\`` };
+      });
+      managed.clients.destroy();
+    }
     await target?.stop().catch(() => undefined);
   }
 
@@ -111,5 +138,5 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
 async function startTarget(kind: TargetName, patterns: ReadonlyArray<{ source: string }>, services: string[], region: string, endpoint: string | undefined): Promise<Target> {
   if (kind === 'embedded') return startEmbeddedTarget(services, region);
   if (kind === 'localstack') return startLocalstackTarget(patterns, services, region, { endpoint });
-  throw new TargetError('SLUICE_TARGET_START', `--target ${kind} runs through the managed-stack path`, 'see run/run-aws.ts');
+  return startAwsTarget(region);
 }

@@ -39,23 +39,34 @@ async function provisionSqs(context: PatternRunContext<SqsPattern>): Promise<Pat
   const baseName = `sluice-${context.runId}-${context.patternName}`.slice(0, 70).replace(/[^A-Za-z0-9_-]/g, '-');
   const fifoAttributes = pattern.fifo ? { FifoQueue: 'true' } : {};
 
-  const deadLetterQueue = await client.send(new CreateQueueCommand({ QueueName: `${baseName}-dlq${suffix}`, Attributes: { ...fifoAttributes, MessageRetentionPeriod: '1209600' } }));
-  const deadLetterQueueUrl = deadLetterQueue.QueueUrl!;
-  const created: string[] = [deadLetterQueueUrl];
-  const deadLetterArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-  const queue = await client.send(
-    new CreateQueueCommand({
-      QueueName: `${baseName}${suffix}`,
-      Attributes: {
-        ...fifoAttributes,
-        VisibilityTimeout: String(Math.round(pattern.visibilityTimeout / 1000)),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: pattern.maxReceiveCount }),
-      },
-    }),
-  );
-  const queueUrl = queue.QueueUrl!;
-  created.push(queueUrl);
-  const queueArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const created: string[] = [];
+  let queueUrl: string;
+  let deadLetterQueueUrl: string | undefined;
+  let queueArn: string;
+  if (context.existing?.QueueUrl) {
+    // A managed stack or the user's own queue: use it as it is, delete nothing.
+    queueUrl = context.existing.QueueUrl;
+    deadLetterQueueUrl = context.existing.DeadLetterQueueUrl;
+    queueArn = context.existing.QueueArn ?? (await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  } else {
+    const deadLetterQueue = await client.send(new CreateQueueCommand({ QueueName: `${baseName}-dlq${suffix}`, Attributes: { ...fifoAttributes, MessageRetentionPeriod: '1209600' } }));
+    deadLetterQueueUrl = deadLetterQueue.QueueUrl!;
+    created.push(deadLetterQueueUrl);
+    const deadLetterArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const queue = await client.send(
+      new CreateQueueCommand({
+        QueueName: `${baseName}${suffix}`,
+        Attributes: {
+          ...fifoAttributes,
+          VisibilityTimeout: String(Math.round(pattern.visibilityTimeout / 1000)),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: pattern.maxReceiveCount }),
+        },
+      }),
+    );
+    queueUrl = queue.QueueUrl!;
+    created.push(queueUrl);
+    queueArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  }
 
   let mapping: SqsEventSourceMapping | undefined;
   let lastDeadLetterDepth = 0;
@@ -148,6 +159,8 @@ async function provisionSqs(context: PatternRunContext<SqsPattern>): Promise<Pat
     },
 
     async startConsumer() {
+      // A remote consumer (AWS Lambda's own mapping) polls the queue itself.
+      if (context.consumer === 'remote') return;
       mapping = new SqsEventSourceMapping({
         queue: sdkPolledQueue(client, queueUrl, pattern.visibilityTimeout),
         queueArn,
@@ -187,7 +200,7 @@ async function provisionSqs(context: PatternRunContext<SqsPattern>): Promise<Pat
     },
 
     async sample(nowMs) {
-      const [main, dead] = await Promise.all([queueDepth(queueUrl), queueDepth(deadLetterQueueUrl)]);
+      const [main, dead] = await Promise.all([queueDepth(queueUrl), deadLetterQueueUrl ? queueDepth(deadLetterQueueUrl) : Promise.resolve({ visible: 0, inFlight: 0, delayed: 0 })]);
       recorder.gauge('queueDepth', nowMs, main.visible + main.inFlight + main.delayed);
       const oldestMs = ledger.oldestUnfinishedSentAtMs();
       recorder.gauge('queueAgeMsMax', nowMs, oldestMs === undefined ? 0 : Math.max(0, nowMs - oldestMs));
@@ -199,7 +212,7 @@ async function provisionSqs(context: PatternRunContext<SqsPattern>): Promise<Pat
 
     async isDrained() {
       const main = await queueDepth(queueUrl);
-      return main.visible + main.inFlight + main.delayed === 0 && fn.concurrency === 0;
+      return main.visible + main.inFlight + main.delayed === 0 && (context.consumer === 'remote' || fn.concurrency === 0);
     },
 
     async stopConsumer() {
@@ -209,9 +222,9 @@ async function provisionSqs(context: PatternRunContext<SqsPattern>): Promise<Pat
     async pendingAtEnd() {
       // Read the DLQ so each dead-lettered event is known by id, then count what the queue still holds.
       const deadline = clock.nowMs() + deadLetterReadLimitMs;
-      const deadLetters = sdkPolledQueue(client, deadLetterQueueUrl, 300_000);
+      const deadLetters = deadLetterQueueUrl ? sdkPolledQueue(client, deadLetterQueueUrl, 300_000) : undefined;
       const abort = new AbortController();
-      while (clock.nowMs() < deadline) {
+      while (deadLetters && clock.nowMs() < deadline) {
         const messages = await deadLetters.receive(10, 0, abort.signal);
         if (messages.length === 0) break;
         for (const id of idsOf(messages)) ledger.recordDeadLettered(id);
