@@ -70,6 +70,17 @@ describe('sluice command line', () => {
     }
   });
 
+  it('validate: accepts the scenario reference in the README', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    const reference = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(reference).toBeDefined();
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+    await writeFile(join(dir, 'reference.yaml'), reference!);
+    const { code, stderr } = await runCli(['validate', join(dir, 'reference.yaml')]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('run: a bad scenario exits 2 before anything starts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
     const file = join(dir, 'bad.yaml');
