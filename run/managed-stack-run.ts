@@ -32,12 +32,12 @@ export async function runPatternOnManagedStack(options: ManagedStackRunOptions):
   const remote: RemoteConsumer = {
     existing: outputs,
     async readCompletions(onRecords, signal) {
-      // Short drains in a loop, so stopping never waits longer than one long poll.
+      // Short drains in a loop, so stopping waits at most one of them.
       while (!signal.aborted) {
-        await drainCompletionRecords(clients.sqs, sinkQueueUrl, { timeoutMs: 5_000, waitTimeSeconds: 2, onRecords });
+        await drainCompletionRecords(clients.sqs, sinkQueueUrl, { timeoutMs: 2_000, waitTimeSeconds: 1, onRecords });
       }
-      // What arrived while stopping.
-      await drainCompletionRecords(clients.sqs, sinkQueueUrl, { timeoutMs: 10_000, waitTimeSeconds: 1, onRecords });
+      // What the consumer wrote while the run stopped.
+      await drainCompletionRecords(clients.sqs, sinkQueueUrl, { timeoutMs: 3_000, waitTimeSeconds: 1, onRecords });
     },
   };
 
