@@ -8,6 +8,7 @@ import { serve } from './serve.ts';
 import { runCommand, type RunFlags } from './run-command.ts';
 import { compareCommand, type CompareFlags } from './compare-command.ts';
 import { cleanupCommand } from './cleanup-command.ts';
+import { scenarioJsonSchema } from '../scenario/json-schema.ts';
 
 /**
  * The sluice command line. The only place that prints or picks an exit code; returns the
@@ -61,6 +62,13 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .option('--out <dir>', 'folder for comparison.md and report.html', `runs/compare-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`)
     .action(async (files: string[], flags: CompareFlags) => {
       exitCode = await compareCommand(files, flags, { print, printError, err: io.err });
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of scenario files (for editors)')
+    .action(() => {
+      print(JSON.stringify(scenarioJsonSchema(), null, 2));
     });
 
   program

@@ -107,3 +107,12 @@ patterns:
     expect(messages.some((m) => m.startsWith('function.provisionedConcurrency'))).toBe(true);
   });
 });
+
+describe('scenario JSON Schema for editors', () => {
+  it('docs/scenario.schema.json is generated from the current schema (regenerate: npx sluice schema > docs/scenario.schema.json)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { scenarioJsonSchema } = await import('../../scenario/json-schema.ts');
+    const committed = JSON.parse(await readFile('docs/scenario.schema.json', 'utf8'));
+    expect(committed).toEqual(JSON.parse(JSON.stringify(scenarioJsonSchema())));
+  });
+});
