@@ -113,3 +113,145 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
     stopped: options.signal.aborted,
   };
 }
+
+/** One request as the HTTP load generator is about to send it; `beforeRequest` may set the body and headers. */
+export interface HttpLoadRequest {
+  readonly method: string;
+  readonly url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** One answered request, as the load generator saw it. */
+export interface HttpLoadResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** From just before the request was sent to the end of its response (client-observed). */
+  latencyMs: number;
+}
+
+export interface HttpLoadOptions {
+  phases: Phase[];
+  signal: AbortSignal;
+  /** Upper bound on arrivals (virtual users), whatever the phases say. */
+  maxArrivals: number;
+  /** Base URL of the API, e.g. `http://127.0.0.1:40123`. */
+  target: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path requested, e.g. `/prod/events`. */
+  path: string;
+  /** Requests each arrival makes, one after the other (default 1). */
+  requestsPerArrival?: number;
+  /** Client-side timeout of one request; keep it above the API's own timeouts. */
+  timeoutMs: number;
+  /** Connections kept open to the target, shared by all virtual users. */
+  maxSockets: number;
+  /** Called just before each request is sent. Whatever it returns comes back with the response. */
+  beforeRequest(request: HttpLoadRequest): unknown;
+  afterResponse(token: unknown, response: HttpLoadResponse): void;
+  /** The request got no response (connection error, client timeout). */
+  onError?(token: unknown, error: Error): void;
+}
+
+/**
+ * Drives the phases with Artillery's own HTTP engine, in this process: each arrival is a
+ * virtual user making `requestsPerArrival` requests, with `config.processor` hooks —
+ * `beforeRequest` stamps each request, `afterResponse` records what came back. For sources
+ * whose producer is an HTTP client (API Gateway), where the request itself is the event.
+ */
+export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadOutcome> {
+  const { runner } = require('@artilleryio/int-core').runner as { runner: (script: unknown, payload: unknown, opts: unknown) => Promise<ArtilleryEmitter> };
+  let arrivals = 0;
+  let firstArrivalMs: number | undefined;
+  let lastArrivalMs: number | undefined;
+  const pending = new Map<string, { token: unknown; startedAt: number }>();
+
+  type Next = (error?: Error | null) => void;
+  type RequestParams = { uuid: string; url: string; method: string; headers?: Record<string, string>; body?: string };
+  // Artillery calls hooks whose constructor is `Function` with a callback (these are plain functions).
+  const processor = {
+    sluiceArrival(_context: unknown, _events: unknown, next: Next) {
+      if (options.signal.aborted || arrivals >= options.maxArrivals) return next(new Error('sluice.load_stopped'));
+      arrivals += 1;
+      const nowMs = Date.now();
+      firstArrivalMs ??= nowMs;
+      lastArrivalMs = nowMs;
+      return next(null);
+    },
+    sluiceBeforeRequest(params: RequestParams, _context: unknown, _events: unknown, next: Next) {
+      const request: HttpLoadRequest = { method: options.method, url: params.url, headers: { ...(params.headers ?? {}) }, body: params.body };
+      const token = options.beforeRequest(request);
+      params.headers = request.headers;
+      if (request.body !== undefined) params.body = request.body;
+      pending.set(params.uuid, { token, startedAt: performance.now() });
+      return next(null);
+    },
+    sluiceAfterResponse(params: RequestParams, response: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: unknown }, _context: unknown, _events: unknown, next: Next) {
+      const started = pending.get(params.uuid);
+      pending.delete(params.uuid);
+      if (started) {
+        options.afterResponse(started.token, {
+          statusCode: response.statusCode,
+          headers: response.headers,
+          body: typeof response.body === 'string' ? response.body : JSON.stringify(response.body ?? ''),
+          latencyMs: performance.now() - started.startedAt,
+        });
+      }
+      return next(null);
+    },
+    sluiceOnError(error: Error, params: RequestParams, _context: unknown, _events: unknown, next: Next) {
+      const started = params ? pending.get(params.uuid) : undefined;
+      if (started) {
+        pending.delete(params.uuid);
+        options.onError?.(started.token, error);
+      }
+      return next(null);
+    },
+  };
+
+  const request = { [options.method.toLowerCase()]: { url: options.path } };
+  const repeat = options.requestsPerArrival ?? 1;
+  const script = {
+    config: {
+      target: options.target,
+      phases: toArtilleryPhases(options.phases),
+      processor,
+      http: { timeout: Math.max(1, Math.ceil(options.timeoutMs / 1000)), pool: options.maxSockets },
+      statsInterval: 3600,
+    },
+    scenarios: [
+      {
+        name: 'request',
+        beforeScenario: ['sluiceArrival'],
+        beforeRequest: ['sluiceBeforeRequest'],
+        afterResponse: ['sluiceAfterResponse'],
+        onError: ['sluiceOnError'],
+        flow: repeat > 1 ? [{ loop: [request], count: repeat }] : [request],
+      },
+    ],
+  };
+
+  const emitter = await runner(script, undefined, { scriptPath: 'sluice-http.yml' });
+  const finished = new Promise<void>((resolve) => emitter.once('done', () => resolve()));
+  const aborted = new Promise<void>((resolve) => {
+    if (options.signal.aborted) resolve();
+    options.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  emitter.run();
+  await Promise.race([finished, aborted]);
+  await emitter.stop().catch(() => undefined);
+
+  const requested = requestedArrivals(options.phases);
+  const lastPhase = options.phases[options.phases.length - 1];
+  const trailingPauseMs = lastPhase && 'pause' in lastPhase ? lastPhase.pause : 0;
+  return {
+    requestedArrivals: requested,
+    achievedArrivals: arrivals,
+    requestedDurationMs: phasesDurationMs(options.phases),
+    achievedDurationMs: firstArrivalMs !== undefined && lastArrivalMs !== undefined ? lastArrivalMs - firstArrivalMs + 1000 + trailingPauseMs : 0,
+    arrivalRateDeviation: requested > 0 ? (arrivals - requested) / requested : 0,
+    arrivalErrors: 0,
+    stopped: options.signal.aborted,
+  };
+}

@@ -181,6 +181,12 @@ export interface EventBridgeQuotaRecord {
 export interface EventBridgeService extends EdgeService {
   stats(): EventBridgeStats;
   quotas(): EventBridgeQuotaRecord[];
+  /**
+   * Replaces the PutEvents quota while running (a scenario's value, set when its pattern
+   * is provisioned); options left out keep their current value. Buckets start full again.
+   * @throws EventBridgeServiceConfigError listing every problem.
+   */
+  configurePutEventsQuota(quota: PutEventsQuotaOptions): void;
 }
 
 /** Stable codes of {@link EventBridgeServiceConfigError}. */
@@ -246,6 +252,7 @@ export function startEventBridgeService(options: EventBridgeServiceOptions): Eve
         source: eventBridgeQuotaDefaults.putEventsRequestsPerSecond.source,
       },
     ],
+    configurePutEventsQuota: (quota) => state.configurePutEventsQuota(quota),
     close: async () => {},
   };
 }
@@ -472,6 +479,23 @@ class EventBridgeState {
     }
     sendJson(response, 200, outcome.result);
     outcome.after?.();
+  }
+
+  configurePutEventsQuota(quota: PutEventsQuotaOptions): void {
+    const current: PutEventsQuotaOptions = {
+      requestsPerSecond: this.settings.requestsPerSecond,
+      burstRequests: quota.requestsPerSecond !== undefined && quota.burstRequests === undefined ? quota.requestsPerSecond : this.settings.burstRequests,
+      enforce: this.settings.enforce,
+      scope: this.settings.scope,
+      unit: this.settings.unit,
+    };
+    const next = resolveSettings({ ...this.options, putEventsQuota: { ...current, ...withoutUndefined({ ...quota }) }, limits: this.settings });
+    this.settings.requestsPerSecond = next.requestsPerSecond;
+    this.settings.burstRequests = next.burstRequests;
+    this.settings.enforce = next.enforce;
+    this.settings.scope = next.scope;
+    this.settings.unit = next.unit;
+    this.buckets.clear();
   }
 
   snapshot(): EventBridgeStats {

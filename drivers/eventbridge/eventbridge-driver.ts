@@ -1,0 +1,271 @@
+import {
+  CreateEventBusCommand,
+  DeleteEventBusCommand,
+  DeleteRuleCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
+import type { Target } from '../../localstack/target.ts';
+import type { QuotaRecord } from '../../analysis/run-result.ts';
+import type { EventBridgePattern } from './schema.ts';
+import { compileEventPattern, type EventPattern } from './event-pattern.ts';
+import { sdkClientConfig } from '../../localstack/client-config.ts';
+import { sluiceControl } from '../../localstack/embedded/eventbridge/sluice-control.ts';
+import { AsyncLambdaTarget } from './async-lambda-target.ts';
+import { asyncInvokeSettingsOf } from './async-invoke-schema.ts';
+import type { OutgoingEvent } from '../../load/event-factory.ts';
+
+/** The PutEvents call size limit: the entries' sizes must total under 256 KB. */
+const putEventsBytesMax = 262_144;
+/** Error codes of a PutEvents entry (or call) worth retrying. */
+const retryableCodes = new Set(['ThrottlingException', 'InternalFailure', 'InternalException', 'ServiceUnavailable', 'TimeoutError', 'RequestTimeout']);
+const producerBackoffInitialMs = 50;
+const producerBackoffMaxMs = 2_000;
+const accountId = '000000000000';
+
+/** Who enforces a quota on this target: sluice on its embedded target, nobody on LocalStack, AWS on AWS. */
+export function enforcerOn(target: Target): QuotaRecord['enforcedBy'] {
+  return target.info.kind === 'embedded' ? 'sluice' : target.info.kind === 'aws' ? 'target' : 'none';
+}
+
+/**
+ * The `eventbridge` pattern: PutEvents into a custom bus whose rules (event patterns from
+ * the scenario) target the function, invoked asynchronously through Lambda's async queue.
+ */
+export const eventBridgeDriver: Driver<EventBridgePattern> = {
+  source: 'eventbridge',
+  embeddedServices: ['eventbridge', 'lambda', 'sqs'],
+  quotas(pattern, target) {
+    const enforcedBy = enforcerOn(target);
+    const burst = pattern.putEventsBurstRequests ?? pattern.putEventsRequestsPerSecond;
+    return [
+      { name: 'eventbridge.put_events_tps', limit: `${pattern.putEventsRequestsPerSecond} requests/s (bucket ${burst})`, enforcedBy },
+      { name: 'eventbridge.put_events_call_size', limit: '10 entries and 256 KB per call', enforcedBy },
+      { name: 'lambda.async_invoke', limit: `${pattern.asyncInvoke.maximumRetryAttempts} retries, maximum event age ${pattern.asyncInvoke.maximumEventAge / 1000} s`, enforcedBy: 'sluice' },
+    ];
+  },
+  provision: provisionEventBridge,
+};
+
+interface Rule {
+  name: string;
+  pattern: EventPattern;
+  patternText: string;
+}
+
+async function provisionEventBridge(context: PatternRunContext<EventBridgePattern>): Promise<PatternSession> {
+  const { pattern, target, ledger, recorder, clock } = context;
+  const settings = target.clientSettings;
+  const client = new EventBridgeClient(sdkClientConfig(settings, { maxAttempts: 1 }));
+  const busName = `sluice-${context.runId}-${context.patternName}`.replace(/[^.\-_A-Za-z0-9]/g, '-').slice(0, 200);
+  const rules: Rule[] = (pattern.rules ?? [{ name: 'all-events', eventPattern: { source: [pattern.eventSource] } }]).map((rule, index) => {
+    const text = typeof rule.eventPattern === 'string' ? rule.eventPattern : JSON.stringify(rule.eventPattern);
+    return { name: `sluice-${rule.name ?? `rule-${index + 1}`}`, pattern: compileEventPattern(text), patternText: text };
+  });
+
+  const counters = { putEventsCalls: 0, entriesAccepted: 0, entriesMatchingNoRule: 0, sourceThrottledEntries: 0, unexpectedDeliveries: 0, oversizedEntries: 0 };
+  const matchesByRule = new Map<string, number>(rules.map((rule) => [rule.name, 0]));
+  const errorsByCode = new Map<string, number>();
+  const unmatchedIds = new Set<number>();
+  let serviceStats: Record<string, unknown> | undefined;
+  let onFailureDepth: number | undefined;
+
+  const created: Array<() => Promise<unknown>> = [];
+  let asyncTarget: AsyncLambdaTarget | undefined;
+  try {
+    asyncTarget = await AsyncLambdaTarget.create({
+      context: context as PatternRunContext<unknown>,
+      settings: asyncInvokeSettingsOf(pattern.asyncInvoke),
+      idsOf(payload) {
+        const id = (payload as { detail?: { sluiceId?: unknown } } | null)?.detail?.sluiceId;
+        if (typeof id !== 'number') return [];
+        if (unmatchedIds.has(id)) counters.unexpectedDeliveries += 1;
+        return [id];
+      },
+    });
+    await sluiceControl(settings, 'events', 'PUT', '/_sluice/events/put-events-quota', {
+      requestsPerSecond: pattern.putEventsRequestsPerSecond,
+      burstRequests: pattern.putEventsBurstRequests ?? pattern.putEventsRequestsPerSecond,
+    });
+    await client.send(new CreateEventBusCommand({ Name: busName }));
+    created.push(() => client.send(new DeleteEventBusCommand({ Name: busName })));
+    for (const rule of rules) {
+      await client.send(new PutRuleCommand({ Name: rule.name, EventBusName: busName, EventPattern: rule.patternText, State: 'ENABLED' }));
+      created.push(() => client.send(new DeleteRuleCommand({ Name: rule.name, EventBusName: busName })));
+      await client.send(new PutTargetsCommand({ Rule: rule.name, EventBusName: busName, Targets: [{ Id: 'sluice-consumer', Arn: asyncTarget.functionArn }] }));
+      created.push(() => client.send(new RemoveTargetsCommand({ Rule: rule.name, EventBusName: busName, Ids: ['sluice-consumer'] })));
+    }
+  } catch (error) {
+    for (const undo of created.reverse()) await undo().catch(() => undefined);
+    await asyncTarget?.teardown();
+    client.destroy();
+    throw error;
+  }
+  const consumer = asyncTarget;
+
+  /** Rules the event will match, judged here with the same matcher the service uses. */
+  function matchingRules(event: OutgoingEvent, detail: Record<string, unknown>): Rule[] {
+    const envelope = { version: '0', id: String(event.id), 'detail-type': pattern.detailType, source: pattern.eventSource, account: accountId, time: new Date(clock.nowMs()).toISOString(), region: settings.region, resources: [], detail };
+    return rules.filter((rule) => rule.pattern.matches(envelope));
+  }
+
+  const countError = (code: string, amount: number) => errorsByCode.set(code, (errorsByCode.get(code) ?? 0) + amount);
+
+  function accept(event: OutgoingEvent, matched: number): void {
+    counters.entriesAccepted += 1;
+    if (matched === 0) {
+      // Accepted by EventBridge, but no rule will ever deliver it: finished by design.
+      counters.entriesMatchingNoRule += 1;
+      ledger.recordFiltered(event.id);
+      recorder.count('accepted', clock.nowMs());
+      return;
+    }
+    ledger.recordAccepted(event.id);
+    recorder.count('accepted', clock.nowMs());
+  }
+
+  function refuse(event: OutgoingEvent, code: string): void {
+    countError(code, 1);
+    consumer.forget(event.id);
+    ledger.recordSourceFailed(event.id);
+  }
+
+  /** One PutEvents batch with the producer's retries: throttled calls and retryable entries go again with backoff. */
+  async function putEvents(batch: Array<{ event: OutgoingEvent; entry: PutEventsRequestEntry; matched: number }>): Promise<void> {
+    let pending = batch;
+    let backoffMs = producerBackoffInitialMs;
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      const last = attempt >= pattern.producerMaxAttempts;
+      let retry: typeof pending = [];
+      try {
+        counters.putEventsCalls += 1;
+        const answer = await client.send(new PutEventsCommand({ Entries: pending.map((item) => item.entry) }));
+        (answer.Entries ?? []).forEach((result, index) => {
+          const item = pending[index];
+          if (!item) return;
+          if (!result.ErrorCode) {
+            accept(item.event, item.matched);
+            return;
+          }
+          if (result.ErrorCode === 'ThrottlingException') throttled([item]);
+          if (retryableCodes.has(result.ErrorCode) && !last) retry.push(item);
+          else refuse(item.event, result.ErrorCode);
+        });
+      } catch (error) {
+        const code = (error as Error).name ?? 'Error';
+        if (code === 'ThrottlingException') throttled(pending);
+        const transient = retryableCodes.has(code) || (error as { $retryable?: unknown }).$retryable !== undefined || !(error as { $metadata?: unknown }).$metadata;
+        if (transient && !last) retry = pending;
+        else for (const item of pending) refuse(item.event, code);
+      }
+      pending = retry;
+      if (pending.length > 0) {
+        // Full jitter, as the SDK's own retry strategy does.
+        await clock.sleep(Math.random() * backoffMs);
+        backoffMs = Math.min(producerBackoffMaxMs, backoffMs * 2);
+      }
+    }
+  }
+
+  function throttled(items: Array<{ event: OutgoingEvent }>): void {
+    counters.sourceThrottledEntries += items.length;
+    recorder.count('sourceThrottles', clock.nowMs(), items.length);
+    for (const item of items) ledger.recordThrottled(item.event.id);
+  }
+
+  return {
+    async sendArrival(events) {
+      const nowMs = clock.nowMs();
+      for (const event of events) ledger.recordSent(event.id, nowMs);
+      recorder.count('sent', nowMs, events.length);
+      const batches: Array<Array<{ event: OutgoingEvent; entry: PutEventsRequestEntry; matched: number }>> = [];
+      let batch: (typeof batches)[number] = [];
+      let batchBytes = 0;
+      for (const event of events) {
+        const detail = JSON.parse(event.body) as Record<string, unknown>;
+        const entry: PutEventsRequestEntry = { EventBusName: busName, Source: pattern.eventSource, DetailType: pattern.detailType, Detail: event.body };
+        const sizeBytes = Buffer.byteLength(pattern.eventSource) + Buffer.byteLength(pattern.detailType) + Buffer.byteLength(event.body);
+        if (sizeBytes > putEventsBytesMax) {
+          counters.oversizedEntries += 1;
+          refuse(event, 'EntryTooLarge');
+          continue;
+        }
+        const matching = matchingRules(event, detail);
+        for (const rule of matching) matchesByRule.set(rule.name, (matchesByRule.get(rule.name) ?? 0) + 1);
+        if (matching.length === 0) unmatchedIds.add(event.id);
+        // Set before sending: EventBridge may deliver before the PutEvents answer is read.
+        consumer.expectCopies(event.id, pattern.fanOut ? matching.length : 1);
+        if (batch.length >= pattern.entriesPerCall || batchBytes + sizeBytes > putEventsBytesMax) {
+          batches.push(batch);
+          batch = [];
+          batchBytes = 0;
+        }
+        batch.push({ event, entry, matched: matching.length });
+        batchBytes += sizeBytes;
+      }
+      if (batch.length > 0) batches.push(batch);
+      await Promise.all(batches.map(putEvents));
+    },
+
+    async startConsumer() {
+      // The function's endpoint is registered at provision; deliveries flow from the first PutEvents.
+    },
+
+    async sample(nowMs) {
+      consumer.sample(nowMs);
+    },
+
+    async isDrained() {
+      return consumer.isDrained();
+    },
+
+    async stopConsumer() {
+      await consumer.stop();
+    },
+
+    async pendingAtEnd() {
+      const pending = await consumer.pendingAtEnd();
+      serviceStats = (await sluiceControl(settings, 'events', 'GET', '/_sluice/events/stats').catch(() => undefined)) as Record<string, unknown> | undefined;
+      onFailureDepth = await consumer.onFailureQueueDepth().catch(() => undefined);
+      return pending;
+    },
+
+    extras() {
+      return {
+        busName,
+        rules: rules.map((rule) => ({ name: rule.name, eventPattern: rule.patternText, matchedEvents: matchesByRule.get(rule.name) ?? 0 })),
+        fanOut: pattern.fanOut,
+        ...counters,
+        sendErrorsByCode: Object.fromEntries(errorsByCode),
+        ...consumer.extras(),
+        ...(onFailureDepth !== undefined ? { onFailureQueueDepth: onFailureDepth } : {}),
+        ...(serviceStats
+          ? {
+              // Target-wide counters (every pattern of the run on this target), except deliveriesByRule.
+              eventBridge: {
+                putEventsCalls: serviceStats['putEventsCalls'],
+                throttledCalls: serviceStats['throttledCalls'],
+                entriesAccepted: serviceStats['entriesAccepted'],
+                entriesFailed: serviceStats['entriesFailed'],
+                entriesUnmatched: serviceStats['entriesUnmatched'],
+                deliveries: serviceStats['deliveries'],
+                deliveriesByRule: Object.fromEntries(Object.entries((serviceStats['deliveriesByRule'] ?? {}) as Record<string, number>).filter(([arn]) => arn.includes(`/${busName}/`))),
+              },
+            }
+          : {}),
+      };
+    },
+
+    async teardown() {
+      for (const undo of created.reverse()) await undo().catch(() => undefined);
+      created.length = 0;
+      await consumer.teardown();
+      client.destroy();
+    },
+  };
+}

@@ -1,0 +1,234 @@
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
+import type { S3Pattern } from './schema.ts';
+import type { OutgoingEvent } from '../../load/event-factory.ts';
+import { sdkClientConfig } from '../../localstack/client-config.ts';
+import { sluiceControl } from '../../localstack/embedded/eventbridge/sluice-control.ts';
+import { notificationMatches, type LambdaNotification } from '../../localstack/embedded/s3/notification-config.ts';
+import { AsyncLambdaTarget } from '../eventbridge/async-lambda-target.ts';
+import { asyncInvokeSettingsOf } from '../eventbridge/async-invoke-schema.ts';
+import { enforcerOn } from '../eventbridge/eventbridge-driver.ts';
+import { idReaderFor, objectKeyFor } from './object-keys.ts';
+
+/** Objects deleted at teardown at most (a bucket is emptied before it is deleted; the emulator's files go with the target anyway). */
+const teardownObjectsMax = 200_000;
+const retryableCodes = new Set(['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'TimeoutError', 'ThrottlingException']);
+const producerBackoffInitialMs = 50;
+const producerBackoffMaxMs = 2_000;
+
+/**
+ * The `s3` pattern: PutObject into a bucket whose notification configuration invokes the
+ * function asynchronously, one invoke per object event (at-least-once, unordered).
+ */
+export const s3Driver: Driver<S3Pattern> = {
+  source: 's3',
+  embeddedServices: ['s3', 'lambda', 'sqs'],
+  quotas(pattern, target) {
+    const enforcedBy = enforcerOn(target);
+    return [
+      { name: 's3.put_requests_per_prefix', limit: `${pattern.putRequestsPerSecondPerPrefix} PUT/COPY/POST/DELETE per second per prefix`, enforcedBy },
+      { name: 's3.get_requests_per_prefix', limit: `${pattern.getRequestsPerSecondPerPrefix} GET/HEAD per second per prefix`, enforcedBy },
+      { name: 'lambda.async_invoke', limit: `${pattern.asyncInvoke.maximumRetryAttempts} retries, maximum event age ${pattern.asyncInvoke.maximumEventAge / 1000} s`, enforcedBy: 'sluice' },
+    ];
+  },
+  provision: provisionS3,
+};
+
+async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<PatternSession> {
+  const { pattern, target, ledger, recorder, clock } = context;
+  const settings = target.clientSettings;
+  const client = new S3Client({
+    ...sdkClientConfig(settings, { maxAttempts: 1 }),
+    forcePathStyle: true,
+    // Checksums in trailers (aws-chunked) are newer than the emulator; ask for them only where S3 requires them.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const bucket = `sluice-${context.runId}-${context.patternName}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
+  const readId = idReaderFor(pattern);
+  const counters = { objectsPut: 0, objectsOutsideFilter: 0, unexpectedDeliveries: 0, sourceThrottledPuts: 0 };
+  const errorsByCode = new Map<string, number>();
+  const outsideFilterIds = new Set<number>();
+  let serviceStats: Record<string, unknown> | undefined;
+  let onFailureDepth: number | undefined;
+  let bucketCreated = false;
+
+  let asyncTarget: AsyncLambdaTarget | undefined;
+  let notification: LambdaNotification;
+  try {
+    asyncTarget = await AsyncLambdaTarget.create({
+      context: context as PatternRunContext<unknown>,
+      settings: asyncInvokeSettingsOf(pattern.asyncInvoke),
+      duplicateRate: pattern.duplicateNotificationRate,
+      idsOf(payload) {
+        const records = (payload as { Records?: Array<{ s3?: { object?: { key?: unknown } } }> } | null)?.Records ?? [];
+        const ids: number[] = [];
+        for (const record of records) {
+          const key = record.s3?.object?.key;
+          if (typeof key !== 'string') continue;
+          // Keys in notifications are URL-encoded, spaces as '+'.
+          const id = readId(decodeURIComponent(key.replaceAll('+', ' ')));
+          if (id === undefined) continue;
+          if (outsideFilterIds.has(id)) counters.unexpectedDeliveries += 1;
+          ids.push(id);
+        }
+        return ids;
+      },
+    });
+    notification = {
+      id: 'sluice-consumer',
+      functionArn: asyncTarget.functionArn,
+      events: pattern.notification.events,
+      prefix: pattern.notification.prefix,
+      suffix: pattern.notification.suffix,
+    };
+    await sluiceControl(settings, 's3', 'PUT', '/_sluice/s3/request-rate', { putPerSecondPerPrefix: pattern.putRequestsPerSecondPerPrefix, getPerSecondPerPrefix: pattern.getRequestsPerSecondPerPrefix });
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    bucketCreated = true;
+    const filterRules = [
+      ...(notification.prefix !== undefined ? [{ Name: 'prefix' as const, Value: notification.prefix }] : []),
+      ...(notification.suffix !== undefined ? [{ Name: 'suffix' as const, Value: notification.suffix }] : []),
+    ];
+    await client.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: bucket,
+        NotificationConfiguration: {
+          LambdaFunctionConfigurations: [
+            {
+              Id: notification.id,
+              LambdaFunctionArn: notification.functionArn,
+              Events: notification.events as never,
+              ...(filterRules.length > 0 ? { Filter: { Key: { FilterRules: filterRules } } } : {}),
+            },
+          ],
+        },
+      }),
+    );
+  } catch (error) {
+    if (bucketCreated) await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+    await asyncTarget?.teardown();
+    client.destroy();
+    throw error;
+  }
+  const consumer = asyncTarget;
+
+  async function putObject(event: OutgoingEvent, key: string, inFilter: boolean): Promise<void> {
+    let backoffMs = producerBackoffInitialMs;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: event.body, ContentType: 'application/json' }));
+        counters.objectsPut += 1;
+        if (!inFilter) {
+          // Stored, but no notification will ever fire for it: finished by design.
+          counters.objectsOutsideFilter += 1;
+          ledger.recordFiltered(event.id);
+          recorder.count('accepted', clock.nowMs());
+          return;
+        }
+        ledger.recordAccepted(event.id);
+        recorder.count('accepted', clock.nowMs());
+        return;
+      } catch (error) {
+        const code = (error as Error).name ?? 'Error';
+        if (code === 'SlowDown' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 503) {
+          counters.sourceThrottledPuts += 1;
+          recorder.count('sourceThrottles', clock.nowMs());
+          ledger.recordThrottled(event.id);
+        }
+        const transient = retryableCodes.has(code) || !(error as { $metadata?: unknown }).$metadata;
+        if (!transient || attempt >= pattern.producerMaxAttempts) {
+          errorsByCode.set(code, (errorsByCode.get(code) ?? 0) + 1);
+          consumer.forget(event.id);
+          ledger.recordSourceFailed(event.id);
+          return;
+        }
+        await clock.sleep(Math.random() * backoffMs);
+        backoffMs = Math.min(producerBackoffMaxMs, backoffMs * 2);
+      }
+    }
+  }
+
+  return {
+    async sendArrival(events) {
+      const nowMs = clock.nowMs();
+      for (const event of events) ledger.recordSent(event.id, nowMs);
+      recorder.count('sent', nowMs, events.length);
+      await Promise.all(
+        events.map((event) => {
+          const key = objectKeyFor(pattern, event.id, event.key);
+          // The same rule the target applies, judged here so events no notification will deliver are not awaited.
+          const inFilter = notificationMatches(notification, 'ObjectCreated:Put', key);
+          if (!inFilter) outsideFilterIds.add(event.id);
+          return putObject(event, key, inFilter);
+        }),
+      );
+    },
+
+    async startConsumer() {
+      // The notification configuration is in place from provision; invokes start with the first PutObject.
+    },
+
+    async sample(nowMs) {
+      consumer.sample(nowMs);
+    },
+
+    async isDrained() {
+      return consumer.isDrained();
+    },
+
+    async stopConsumer() {
+      await consumer.stop();
+    },
+
+    async pendingAtEnd() {
+      const pending = await consumer.pendingAtEnd();
+      serviceStats = (await sluiceControl(settings, 's3', 'GET', '/_sluice/s3/stats').catch(() => undefined)) as Record<string, unknown> | undefined;
+      onFailureDepth = await consumer.onFailureQueueDepth().catch(() => undefined);
+      return pending;
+    },
+
+    extras() {
+      return {
+        bucket,
+        notification: { events: notification.events, prefix: notification.prefix, suffix: notification.suffix },
+        duplicateNotificationRate: pattern.duplicateNotificationRate,
+        ...counters,
+        sendErrorsByCode: Object.fromEntries(errorsByCode),
+        ...consumer.extras(),
+        ...(onFailureDepth !== undefined ? { onFailureQueueDepth: onFailureDepth } : {}),
+        // Target-wide counters (every s3 pattern of the run on this target).
+        ...(serviceStats ? { s3: serviceStats } : {}),
+      };
+    },
+
+    async teardown() {
+      if (bucketCreated) {
+        bucketCreated = false;
+        await emptyBucket(client, bucket).catch(() => undefined);
+        await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+      }
+      await consumer.teardown();
+      client.destroy();
+    },
+  };
+}
+
+async function emptyBucket(client: S3Client, bucket: string): Promise<void> {
+  let deleted = 0;
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token, MaxKeys: 1000 }));
+    const keys = (page.Contents ?? []).map((object) => ({ Key: object.Key! }));
+    if (keys.length > 0) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+    deleted += keys.length;
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token && deleted < teardownObjectsMax);
+}
