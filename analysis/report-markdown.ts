@@ -66,9 +66,9 @@ export function renderRunMarkdown(result: RunResult): string {
     const a = pattern.accounting;
     lines.push(
       markdownTable(
-        ['sent', 'accepted', 'source-throttled', 'source-failed', 'delivered', 'duplicates', 'completed', 'failed', 'dead-lettered', 'pending', 'lost'],
-        [[a.sent, a.accepted, a.sourceThrottled, a.sourceFailed, a.delivered, a.duplicateDeliveries, a.completed, a.failed, a.deadLettered, a.pendingAtEnd, a.lost].map(formatCount)],
-        Array(11).fill('right'),
+        ['sent', 'accepted', 'filtered', 'source-throttled', 'source-failed', 'delivered', 'duplicates', 'completed', 'failed', 'dead-lettered', 'pending', 'lost'],
+        [[a.sent, a.accepted, a.filtered ?? 0, a.sourceThrottled, a.sourceFailed, a.delivered, a.duplicateDeliveries, a.completed, a.failed, a.deadLettered, a.pendingAtEnd, a.lost].map(formatCount)],
+        Array(12).fill('right'),
       ),
       '',
     );

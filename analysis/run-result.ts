@@ -56,6 +56,12 @@ export interface EventAccounting {
   sent: number;
   /** Events the source accepted (after producer retries). */
   accepted: number;
+  /**
+   * Accepted events that no rule or notification filter routes to the consumer, by the
+   * scenario's design (EventBridge events no rule matches, S3 objects outside the filter).
+   * Never delivered, and not lost. Optional: results before it count such events nowhere.
+   */
+  filtered?: number;
   /** Events the source refused at least once for a quota (they may still be accepted on retry). */
   sourceThrottled: number;
   /** Events the source never accepted (refused or failed after every producer retry). */

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { sqsPatternSchema } from './sqs/schema.ts';
+import { kinesisPatternSchema } from './kinesis/schema.ts';
+import { eventBridgePatternSchema } from './eventbridge/schema.ts';
+import { s3PatternSchema } from './s3/schema.ts';
+import { apiGatewayPatternSchema } from './apigateway/schema.ts';
 
 /**
  * The scenario schema of every event source, keyed by its `source` value. Kept apart from
@@ -7,8 +11,12 @@ import { sqsPatternSchema } from './sqs/schema.ts';
  */
 export const patternSchemaBySource = {
   sqs: sqsPatternSchema,
+  kinesis: kinesisPatternSchema,
+  eventbridge: eventBridgePatternSchema,
+  s3: s3PatternSchema,
+  apigateway: apiGatewayPatternSchema,
 } as const;
 
 export type SourceName = keyof typeof patternSchemaBySource;
 
-export const patternSchemas = z.discriminatedUnion('source', [sqsPatternSchema]);
+export const patternSchemas = z.discriminatedUnion('source', [sqsPatternSchema, kinesisPatternSchema, eventBridgePatternSchema, s3PatternSchema, apiGatewayPatternSchema]);

@@ -6,6 +6,7 @@ const sourceFailed = 4;
 const completed = 8;
 const failed = 16;
 const deadLettered = 32;
+const filtered = 64;
 
 /**
  * The fate of every event of a pattern run, indexed by its sequence id. Typed arrays keep a
@@ -17,7 +18,7 @@ export class EventLedger {
   private readonly deliveries: Uint16Array;
   private sentCount = 0;
   private oldestUnfinished = 0;
-  private readonly counts = { accepted: 0, throttled: 0, sourceFailed: 0, delivered: 0, duplicates: 0, completed: 0, failed: 0, deadLettered: 0 };
+  private readonly counts = { filtered: 0, accepted: 0, throttled: 0, sourceFailed: 0, delivered: 0, duplicates: 0, completed: 0, failed: 0, deadLettered: 0 };
   /** Deliveries of ids this run never sent (another run's leftovers, foreign messages). */
   foreignDeliveries = 0;
 
@@ -42,6 +43,18 @@ export class EventLedger {
     if (this.flags[id] & accepted) return;
     this.flags[id] |= accepted;
     this.counts.accepted += 1;
+  }
+
+  /**
+   * Accepted by the source, but no rule or notification filter routes it to the consumer
+   * (an EventBridge event no rule matches, an S3 object outside the filter): finished by
+   * design, never delivered.
+   */
+  recordFiltered(id: number): void {
+    this.recordAccepted(id);
+    if (this.flags[id] & filtered) return;
+    this.flags[id] |= filtered;
+    this.counts.filtered += 1;
   }
 
   recordThrottled(id: number): void {
@@ -97,25 +110,25 @@ export class EventLedger {
   }
 
   private get finishedCount(): number {
-    return this.counts.completed + this.counts.failed + this.counts.deadLettered;
+    return this.counts.completed + this.counts.failed + this.counts.deadLettered + this.counts.filtered;
   }
 
   isFinished(id: number): boolean {
-    return (this.flags[id] & (completed | failed | deadLettered)) !== 0;
+    return (this.flags[id] & (completed | failed | deadLettered | filtered)) !== 0;
   }
 
   /** Send time of the oldest accepted event that has not finished: the source's oldest-message age. */
   oldestUnfinishedSentAtMs(): number | undefined {
     while (this.oldestUnfinished < this.sentCount) {
       const state = this.flags[this.oldestUnfinished];
-      const done = (state & (completed | failed | deadLettered)) !== 0 || (state & sourceFailed) !== 0;
+      const done = (state & (completed | failed | deadLettered | filtered)) !== 0 || (state & sourceFailed) !== 0;
       const notYetAnswered = (state & accepted) === 0 && (state & sourceFailed) === 0;
       if (!done && !notYetAnswered) return this.sentAtMs[this.oldestUnfinished];
       if (notYetAnswered) {
         // Still being sent; look past it without moving the pointer.
         for (let id = this.oldestUnfinished + 1; id < this.sentCount; id += 1) {
           const later = this.flags[id];
-          if (later & accepted && !(later & (completed | failed | deadLettered))) return this.sentAtMs[id];
+          if (later & accepted && !(later & (completed | failed | deadLettered | filtered))) return this.sentAtMs[id];
         }
         return undefined;
       }
@@ -133,6 +146,7 @@ export class EventLedger {
     return {
       sent: this.sentCount,
       accepted: this.counts.accepted,
+      filtered: this.counts.filtered,
       sourceThrottled: this.counts.throttled,
       sourceFailed: this.counts.sourceFailed,
       delivered: this.counts.delivered,

@@ -1,9 +1,17 @@
 import { startEdge, type EdgeEndpoint, type EdgeService } from './edge.ts';
 import { startSqsService } from './sqs-service.ts';
+import { startKinesisService } from './kinesis/kinesis-service.ts';
+import { startEmbeddedEventBridge } from './eventbridge/embedded-eventbridge.ts';
+import { startLambdaService } from './eventbridge/function-directory.ts';
+import { startS3Service } from './s3/s3-service.ts';
 
 /** Services the embedded target can run, each started only when a pattern needs it. */
 export const embeddedServiceStarters = {
   sqs: startSqsService,
+  kinesis: () => startKinesisService(),
+  eventbridge: () => startEmbeddedEventBridge(),
+  s3: () => startS3Service(),
+  lambda: () => startLambdaService(),
 } as const satisfies Record<string, () => Promise<EdgeService>>;
 
 export type EmbeddedServiceName = keyof typeof embeddedServiceStarters;

@@ -21,6 +21,7 @@ describe('event ledger', () => {
     expect(accounting).toEqual({
       sent: 5,
       accepted: 4,
+      filtered: 0,
       sourceThrottled: 1,
       sourceFailed: 1,
       delivered: 2,
@@ -32,6 +33,16 @@ describe('event ledger', () => {
       lost: 1,
     });
     expect(ledger.foreignDeliveries).toBe(1);
+  });
+
+  it('counts events no rule routes to the consumer as accepted and finished, not lost', () => {
+    const ledger = new EventLedger(4);
+    for (let id = 0; id < 3; id += 1) ledger.recordSent(id, 0);
+    ledger.recordAccepted(0);
+    ledger.recordFiltered(1);
+    ledger.recordFiltered(2);
+    ledger.recordCompleted(0, 10);
+    expect(ledger.accounting(0)).toMatchObject({ accepted: 3, filtered: 2, completed: 1, lost: 0 });
   });
 
   it('finds the oldest unfinished event as events finish out of order', () => {
