@@ -33,13 +33,26 @@ type ArtilleryEmitter = NodeJS.EventEmitter & { run(vars?: unknown): void; stop(
 
 let engineSequence = 0;
 
+/** Runs an Artillery script with Artillery's in-process runner until its phases end or the signal aborts. */
+async function runArtilleryScript(script: unknown, scriptPath: string, signal: AbortSignal): Promise<void> {
+  const { runner } = require('@artilleryio/int-core').runner as { runner: (script: unknown, payload: unknown, opts: unknown) => Promise<ArtilleryEmitter> };
+  const emitter = await runner(script, undefined, { scriptPath });
+  const finished = new Promise<void>((resolve) => emitter.once('done', () => resolve()));
+  const aborted = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  emitter.run();
+  await Promise.race([finished, aborted]);
+  await emitter.stop().catch(() => undefined);
+}
+
 /**
  * Drives the scenario's phases with Artillery's own phase runner, in this process, through
  * sluice's engine (see load/artillery-engine-sluice). In-process means no CLI, so no
  * telemetry call can stall a run, and each arrival reaches the driver without a hop.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
-  const { runner } = require('@artilleryio/int-core').runner as { runner: (script: unknown, payload: unknown, opts: unknown) => Promise<ArtilleryEmitter> };
   const engineId = `sluice-${process.pid}-${++engineSequence}`;
   const registry: Map<string, unknown> = ((globalThis as Record<symbol, unknown>)[registryKey] as Map<string, unknown>) ?? new Map();
   (globalThis as Record<symbol, unknown>)[registryKey] = registry;
@@ -86,15 +99,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
   };
 
   try {
-    const emitter = await runner(script, undefined, { scriptPath: 'sluice.yml' });
-    const finished = new Promise<void>((resolve) => emitter.once('done', () => resolve()));
-    const aborted = new Promise<void>((resolve) => {
-      if (options.signal.aborted) resolve();
-      options.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    emitter.run();
-    await Promise.race([finished, aborted]);
-    await emitter.stop().catch(() => undefined);
+    await runArtilleryScript(script, 'sluice.yml', options.signal);
     await Promise.allSettled([...inFlight]);
   } finally {
     registry.delete(engineId);
@@ -161,7 +166,6 @@ export interface HttpLoadOptions {
  * whose producer is an HTTP client (API Gateway), where the request itself is the event.
  */
 export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadOutcome> {
-  const { runner } = require('@artilleryio/int-core').runner as { runner: (script: unknown, payload: unknown, opts: unknown) => Promise<ArtilleryEmitter> };
   let arrivals = 0;
   let firstArrivalMs: number | undefined;
   let lastArrivalMs: number | undefined;
@@ -232,15 +236,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadOutcome
     ],
   };
 
-  const emitter = await runner(script, undefined, { scriptPath: 'sluice-http.yml' });
-  const finished = new Promise<void>((resolve) => emitter.once('done', () => resolve()));
-  const aborted = new Promise<void>((resolve) => {
-    if (options.signal.aborted) resolve();
-    options.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  emitter.run();
-  await Promise.race([finished, aborted]);
-  await emitter.stop().catch(() => undefined);
+  await runArtilleryScript(script, 'sluice-http.yml', options.signal);
 
   const requested = requestedArrivals(options.phases);
   const lastPhase = options.phases[options.phases.length - 1];
