@@ -92,7 +92,7 @@ export async function benchSqsSend(): Promise<{ name: string; lines: string[] }>
 
     // Largest rate held within 1 %: Artillery's phases through the same send path.
     let held = 0;
-    for (const rate of [100, 200, 400, 600, 800, 1200, 1600]) {
+    for (const rate of [100, 200, 400, 800, 1200, 1600, 2000, 2400, 3200, 4000]) {
       const phases = [{ duration: 4000, arrivalRate: rate }];
       const outcome = await runLoad({ phases, signal: new AbortController().signal, maxArrivals: rate * 5, onArrival: () => session.sendArrival([events.next(Date.now())]) });
       const durationRatio = outcome.achievedDurationMs / outcome.requestedDurationMs;
