@@ -1,27 +1,90 @@
-import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
+import type { CustomLoadOptions, Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { ApiGatewayPattern } from './schema.ts';
-import { runHttpLoad } from '../../load/artillery-load.ts';
+import type { QuotaRecord } from '../../analysis/run-result.ts';
+import type { Target } from '../../localstack/target.ts';
+import { runHttpLoad, type HttpLoadRequest, type LoadOutcome } from '../../load/artillery-load.ts';
 import { GatewayServer, coldStartHeader, outcomeHeader, type GatewayOutcome } from './gateway-server.ts';
 
 /** The client waits this much longer than the integration timeout, so the gateway's 504 is what it sees. */
 const clientTimeoutMarginMs = 10_000;
+/** Latencies are kept from 1 ms to 1 hour (the recorder's histogram range). */
+const clientLatencyMsMax = 3_600_000;
 
 /**
  * The `apigateway` pattern: an API (HTTP or REST) served by sluice on 127.0.0.1 whose
  * route invokes the function synchronously per request, driven by Artillery's HTTP engine.
  * Quotas are applied by sluice's gateway whatever the target: it runs in the run's process.
+ *
+ * With `existing.ApiUrl` (a managed stack's API, or the user's own) the load goes to that
+ * URL instead, and sluice serves no gateway: the API's own throttles and integration apply.
+ * Each request's body is sluice's envelope, which the stack's consumer reads back
+ * (`sluiceId`, `sentAtMs`; localstack/aws/consumer-code.ts).
  */
 export const apiGatewayDriver: Driver<ApiGatewayPattern> = {
   source: 'apigateway',
   embeddedServices: [],
-  quotas(pattern) {
+  quotas(pattern, target) {
+    const enforcedBy = enforcerOf(target);
     return [
-      { name: 'apigateway.account_throttle', limit: `${pattern.throttleRatePerSecond} requests/s steady, burst ${pattern.throttleBurst}`, enforcedBy: 'sluice' },
-      { name: 'apigateway.integration_timeout', limit: `${pattern.integrationTimeout / 1000} s`, enforcedBy: 'sluice' },
+      { name: 'apigateway.account_throttle', limit: `${pattern.throttleRatePerSecond} requests/s steady, burst ${pattern.throttleBurst}`, enforcedBy },
+      { name: 'apigateway.integration_timeout', limit: `${pattern.integrationTimeout / 1000} s`, enforcedBy },
     ];
   },
-  provision: provisionApiGateway,
+  provision(context) {
+    return context.existing?.ApiUrl ? provisionExistingApi(context, context.existing.ApiUrl) : provisionApiGateway(context);
+  },
 };
+
+/**
+ * sluice's gateway applies the quotas wherever it serves the API; with a consumer sluice
+ * does not run, the API is the managed stack's: API Gateway's own on AWS, unthrottled on
+ * LocalStack.
+ */
+function enforcerOf(target: Target): QuotaRecord['enforcedBy'] {
+  if (target.info.consumer === 'sluice') return 'sluice';
+  return target.info.kind === 'aws' ? 'target' : 'none';
+}
+
+/** What the HTTP load sends and records, whichever API answers. */
+interface HttpLoadHooks {
+  target: string;
+  path: string;
+  afterResponse(id: unknown, response: { statusCode: number; headers: Record<string, string | string[] | undefined>; latencyMs: number }): void;
+  onError(id: unknown, error: Error): void;
+}
+
+/** Drives the phases at an API with Artillery's HTTP engine: one event per request, stamped as it leaves. */
+function runApiLoad(context: PatternRunContext<ApiGatewayPattern>, options: CustomLoadOptions, hooks: HttpLoadHooks): Promise<LoadOutcome> {
+  const { pattern, ledger, recorder, clock } = context;
+  const { phases, signal, maxArrivals, eventsPerArrival, events } = options;
+  return runHttpLoad({
+    phases,
+    signal,
+    maxArrivals,
+    target: hooks.target,
+    method: pattern.method,
+    path: hooks.path,
+    requestsPerArrival: eventsPerArrival,
+    timeoutMs: pattern.integrationTimeout + clientTimeoutMarginMs,
+    maxSockets: pattern.maxConnections,
+    beforeRequest(request: HttpLoadRequest) {
+      // Each request carries one event: its id and send time, stamped as it leaves.
+      const nowMs = clock.nowMs();
+      const event = events.next(nowMs);
+      request.body = event.body;
+      request.headers['content-type'] = 'application/json';
+      ledger.recordSent(event.id, nowMs);
+      recorder.count('sent', nowMs);
+      return event.id;
+    },
+    afterResponse: hooks.afterResponse,
+    onError: hooks.onError,
+  });
+}
+
+function countInto(map: Map<string | number, number>, key: string | number): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
 
 async function provisionApiGateway(context: PatternRunContext<ApiGatewayPattern>): Promise<PatternSession> {
   const { pattern, ledger, recorder, clock, fn } = context;
@@ -70,29 +133,12 @@ async function provisionApiGateway(context: PatternRunContext<ApiGatewayPattern>
       throw new Error('the apigateway pattern drives its load through runLoad (Artillery’s HTTP engine)');
     },
 
-    runLoad({ phases, signal, maxArrivals, eventsPerArrival, events }) {
-      return runHttpLoad({
-        phases,
-        signal,
-        maxArrivals,
+    runLoad(options) {
+      return runApiLoad(context, options, {
         target: server.url,
-        method: pattern.method,
         path: server.requestPath,
-        requestsPerArrival: eventsPerArrival,
-        timeoutMs: pattern.integrationTimeout + clientTimeoutMarginMs,
-        maxSockets: pattern.maxConnections,
-        beforeRequest(request) {
-          // Each request carries one event: its id and send time, stamped as it leaves.
-          const nowMs = clock.nowMs();
-          const event = events.next(nowMs);
-          request.body = event.body;
-          request.headers['content-type'] = 'application/json';
-          ledger.recordSent(event.id, nowMs);
-          recorder.count('sent', nowMs);
-          return event.id;
-        },
         afterResponse(_id, response) {
-          statusCodes.set(response.statusCode, (statusCodes.get(response.statusCode) ?? 0) + 1);
+          countInto(statusCodes as Map<string | number, number>, response.statusCode);
           // Warm/cold latency is that of requests that reached an environment; throttled
           // answers (429 at once) are in the status codes, not in the split.
           const outcome = response.headers[outcomeHeader];
@@ -100,8 +146,7 @@ async function provisionApiGateway(context: PatternRunContext<ApiGatewayPattern>
         },
         onError(id, error) {
           requestErrors += 1;
-          const code = (error as { code?: string }).code ?? error.name;
-          errorsByCode.set(code, (errorsByCode.get(code) ?? 0) + 1);
+          countInto(errorsByCode as Map<string | number, number>, (error as { code?: string }).code ?? error.name);
           if (typeof id === 'number') ledger.recordSourceFailed(id);
         },
       });
@@ -143,6 +188,116 @@ async function provisionApiGateway(context: PatternRunContext<ApiGatewayPattern>
       const index = context.runtimeObservers.indexOf(server.runtimeObserver);
       if (index >= 0) context.runtimeObservers.splice(index, 1);
       await server.close();
+    },
+  };
+}
+
+/**
+ * An API that already exists (a managed stack's, or the user's own): sluice only sends.
+ * How an answer ends an event, as API Gateway answers a Lambda proxy integration:
+ * - 2xx: the function ran; with a `remote` consumer the event completes when its
+ *   completion record arrives from the sink, otherwise the answer is its completion;
+ * - 429: the API's throttle refused it before any invoke (a source throttle);
+ * - other 4xx: refused by the API (no route, not authorised): never reached the function;
+ * - 5xx: the integration failed (function error, throttle or timeout) — a synchronous
+ *   source retries nothing, so that is the event's end.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html
+ */
+async function provisionExistingApi(context: PatternRunContext<ApiGatewayPattern>, apiUrl: string): Promise<PatternSession> {
+  const { pattern, ledger, recorder, clock } = context;
+  const remote = context.consumer === 'remote';
+  const url = new URL(apiUrl);
+  const statusCodes = new Map<number, number>();
+  const errorsByCode = new Map<string, number>();
+  let requestErrors = 0;
+  let answered = 0;
+  /** Requests sent and not yet answered (every request carries one event). */
+  const inFlight = () => ledger.sent - answered;
+
+  return {
+    async sendArrival() {
+      throw new Error('the apigateway pattern drives its load through runLoad (Artillery’s HTTP engine)');
+    },
+
+    runLoad(options) {
+      return runApiLoad(context, options, {
+        target: url.origin,
+        path: `${url.pathname}${url.search}`,
+        afterResponse(id, response) {
+          answered += 1;
+          countInto(statusCodes as Map<string | number, number>, response.statusCode);
+          // The client cannot tell a cold start from a warm one here: the latency goes into the overall histogram only.
+          recorder.clientLatency.all.recordValue(Math.min(clientLatencyMsMax, Math.max(1, Math.round(response.latencyMs))));
+          if (typeof id !== 'number') return;
+          const nowMs = clock.nowMs();
+          const status = response.statusCode;
+          if (status >= 200 && status < 300) {
+            ledger.recordAccepted(id);
+            recorder.count('accepted', nowMs);
+            if (!remote) {
+              const latencyMs = ledger.recordCompleted(id, nowMs);
+              if (latencyMs !== undefined) {
+                recorder.endToEndLatency(nowMs, latencyMs);
+                recorder.count('completed', nowMs);
+              }
+            }
+          } else if (status === 429) {
+            recorder.count('sourceThrottles', nowMs);
+            ledger.recordThrottled(id);
+            ledger.recordSourceFailed(id);
+          } else if (status < 500) {
+            ledger.recordSourceFailed(id);
+          } else {
+            ledger.recordAccepted(id);
+            recorder.count('accepted', nowMs);
+            ledger.recordFailed(id);
+          }
+        },
+        onError(id, error) {
+          answered += 1;
+          requestErrors += 1;
+          countInto(errorsByCode as Map<string | number, number>, (error as { code?: string }).code ?? error.name);
+          if (typeof id === 'number') ledger.recordSourceFailed(id);
+        },
+      });
+    },
+
+    async startConsumer() {
+      // The API's own integration invokes its function; sluice serves nothing.
+    },
+
+    async sample() {
+      // No source-side queue: an API holds nothing between requests.
+    },
+
+    async isDrained() {
+      // Answered requests are settled, except 2xx answers whose completion records are still on their way.
+      return inFlight() === 0 && ledger.unfinished === 0;
+    },
+
+    async stopConsumer() {
+      // Nothing of sluice's consumes.
+    },
+
+    async pendingAtEnd() {
+      // Requests still unanswered, and answered events whose completion record has not arrived.
+      return ledger.unfinished;
+    },
+
+    extras() {
+      return {
+        type: pattern.type,
+        url: apiUrl,
+        apiCreatedBy: 'existing',
+        consumedBy: remote ? 'remote' : 'sluice',
+        statusCodes: Object.fromEntries([...statusCodes].sort(([a], [b]) => a - b)),
+        requestErrors,
+        requestErrorsByCode: Object.fromEntries(errorsByCode),
+      };
+    },
+
+    async teardown() {
+      // The API belongs to the stack or its owner: nothing to delete.
     },
   };
 }

@@ -12,13 +12,14 @@ import {
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { Target } from '../../localstack/target.ts';
 import type { QuotaRecord } from '../../analysis/run-result.ts';
-import type { EventBridgePattern } from './schema.ts';
+import { eventBridgeDefaultEventSource, type EventBridgePattern } from './schema.ts';
 import { compileEventPattern, type EventPattern } from './event-pattern.ts';
 import { sdkClientConfig } from '../../localstack/client-config.ts';
 import { sluiceControl } from '../../localstack/embedded/eventbridge/sluice-control.ts';
 import { AsyncLambdaTarget } from './async-lambda-target.ts';
 import { asyncInvokeSettingsOf } from './async-invoke-schema.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
+import { sluiceEventSourceName } from '../../localstack/aws/pattern-settings.ts';
 
 /** The PutEvents call size limit: the entries' sizes must total under 256 KB. */
 const putEventsBytesMax = 262_144;
@@ -36,6 +37,12 @@ export function enforcerOn(target: Target): QuotaRecord['enforcedBy'] {
 /**
  * The `eventbridge` pattern: PutEvents into a custom bus whose rules (event patterns from
  * the scenario) target the function, invoked asynchronously through Lambda's async queue.
+ *
+ * With `existing.EventBusName` (a managed stack's bus, or the user's own) events go to that
+ * bus, which the driver neither creates nor deletes. With a `remote` consumer the stack's
+ * rules and Lambda target deliver them: sluice creates no rule, target or Invoke endpoint.
+ * Each event's `detail` is sluice's envelope, which the stack's consumer reads back
+ * (`detail.sluiceId`, `detail.sentAtMs`; localstack/aws/consumer-code.ts).
  */
 export const eventBridgeDriver: Driver<EventBridgePattern> = {
   source: 'eventbridge',
@@ -62,8 +69,18 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
   const { pattern, target, ledger, recorder, clock } = context;
   const settings = target.clientSettings;
   const client = new EventBridgeClient(sdkClientConfig(settings, { maxAttempts: 1 }));
-  const busName = `sluice-${context.runId}-${context.patternName}`.replace(/[^.\-_A-Za-z0-9]/g, '-').slice(0, 200);
-  const rules: Rule[] = (pattern.rules ?? [{ name: 'all-events', eventPattern: { source: [pattern.eventSource] } }]).map((rule, index) => {
+  const remote = context.consumer === 'remote';
+  const existingBusName = context.existing?.EventBusName;
+  const busName = existingBusName ?? `sluice-${context.runId}-${context.patternName}`.replace(/[^.\-_A-Za-z0-9]/g, '-').slice(0, 200);
+  // Without rules of its own a managed stack's default rule matches `source: sluice.load`
+  // (localstack/aws/template.ts), so that is the source the events must carry there.
+  const eventSource = remote && !pattern.rules ? sluiceEventSourceName : pattern.eventSource;
+  const warnings: string[] = [];
+  if (eventSource !== pattern.eventSource && pattern.eventSource !== eventBridgeDefaultEventSource) {
+    warnings.push(`eventSource "${pattern.eventSource}" was sent as "${eventSource}": the managed stack's default rule matches only that source; give the pattern rules to match your own`);
+  }
+  // The rules that decide delivery: sluice's own, or (remote) the stack's, built from the same pattern.
+  const rules: Rule[] = (pattern.rules ?? [{ name: 'all-events', eventPattern: { source: [eventSource] } }]).map((rule, index) => {
     const text = typeof rule.eventPattern === 'string' ? rule.eventPattern : JSON.stringify(rule.eventPattern);
     return { name: `sluice-${rule.name ?? `rule-${index + 1}`}`, pattern: compileEventPattern(text), patternText: text };
   });
@@ -78,7 +95,30 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
   const created: Array<() => Promise<unknown>> = [];
   let asyncTarget: AsyncLambdaTarget | undefined;
   try {
-    asyncTarget = await AsyncLambdaTarget.create({
+    // sluice's own quota only where sluice's EventBridge serves the bus; AWS applies its own.
+    if (!remote || target.info.kind === 'embedded') {
+      await sluiceControl(settings, 'events', 'PUT', '/_sluice/events/put-events-quota', {
+        requestsPerSecond: pattern.putEventsRequestsPerSecond,
+        burstRequests: pattern.putEventsBurstRequests ?? pattern.putEventsRequestsPerSecond,
+      });
+    }
+    if (!existingBusName) {
+      await client.send(new CreateEventBusCommand({ Name: busName }));
+      created.push(() => client.send(new DeleteEventBusCommand({ Name: busName })));
+    }
+    if (!remote) asyncTarget = await provisionConsumer();
+  } catch (error) {
+    for (const undo of created.reverse()) await undo().catch(() => undefined);
+    await asyncTarget?.teardown();
+    client.destroy();
+    throw error;
+  }
+  /** sluice's runtime as every rule's target; undefined when a remote consumer is wired by the stack. */
+  const consumer = asyncTarget;
+
+  /** The function's Invoke endpoint, and the rules that target it (deleted at teardown; the bus only when sluice made it). */
+  async function provisionConsumer(): Promise<AsyncLambdaTarget> {
+    const asyncTarget = await AsyncLambdaTarget.create({
       context: context as PatternRunContext<unknown>,
       settings: asyncInvokeSettingsOf(pattern.asyncInvoke),
       idsOf(payload) {
@@ -88,29 +128,23 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
         return [id];
       },
     });
-    await sluiceControl(settings, 'events', 'PUT', '/_sluice/events/put-events-quota', {
-      requestsPerSecond: pattern.putEventsRequestsPerSecond,
-      burstRequests: pattern.putEventsBurstRequests ?? pattern.putEventsRequestsPerSecond,
-    });
-    await client.send(new CreateEventBusCommand({ Name: busName }));
-    created.push(() => client.send(new DeleteEventBusCommand({ Name: busName })));
-    for (const rule of rules) {
-      await client.send(new PutRuleCommand({ Name: rule.name, EventBusName: busName, EventPattern: rule.patternText, State: 'ENABLED' }));
-      created.push(() => client.send(new DeleteRuleCommand({ Name: rule.name, EventBusName: busName })));
-      await client.send(new PutTargetsCommand({ Rule: rule.name, EventBusName: busName, Targets: [{ Id: 'sluice-consumer', Arn: asyncTarget.functionArn }] }));
-      created.push(() => client.send(new RemoveTargetsCommand({ Rule: rule.name, EventBusName: busName, Ids: ['sluice-consumer'] })));
+    try {
+      for (const rule of rules) {
+        await client.send(new PutRuleCommand({ Name: rule.name, EventBusName: busName, EventPattern: rule.patternText, State: 'ENABLED' }));
+        created.push(() => client.send(new DeleteRuleCommand({ Name: rule.name, EventBusName: busName })));
+        await client.send(new PutTargetsCommand({ Rule: rule.name, EventBusName: busName, Targets: [{ Id: 'sluice-consumer', Arn: asyncTarget.functionArn }] }));
+        created.push(() => client.send(new RemoveTargetsCommand({ Rule: rule.name, EventBusName: busName, Ids: ['sluice-consumer'] })));
+      }
+    } catch (error) {
+      await asyncTarget.teardown();
+      throw error;
     }
-  } catch (error) {
-    for (const undo of created.reverse()) await undo().catch(() => undefined);
-    await asyncTarget?.teardown();
-    client.destroy();
-    throw error;
+    return asyncTarget;
   }
-  const consumer = asyncTarget;
 
   /** Rules the event will match, judged here with the same matcher the service uses. */
   function matchingRules(event: OutgoingEvent, detail: Record<string, unknown>): Rule[] {
-    const envelope = { version: '0', id: String(event.id), 'detail-type': pattern.detailType, source: pattern.eventSource, account: accountId, time: new Date(clock.nowMs()).toISOString(), region: settings.region, resources: [], detail };
+    const envelope = { version: '0', id: String(event.id), 'detail-type': pattern.detailType, source: eventSource, account: accountId, time: new Date(clock.nowMs()).toISOString(), region: settings.region, resources: [], detail };
     return rules.filter((rule) => rule.pattern.matches(envelope));
   }
 
@@ -131,7 +165,7 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
 
   function refuse(event: OutgoingEvent, code: string): void {
     countError(code, 1);
-    consumer.forget(event.id);
+    consumer?.forget(event.id);
     ledger.recordSourceFailed(event.id);
   }
 
@@ -188,8 +222,9 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
       let batchBytes = 0;
       for (const event of events) {
         const detail = JSON.parse(event.body) as Record<string, unknown>;
-        const entry: PutEventsRequestEntry = { EventBusName: busName, Source: pattern.eventSource, DetailType: pattern.detailType, Detail: event.body };
-        const sizeBytes = Buffer.byteLength(pattern.eventSource) + Buffer.byteLength(pattern.detailType) + Buffer.byteLength(event.body);
+        // Detail is sluice's envelope as it is: the consumer reads sluiceId and sentAtMs from it.
+        const entry: PutEventsRequestEntry = { EventBusName: busName, Source: eventSource, DetailType: pattern.detailType, Detail: event.body };
+        const sizeBytes = Buffer.byteLength(eventSource) + Buffer.byteLength(pattern.detailType) + Buffer.byteLength(event.body);
         if (sizeBytes > putEventsBytesMax) {
           counters.oversizedEntries += 1;
           refuse(event, 'EntryTooLarge');
@@ -199,7 +234,7 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
         for (const rule of matching) matchesByRule.set(rule.name, (matchesByRule.get(rule.name) ?? 0) + 1);
         if (matching.length === 0) unmatchedIds.add(event.id);
         // Set before sending: EventBridge may deliver before the PutEvents answer is read.
-        consumer.expectCopies(event.id, pattern.fanOut ? matching.length : 1);
+        consumer?.expectCopies(event.id, pattern.fanOut ? matching.length : 1);
         if (batch.length >= pattern.entriesPerCall || batchBytes + sizeBytes > putEventsBytesMax) {
           batches.push(batch);
           batch = [];
@@ -213,36 +248,45 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
     },
 
     async startConsumer() {
-      // The function's endpoint is registered at provision; deliveries flow from the first PutEvents.
+      // The function's endpoint is registered at provision (or the stack's rules deliver); deliveries flow from the first PutEvents.
     },
 
     async sample(nowMs) {
-      consumer.sample(nowMs);
+      consumer?.sample(nowMs);
     },
 
     async isDrained() {
-      return consumer.isDrained();
+      // A bus holds nothing to ask about: with a remote consumer only its completion records tell.
+      return consumer ? consumer.isDrained() : ledger.unfinished === 0;
     },
 
     async stopConsumer() {
-      await consumer.stop();
+      await consumer?.stop();
     },
 
     async pendingAtEnd() {
-      const pending = await consumer.pendingAtEnd();
-      serviceStats = (await sluiceControl(settings, 'events', 'GET', '/_sluice/events/stats').catch(() => undefined)) as Record<string, unknown> | undefined;
-      onFailureDepth = await consumer.onFailureQueueDepth().catch(() => undefined);
+      // Remote: the stack's deliveries and Lambda's async queue are out of sight; whatever has not completed may still be on its way.
+      const pending = consumer ? await consumer.pendingAtEnd() : ledger.unfinished;
+      if (!remote || target.info.kind === 'embedded') {
+        serviceStats = (await sluiceControl(settings, 'events', 'GET', '/_sluice/events/stats').catch(() => undefined)) as Record<string, unknown> | undefined;
+      }
+      onFailureDepth = await consumer?.onFailureQueueDepth().catch(() => undefined);
       return pending;
     },
 
     extras() {
       return {
         busName,
+        // Who made the bus (sluice deletes only its own) and who consumed its events.
+        busCreatedBy: existingBusName ? 'existing' : 'sluice',
+        consumedBy: remote ? 'remote' : 'sluice',
+        eventSource,
+        ...(remote && context.existing?.RuleNames ? { stackRuleNames: context.existing.RuleNames.split(',') } : {}),
         rules: rules.map((rule) => ({ name: rule.name, eventPattern: rule.patternText, matchedEvents: matchesByRule.get(rule.name) ?? 0 })),
         fanOut: pattern.fanOut,
         ...counters,
         sendErrorsByCode: Object.fromEntries(errorsByCode),
-        ...consumer.extras(),
+        ...consumer?.extras(),
         ...(onFailureDepth !== undefined ? { onFailureQueueDepth: onFailureDepth } : {}),
         ...(serviceStats
           ? {
@@ -258,13 +302,14 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
               },
             }
           : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
       };
     },
 
     async teardown() {
       for (const undo of created.reverse()) await undo().catch(() => undefined);
       created.length = 0;
-      await consumer.teardown();
+      await consumer?.teardown();
       client.destroy();
     },
   };

@@ -8,6 +8,8 @@ const putEventsEntriesMax = 10;
 /** A bus holds at most 300 rules. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html */
 const rulesPerBusMax = 300;
 const namePattern = /^[.\-_A-Za-z0-9]+$/;
+/** The events' `source` when the pattern names none. */
+export const eventBridgeDefaultEventSource = 'sluice.loadtest';
 
 const ruleSchema = z
   .object({
@@ -34,7 +36,7 @@ export const eventBridgePatternSchema = z
     source: z.literal('eventbridge'),
     name: z.string().min(1).max(64).optional(),
     /** The events' `source` field. */
-    eventSource: z.string().min(1).max(256).default('sluice.loadtest'),
+    eventSource: z.string().min(1).max(256).default(eventBridgeDefaultEventSource),
     /** The events' `detail-type` field. */
     detailType: z.string().min(1).max(128).default('sluice.event'),
     /** Entries per PutEvents call (an arrival's events are sent in calls of up to this many, and at most 256 KB). */

@@ -75,6 +75,12 @@ export function embeddedCeilingWarnings(scenario: Scenario, target: Target): str
 /**
  * The `kinesis` pattern: a stream (provisioned with `shards`, or on-demand) written with
  * PutRecords by sluice's producer and read by sluice's own Kinesis event source mapping.
+ *
+ * With `existing.StreamName` (a managed stack's stream, or the user's own) the producer
+ * writes to that stream, which the driver neither creates nor deletes. With a `remote`
+ * consumer the stack's own event source mapping reads it: sluice starts no mapping, and
+ * the records carry sluice's envelope as their data, which the stack's consumer reads
+ * back (`sluiceId`, `sentAtMs`; localstack/aws/consumer-code.ts).
  */
 export const kinesisDriver: Driver<KinesisPattern> = {
   source: 'kinesis',
@@ -116,7 +122,9 @@ async function provisionKinesis(context: PatternRunContext<KinesisPattern>): Pro
   const client = new KinesisClient(sdkClientConfig(target.clientSettings));
   // One attempt: a read throttle reaches the mapping, which backs off as Lambda does.
   const readClient = new KinesisClient(sdkClientConfig(target.clientSettings, { maxAttempts: 1 }));
-  const streamName = streamNameFor(context.runId, context.patternName);
+  const existingStreamName = context.existing?.StreamName;
+  const streamName = existingStreamName ?? streamNameFor(context.runId, context.patternName);
+  const remote = context.consumer === 'remote';
   const onDemand = pattern.streamMode === 'on-demand';
   let created = false;
   let tornDown = false;
@@ -129,15 +137,20 @@ async function provisionKinesis(context: PatternRunContext<KinesisPattern>): Pro
   let streamArn: string;
   let shardRanges: ShardHashRange[];
   try {
-    // kinesalite predates on-demand streams: there an on-demand stream is its starting shards.
-    const embedded = target.info.kind === 'embedded';
-    await client.send(
-      new CreateStreamCommand(
-        onDemand && !embedded ? { StreamName: streamName, StreamModeDetails: { StreamMode: 'ON_DEMAND' } } : { StreamName: streamName, ShardCount: pattern.shards },
-      ),
-    );
-    created = true;
-    streamArn = await waitUntilActive(client, streamName, clock);
+    if (existingStreamName) {
+      // A managed stack's stream or the user's own: used as it is, never deleted.
+      streamArn = context.existing?.StreamArn ?? (await waitUntilActive(client, streamName, clock));
+    } else {
+      // kinesalite predates on-demand streams: there an on-demand stream is its starting shards.
+      const embedded = target.info.kind === 'embedded';
+      await client.send(
+        new CreateStreamCommand(
+          onDemand && !embedded ? { StreamName: streamName, StreamModeDetails: { StreamMode: 'ON_DEMAND' } } : { StreamName: streamName, ShardCount: pattern.shards },
+        ),
+      );
+      created = true;
+      streamArn = await waitUntilActive(client, streamName, clock);
+    }
     shardRanges = openShardRanges(await listShards(client, streamName));
     if (shardRanges.length === 0) throw new KinesisDriverError(kinesisDriverErrorCodes.noShards, `stream ${streamName} has no open shard`);
   } catch (error) {
@@ -204,6 +217,8 @@ async function provisionKinesis(context: PatternRunContext<KinesisPattern>): Pro
     },
 
     async startConsumer() {
+      // A remote consumer (the stack's event source mapping) has been polling since the stack was created.
+      if (remote) return;
       acceptedBeforeConsumer = ledger.acceptedCount;
       mapping = new KinesisEventSourceMapping({
         reader: sdkShardReader(readClient, streamName, { eventIdOf: (data) => parseEnvelope(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'))?.sluiceId }),
@@ -239,7 +254,8 @@ async function provisionKinesis(context: PatternRunContext<KinesisPattern>): Pro
     },
 
     async isDrained() {
-      return ledger.unfinished === 0 && fn.concurrency === 0;
+      // The stream cannot say what a consumer has read; the completion records in the ledger can.
+      return ledger.unfinished === 0 && (remote || fn.concurrency === 0);
     },
 
     async stopConsumer() {
@@ -249,8 +265,9 @@ async function provisionKinesis(context: PatternRunContext<KinesisPattern>): Pro
     async pendingAtEnd() {
       // Kinesis keeps every record for its retention period, so whatever was accepted and
       // has not finished is still in the stream — except records written before a LATEST
-      // iterator was taken, which the consumer skipped (none when it starts before the load).
-      const skipped = pattern.startingPosition === 'LATEST' ? acceptedBeforeConsumer : 0;
+      // iterator was taken, which the consumer skipped (none when it starts before the load,
+      // as a remote consumer's mapping does: it exists from the stack's creation on).
+      const skipped = pattern.startingPosition === 'LATEST' && !remote ? acceptedBeforeConsumer : 0;
       return Math.max(0, ledger.unfinished - skipped);
     },
 
@@ -269,6 +286,9 @@ async function provisionKinesis(context: PatternRunContext<KinesisPattern>): Pro
       return {
         streamName,
         streamArn,
+        // Who made the stream (sluice deletes only its own) and who consumed it.
+        streamCreatedBy: created ? 'sluice' : 'existing',
+        consumedBy: remote ? 'remote' : 'sluice',
         shardIds,
         recordsByShard: Object.fromEntries(shardIds.map((shardId) => [shardId, producerStats.recordsAcceptedByShard[shardId] ?? 0])),
         throttlesByShard,
@@ -302,7 +322,7 @@ async function provisionKinesis(context: PatternRunContext<KinesisPattern>): Pro
     async teardown() {
       if (tornDown) return;
       tornDown = true;
-      await client.send(new DeleteStreamCommand({ StreamName: streamName, EnforceConsumerDeletion: true })).catch(() => undefined);
+      if (created) await client.send(new DeleteStreamCommand({ StreamName: streamName, EnforceConsumerDeletion: true })).catch(() => undefined);
       destroyClients();
     },
   };

@@ -3,6 +3,8 @@
  * notification carries the object's key, not its body, so the event id must be in the key.
  */
 
+import { s3ObjectKeyForEvent } from '../../localstack/aws/consumer-code.ts';
+
 const placeholder = /\{\{\s*(prefix|suffix|key|seq)\s*\}\}/g;
 
 export interface KeySpec {
@@ -22,6 +24,26 @@ export function objectKeyFor(spec: KeySpec, id: number, eventKey: string): strin
   const prefix = spec.prefixes[id % spec.prefixes.length]!;
   const suffix = spec.suffixes[Math.floor(id / spec.prefixes.length) % spec.suffixes.length]!;
   return spec.keyTemplate.replace(placeholder, (_, name: string) => (name === 'prefix' ? prefix : name === 'suffix' ? suffix : name === 'key' ? eventKey : String(id)));
+}
+
+/**
+ * The key of event `id` when a consumer sluice does not run reads it (a managed stack's
+ * Lambda): that consumer takes the event id and send time from the key's last segment,
+ * `<sentAtMs>-<id>` ({@link s3ObjectKeyForEvent}), and strips no suffix of this pattern.
+ * So the key keeps what the template puts before `{{ seq }}` — prefixes and keys, which
+ * spread the load over S3's per-prefix rates — as its "directory", and ends with that
+ * segment; what the template puts after `{{ seq }}` (the suffixes) is left out.
+ *
+ * @example
+ * remoteObjectKeyFor({ keyTemplate: '{{ prefix }}{{ key }}/{{ seq }}{{ suffix }}', prefixes: ['in/'], suffixes: ['.json'] }, 17, 'key-3', 1767225600000);
+ * // 'in/key-3/1767225600000-17'
+ */
+export function remoteObjectKeyFor(spec: KeySpec, id: number, eventKey: string, sentAtMs: number): string {
+  const seqAt = /\{\{\s*seq\s*\}\}/.exec(spec.keyTemplate)?.index ?? spec.keyTemplate.length;
+  const head = objectKeyFor({ ...spec, keyTemplate: spec.keyTemplate.slice(0, seqAt) }, id, eventKey);
+  // The consumer reads only the last segment: a head that does not end a segment becomes one.
+  const directory = head === '' || head.endsWith('/') ? head : `${head}/`;
+  return s3ObjectKeyForEvent({ prefix: directory, eventId: id, sentAtMs });
 }
 
 /**

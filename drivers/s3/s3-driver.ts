@@ -16,7 +16,7 @@ import { notificationMatches, type LambdaNotification } from '../../localstack/e
 import { AsyncLambdaTarget } from '../eventbridge/async-lambda-target.ts';
 import { asyncInvokeSettingsOf } from '../eventbridge/async-invoke-schema.ts';
 import { enforcerOn } from '../eventbridge/eventbridge-driver.ts';
-import { idReaderFor, objectKeyFor } from './object-keys.ts';
+import { idReaderFor, objectKeyFor, remoteObjectKeyFor } from './object-keys.ts';
 
 /** Objects deleted at teardown at most (a bucket is emptied before it is deleted; the emulator's files go with the target anyway). */
 const teardownObjectsMax = 200_000;
@@ -24,9 +24,32 @@ const retryableCodes = new Set(['SlowDown', 'ServiceUnavailable', 'InternalError
 const producerBackoffInitialMs = 50;
 const producerBackoffMaxMs = 2_000;
 
+/** Stable codes of {@link S3DriverError}. */
+export const s3DriverErrorCodes = {
+  existingBucketNeedsRemoteConsumer: 'SLUICE_S3_EXISTING_BUCKET_NEEDS_REMOTE_CONSUMER',
+} as const;
+
+/** The pattern cannot run as asked. */
+export class S3DriverError extends Error {
+  override readonly name = 'S3DriverError';
+  constructor(
+    readonly code: (typeof s3DriverErrorCodes)[keyof typeof s3DriverErrorCodes],
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * The `s3` pattern: PutObject into a bucket whose notification configuration invokes the
  * function asynchronously, one invoke per object event (at-least-once, unordered).
+ *
+ * With `existing.BucketName` (a managed stack's bucket) objects go to that bucket, which
+ * the driver neither creates, configures nor empties. With a `remote` consumer the stack's
+ * notification configuration invokes its Lambda: sluice starts no Invoke endpoint, and
+ * each key ends in `<sentAtMs>-<id>`, the segment the stack's consumer reads the event
+ * from ({@link remoteObjectKeyFor}; localstack/aws/consumer-code.ts).
  */
 export const s3Driver: Driver<S3Pattern> = {
   source: 's3',
@@ -52,7 +75,21 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  const bucket = `sluice-${context.runId}-${context.patternName}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
+  const remote = context.consumer === 'remote';
+  const existingBucket = context.existing?.BucketName;
+  if (existingBucket && !remote) {
+    // A bucket has one notification configuration: pointing it at sluice's runtime would replace its owner's.
+    throw new S3DriverError(
+      s3DriverErrorCodes.existingBucketNeedsRemoteConsumer,
+      `bucket ${existingBucket} exists already: sluice's own consumer would have to replace its notification configuration`,
+      'let the bucket’s own notification consume (a remote consumer), or let sluice create a bucket of its own',
+    );
+  }
+  const bucket = existingBucket ?? `sluice-${context.runId}-${context.patternName}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
+  const warnings: string[] = [];
+  if (remote && (pattern.notification.prefix !== undefined || pattern.notification.suffix !== undefined)) {
+    warnings.push('notification.prefix and notification.suffix are not applied by the remote consumer’s notification: every object is awaited as a delivery');
+  }
   const readId = idReaderFor(pattern);
   const counters = { objectsPut: 0, objectsOutsideFilter: 0, unexpectedDeliveries: 0, sourceThrottledPuts: 0 };
   const errorsByCode = new Map<string, number>();
@@ -62,9 +99,29 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
   let bucketCreated = false;
 
   let asyncTarget: AsyncLambdaTarget | undefined;
-  let notification: LambdaNotification;
+  let notification: LambdaNotification | undefined;
   try {
-    asyncTarget = await AsyncLambdaTarget.create({
+    // sluice's per-prefix rates only where sluice's S3 serves the bucket; AWS applies its own.
+    if (!remote || target.info.kind === 'embedded') {
+      await sluiceControl(settings, 's3', 'PUT', '/_sluice/s3/request-rate', { putPerSecondPerPrefix: pattern.putRequestsPerSecondPerPrefix, getPerSecondPerPrefix: pattern.getRequestsPerSecondPerPrefix });
+    }
+    if (!existingBucket) {
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      bucketCreated = true;
+    }
+    if (!remote) ({ asyncTarget, notification } = await provisionConsumer());
+  } catch (error) {
+    if (bucketCreated) await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+    await asyncTarget?.teardown();
+    client.destroy();
+    throw error;
+  }
+  /** sluice's runtime as the notification's function; undefined when a remote consumer is wired by the stack. */
+  const consumer = asyncTarget;
+
+  /** The function's Invoke endpoint and the bucket's notification configuration pointing at it. */
+  async function provisionConsumer(): Promise<{ asyncTarget: AsyncLambdaTarget; notification: LambdaNotification }> {
+    const asyncTarget = await AsyncLambdaTarget.create({
       context: context as PatternRunContext<unknown>,
       settings: asyncInvokeSettingsOf(pattern.asyncInvoke),
       duplicateRate: pattern.duplicateNotificationRate,
@@ -83,42 +140,39 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
         return ids;
       },
     });
-    notification = {
+    const notification: LambdaNotification = {
       id: 'sluice-consumer',
       functionArn: asyncTarget.functionArn,
       events: pattern.notification.events,
       prefix: pattern.notification.prefix,
       suffix: pattern.notification.suffix,
     };
-    await sluiceControl(settings, 's3', 'PUT', '/_sluice/s3/request-rate', { putPerSecondPerPrefix: pattern.putRequestsPerSecondPerPrefix, getPerSecondPerPrefix: pattern.getRequestsPerSecondPerPrefix });
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    bucketCreated = true;
     const filterRules = [
       ...(notification.prefix !== undefined ? [{ Name: 'prefix' as const, Value: notification.prefix }] : []),
       ...(notification.suffix !== undefined ? [{ Name: 'suffix' as const, Value: notification.suffix }] : []),
     ];
-    await client.send(
-      new PutBucketNotificationConfigurationCommand({
-        Bucket: bucket,
-        NotificationConfiguration: {
-          LambdaFunctionConfigurations: [
-            {
-              Id: notification.id,
-              LambdaFunctionArn: notification.functionArn,
-              Events: notification.events as never,
-              ...(filterRules.length > 0 ? { Filter: { Key: { FilterRules: filterRules } } } : {}),
-            },
-          ],
-        },
-      }),
-    );
-  } catch (error) {
-    if (bucketCreated) await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
-    await asyncTarget?.teardown();
-    client.destroy();
-    throw error;
+    try {
+      await client.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket: bucket,
+          NotificationConfiguration: {
+            LambdaFunctionConfigurations: [
+              {
+                Id: notification.id,
+                LambdaFunctionArn: notification.functionArn,
+                Events: notification.events as never,
+                ...(filterRules.length > 0 ? { Filter: { Key: { FilterRules: filterRules } } } : {}),
+              },
+            ],
+          },
+        }),
+      );
+    } catch (error) {
+      await asyncTarget.teardown();
+      throw error;
+    }
+    return { asyncTarget, notification };
   }
-  const consumer = asyncTarget;
 
   async function putObject(event: OutgoingEvent, key: string, inFilter: boolean): Promise<void> {
     let backoffMs = producerBackoffInitialMs;
@@ -146,7 +200,7 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
         const transient = retryableCodes.has(code) || !(error as { $metadata?: unknown }).$metadata;
         if (!transient || attempt >= pattern.producerMaxAttempts) {
           errorsByCode.set(code, (errorsByCode.get(code) ?? 0) + 1);
-          consumer.forget(event.id);
+          consumer?.forget(event.id);
           ledger.recordSourceFailed(event.id);
           return;
         }
@@ -163,6 +217,8 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
       recorder.count('sent', nowMs, events.length);
       await Promise.all(
         events.map((event) => {
+          // Remote: the stack's notification has no filter of this pattern's, so every object is awaited.
+          if (!notification) return putObject(event, remoteObjectKeyFor(pattern, event.id, event.key, nowMs), true);
           const key = objectKeyFor(pattern, event.id, event.key);
           // The same rule the target applies, judged here so events no notification will deliver are not awaited.
           const inFilter = notificationMatches(notification, 'ObjectCreated:Put', key);
@@ -173,39 +229,49 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
     },
 
     async startConsumer() {
-      // The notification configuration is in place from provision; invokes start with the first PutObject.
+      // The notification configuration (sluice's or the stack's) is in place from provision; invokes start with the first PutObject.
     },
 
     async sample(nowMs) {
-      consumer.sample(nowMs);
+      consumer?.sample(nowMs);
     },
 
     async isDrained() {
-      return consumer.isDrained();
+      // Stored objects say nothing about their notifications: with a remote consumer only its completion records tell.
+      return consumer ? consumer.isDrained() : ledger.unfinished === 0;
     },
 
     async stopConsumer() {
-      await consumer.stop();
+      await consumer?.stop();
     },
 
     async pendingAtEnd() {
-      const pending = await consumer.pendingAtEnd();
-      serviceStats = (await sluiceControl(settings, 's3', 'GET', '/_sluice/s3/stats').catch(() => undefined)) as Record<string, unknown> | undefined;
-      onFailureDepth = await consumer.onFailureQueueDepth().catch(() => undefined);
+      // Remote: notifications and Lambda's async queue are out of sight; whatever has not completed may still be on its way.
+      const pending = consumer ? await consumer.pendingAtEnd() : ledger.unfinished;
+      if (!remote || target.info.kind === 'embedded') {
+        serviceStats = (await sluiceControl(settings, 's3', 'GET', '/_sluice/s3/stats').catch(() => undefined)) as Record<string, unknown> | undefined;
+      }
+      onFailureDepth = await consumer?.onFailureQueueDepth().catch(() => undefined);
       return pending;
     },
 
     extras() {
       return {
         bucket,
-        notification: { events: notification.events, prefix: notification.prefix, suffix: notification.suffix },
+        // Who made the bucket (sluice empties and deletes only its own) and who consumed its notifications.
+        bucketCreatedBy: existingBucket ? 'existing' : 'sluice',
+        consumedBy: remote ? 'remote' : 'sluice',
+        ...(notification
+          ? { notification: { events: notification.events, prefix: notification.prefix, suffix: notification.suffix } }
+          : { objectKeys: 'the template’s part before {{ seq }}, then <sentAtMs>-<id> (what the remote consumer reads)' }),
         duplicateNotificationRate: pattern.duplicateNotificationRate,
         ...counters,
         sendErrorsByCode: Object.fromEntries(errorsByCode),
-        ...consumer.extras(),
+        ...consumer?.extras(),
         ...(onFailureDepth !== undefined ? { onFailureQueueDepth: onFailureDepth } : {}),
         // Target-wide counters (every s3 pattern of the run on this target).
         ...(serviceStats ? { s3: serviceStats } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
       };
     },
 
@@ -215,7 +281,7 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
         await emptyBucket(client, bucket).catch(() => undefined);
         await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
       }
-      await consumer.teardown();
+      await consumer?.teardown();
       client.destroy();
     },
   };
