@@ -23,7 +23,9 @@ export type EmbeddedServiceName = keyof typeof embeddedServiceStarters;
 export async function startEmbeddedServices(names: EmbeddedServiceName[], port = 0): Promise<EdgeEndpoint> {
   const services: EdgeService[] = [];
   try {
-    for (const name of new Set(names)) services.push(await embeddedServiceStarters[name]());
+    // EventBridge rules and S3 notifications invoke functions through the Lambda service.
+    const needsLambda = names.includes('eventbridge') || names.includes('s3');
+    for (const name of new Set<EmbeddedServiceName>([...names, ...(needsLambda ? (['lambda'] as const) : [])])) services.push(await embeddedServiceStarters[name]());
     return await startEdge(services, port);
   } catch (error) {
     await Promise.allSettled(services.map((service) => service.close()));

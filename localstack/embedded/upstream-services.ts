@@ -45,7 +45,10 @@ export function quotaLayerFor(service: string): boolean {
  * the rest are forwarded unchanged.
  */
 export async function startUpstreamEdge(upstream: URL, services: string[], port = 0): Promise<EdgeEndpoint> {
-  const edgeServices = [...new Set(services)].map((service) =>
+  // EventBridge and S3 register the run's Lambda Invoke endpoint with the target (`lambda`
+  // scope); those calls go through to the upstream like any other.
+  const withControl = services.some((service) => ['eventbridge', 'events', 's3'].includes(service)) ? [...services, 'lambda'] : services;
+  const edgeServices = [...new Set(withControl)].map((service) =>
     service in upstreamQuotaLayers ? upstreamQuotaLayers[service as keyof typeof upstreamQuotaLayers](upstream) : plainForward(upstream, service),
   );
   return startEdge(edgeServices, port);
