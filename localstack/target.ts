@@ -67,10 +67,14 @@ export async function startEmbeddedTarget(services: string[], region: string, op
     });
   });
 
+  const lastWords = () => {
+    const tail = stderr.trim().split('\n').slice(-3).join(' | ');
+    return tail ? `: ${tail}` : '';
+  };
   const died = new Promise<never>((_, reject) => {
     child.once('exit', (code, signal) => {
       if (!stopping) {
-        reject(new TargetError('SLUICE_TARGET_DIED', `the embedded target (pid ${child.pid}) exited during the run (${signal ?? `code ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`, 'the run stopped; what was measured until then is in result.json. Re-run; if it repeats, run `npx sluice serve` alone to see the emulator error'));
+        reject(new TargetError('SLUICE_TARGET_DIED', `the embedded target (pid ${child.pid}) exited during the run (${signal ?? `code ${code}`})${lastWords()}`, 'the run stopped; what was measured until then is in result.json. Re-run; if it repeats, run `npx sluice serve` alone to see the emulator error'));
       }
     });
   });

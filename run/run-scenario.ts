@@ -77,8 +77,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       managed = { clients, teardown: createStackTeardown(clients.cloudFormation, { s3Client: clients.s3 }) };
       if (options.consumer === 'localstack') target = { ...target, info: { ...target.info, consumer: 'localstack' } };
     }
-    target.died.catch((error: Error & { code?: string }) => {
-      failure = { code: error.code ?? 'SLUICE_TARGET_DIED', message: error.message };
+    target.died.catch((error: Error & { code?: string; hint?: string }) => {
+      failure = { code: error.code ?? 'SLUICE_TARGET_DIED', message: error.hint ? `${error.message} — ${error.hint}` : error.message };
       runAbort.abort(error);
     });
     const runOne = async (pattern: (typeof selected)[number], index: number) => {

@@ -28,11 +28,13 @@ async function pollUntil<T>(read: () => T | undefined, timeoutMs: number): Promi
   }
 }
 
-function childProcessesOf(pid: number): number[] {
+/** The embedded target a run started: its `sluice serve` child (tsx's esbuild is a child too). */
+function embeddedTargetOf(pid: number): number | undefined {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+    const found = execFileSync('pgrep', ['-P', String(pid), '-f', 'sluice.js serve']).toString().trim().split('\n').filter(Boolean).map(Number);
+    return found[0];
   } catch {
-    return [];
+    return undefined;
   }
 }
 
@@ -98,7 +100,7 @@ describe('sluice command line', () => {
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     // Wait until the embedded target (a child of the run) is up and load is flowing.
-    const targetPid = await pollUntil(() => childProcessesOf(child.pid!)[0], 30_000);
+    const targetPid = await pollUntil(() => embeddedTargetOf(child.pid!), 30_000);
     await pollUntil(() => (output.includes('pattern 1/1') ? true : undefined), 30_000);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     child.kill('SIGINT');
@@ -115,6 +117,26 @@ describe('sluice command line', () => {
     expect(result.patterns[0].accounting.sent).toBeGreaterThan(0);
     expect(result.patterns[0].accounting.sent).toBeLessThan(850);
     expect(await readFile(join(dir, runFolder, 'report.md'), 'utf8')).toContain('interrupted');
+  });
+
+  it('run: when the emulator dies, stops with exit 3, says what happened and what to do, and keeps what it measured', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+    const child = spawn(process.execPath, ['bin/sluice.js', 'run', 'scenarios/sqs-basic.yaml', '--out', dir, '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const targetPid = await pollUntil(() => embeddedTargetOf(child.pid!), 30_000);
+    await pollUntil(() => (output.includes('pattern 1/1') ? true : undefined), 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    process.kill(targetPid, 'SIGKILL');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(3);
+    expect(output).toMatch(/run failed: the embedded target \(pid \d+\) exited during the run \(SIGKILL\) — .*Re-run/);
+    const [runFolder] = await readdir(dir);
+    const result = JSON.parse(await readFile(join(dir, runFolder, 'result.json'), 'utf8'));
+    expect(result.status).toBe('failed');
+    expect(result.failure.code).toBe('SLUICE_TARGET_DIED');
+    expect(result.patterns[0].accounting.sent).toBeGreaterThan(0);
   });
 
   it('run: exits 1 when a threshold fails, 0 when all pass, writes JUnit, and compares runs after the fact', async () => {
