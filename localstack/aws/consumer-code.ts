@@ -64,6 +64,9 @@ const readers = {
     const key = decodeURIComponent(String(r.s3.object.key).replace(/\+/g, ' '));
     let name = key.slice(key.lastIndexOf('/') + 1);
     if (s3Suffix && name.endsWith(s3Suffix)) name = name.slice(0, name.length - s3Suffix.length);
+    // sluice's numeric ids may be followed by the pattern's suffixes (.json, .csv, …).
+    const numeric = /^(\d+)-(\d+)(?:\D.*)?$/.exec(name);
+    if (numeric) return { eventId: Number(numeric[2]), sentAtMs: Number(numeric[1]) };
     const match = /^(\d+)-(.+)$/.exec(name);
     if (!match) return { eventId: key, sentAtMs: Date.parse(r.eventTime) || null };
     return { eventId: /^\d+$/.test(match[2]) ? Number(match[2]) : match[2], sentAtMs: Number(match[1]) };

@@ -243,8 +243,18 @@ function planPattern(scenario: Scenario, pattern: Scenario['patterns'][number], 
   const lifetimeMs = scenario.workload.phases.reduce((sum, phase) => sum + phaseDurationMs(phase), 0) + scenario.drainTimeout + costAssumptions.stackOverheadMs;
   const handler = fn.handler;
   const errorRate = handler.type === 'synthetic' ? handler.errorRate : 0;
-  const maxAttempts = settings.source === 'sqs' ? settings.maxReceiveCount : settings.source === 'apigateway' ? 1 : 3;
-  const copies = settings.source === 'eventbridge' ? settings.rules.length * settings.fanOut : 1;
+  const maxAttempts =
+    settings.source === 'sqs'
+      ? settings.maxReceiveCount
+      : settings.source === 'apigateway'
+        ? 1
+        : settings.source === 'eventbridge' || settings.source === 's3'
+          ? settings.asyncInvoke.maximumRetryAttempts + 1
+          : settings.maximumRetryAttempts >= 0
+            ? settings.maximumRetryAttempts + 1
+            : 3;
+  // EventBridge invokes the target once per rule an event matches: at most once per rule.
+  const copies = settings.source === 'eventbridge' ? settings.rules.length : 1;
   const deliveries = events * copies * attemptsPerEvent(errorRate, maxAttempts);
   const invocations = meta.consumer === 'none' ? { low: 0, high: 0 } : invocationsOf(settings, deliveries);
   const cost = sourceCost(settings, pattern, scenario, events, invocations, lifetimeMs);

@@ -1,19 +1,26 @@
-import { parseDurationMs } from '../../scenario/duration.ts';
+import type { PatternSpec } from '../../scenario/schema.ts';
+import type { SqsPattern } from '../../drivers/sqs/schema.ts';
+import type { KinesisPattern } from '../../drivers/kinesis/schema.ts';
+import type { EventBridgePattern } from '../../drivers/eventbridge/schema.ts';
+import type { AsyncInvokeSpec } from '../../drivers/eventbridge/async-invoke-schema.ts';
+import type { S3Pattern } from '../../drivers/s3/schema.ts';
+import type { ApiGatewayPattern } from '../../drivers/apigateway/schema.ts';
 import { AwsTemplateError } from './errors.ts';
 
 /**
- * The settings of each event source as the `aws` target reads them, with AWS's defaults
- * filled in. Only `sqs` has a scenario schema today (drivers/sqs/schema.ts); the others are
- * read here defensively, field by field, so this target is ready when their schemas land.
- * Duration fields follow the scenario convention: a number is milliseconds (the validated
- * value), a string carries its unit (`30s`).
+ * The settings of each event source as the `aws` target builds them, read from a pattern
+ * the scenario schema has validated (drivers/<source>/schema.ts): the schema is what users
+ * write, so its fields and defaults are the truth, and its parsed values are what arrives
+ * here — durations in milliseconds, kinesis's `mode` as `streamMode`, defaults filled in.
+ * Conversion to AWS's units (seconds where CloudFormation wants seconds) happens in
+ * template.ts, next to the property it fills.
  */
 
 export const awsSourceNames = ['sqs', 'kinesis', 'eventbridge', 's3', 'apigateway'] as const;
 /** A source the aws target can build: `'sqs' | 'kinesis' | 'eventbridge' | 's3' | 'apigateway'`. */
 export type AwsSourceName = (typeof awsSourceNames)[number];
 
-/** Any scenario pattern: the validated type, or one whose schema has not landed yet. */
+/** Any scenario pattern, for code that needs only its source and name. */
 export interface PatternLike {
   readonly source: string;
   readonly name?: string;
@@ -31,11 +38,45 @@ export const bringYourOwnSourceField = {
   apigateway: 'apiUrl',
 } as const satisfies Record<AwsSourceName, string>;
 
+/**
+ * Existing resources a pattern may name. The scenario schemas do not accept these fields
+ * (the patterns are strict), so only code sets them, on a pattern the schema has parsed.
+ */
+export interface BringYourOwnFields {
+  /** An existing function to drive instead of sluice's synthetic consumer. */
+  readonly functionName?: string;
+  readonly queueUrl?: string;
+  readonly streamName?: string;
+  readonly busName?: string;
+  readonly bucket?: string;
+  readonly apiUrl?: string;
+}
+
+/** What {@link normalizePattern} and buildStackTemplate read: a validated pattern, optionally naming existing resources. */
+export type AwsPatternInput = PatternSpec & BringYourOwnFields;
+
 interface CommonSettings {
   /** Pattern name (its `name`, else its source). */
   name: string;
   /** An existing function to drive instead of sluice's synthetic consumer. */
   functionName?: string;
+}
+
+/**
+ * Lambda's asynchronous-invoke settings of a push source (EventBridge, S3), from the
+ * pattern's `asyncInvoke` block.
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html
+ */
+export interface AsyncInvokeSettings {
+  /** 0–2 → EventInvokeConfig.MaximumRetryAttempts. */
+  maximumRetryAttempts: number;
+  /** 60 s–6 h → EventInvokeConfig.MaximumEventAgeInSeconds. */
+  maximumEventAgeMs: number;
+  /** sluice-only: AWS waits its own fixed delays (1 min, then 2 min) between retries. */
+  errorRetryDelaysMs: readonly number[];
+  /** sluice-only: AWS backs off from 1 s to 5 min after throttles. */
+  throttleRetryInitialMs: number;
+  throttleRetryMaxMs: number;
 }
 
 /**
@@ -51,7 +92,8 @@ export interface SqsSettings extends CommonSettings {
   visibilityTimeoutMs: number;
   maxReceiveCount: number;
   fifo: boolean;
-  reportBatchItemFailures: boolean;
+  /** Load generator only: message group ids the sender spreads events over. */
+  messageGroups: number;
 }
 
 /**
@@ -62,38 +104,52 @@ export interface KinesisSettings extends CommonSettings {
   source: 'kinesis';
   streamName?: string;
   mode: 'provisioned' | 'on-demand';
+  /** Shards of a provisioned stream; for on-demand, the shards AWS starts it with (not set in the stack). */
   shards: number;
   batchSize: number;
   maximumBatchingWindowMs: number;
   parallelizationFactor: number;
   startingPosition: 'LATEST' | 'TRIM_HORIZON';
-  /** -1 (or undefined) retries until the record expires. */
-  maximumRetryAttempts?: number;
+  /** -1 retries until the record expires (AWS's default). */
+  maximumRetryAttempts: number;
   /** undefined: no limit (-1 on AWS). */
   maximumRecordAgeMs?: number;
   bisectBatchOnFunctionError: boolean;
-  reportBatchItemFailures: boolean;
 }
 
 /** One rule of an eventbridge pattern. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html */
 export interface EventBridgeRuleSettings {
-  name?: string;
+  /** The pattern's rule name, or `rule-<n>` as the driver names it. */
+  name: string;
   eventPattern: Record<string, unknown>;
 }
 
-/** An eventbridge pattern as the stack builds it: a bus, rules, a Lambda target per rule. */
+/** An eventbridge pattern as the stack builds it: a bus, rules, the function as every rule's target. */
 export interface EventBridgeSettings extends CommonSettings {
   source: 'eventbridge';
   busName?: string;
+  /** The events' `source`. */
+  eventSource: string;
+  /** The pattern's rules, or the default rule `all-events` on `eventSource` (see {@link defaultEventPatternFor}). */
   rules: EventBridgeRuleSettings[];
-  /** Copies of every rule, each with its own target: an event is delivered `rules × fanOut` times. */
-  fanOut: number;
-  /** EventBridge's retry policy towards the target (default 185 attempts, 24 h). */
-  maximumRetryAttempts?: number;
-  maximumEventAgeMs?: number;
-  /** Lambda's own asynchronous-invoke retries (default 2, 6 h). */
-  asyncMaximumRetryAttempts?: number;
-  asyncMaximumEventAgeMs?: number;
+  /** True when the rules are the pattern's own, false for the default rule. */
+  rulesFromPattern: boolean;
+  /**
+   * How sluice counts an event several rules deliver (intended copies, or duplicates).
+   * EventBridge has no such setting: it invokes the target once per matching rule either way.
+   */
+  fanOut: boolean;
+  asyncInvoke: AsyncInvokeSettings;
+  /** The account's PutEvents quota the load generator models (a Service Quota on AWS, not a stack property). */
+  putEventsRequestsPerSecond: number;
+  putEventsBurstRequests?: number;
+}
+
+/** The object keys an s3 pattern writes (drivers/s3/object-keys.ts). */
+export interface S3KeySpec {
+  keyTemplate: string;
+  prefixes: readonly string[];
+  suffixes: readonly string[];
 }
 
 /**
@@ -103,12 +159,18 @@ export interface EventBridgeSettings extends CommonSettings {
 export interface S3Settings extends CommonSettings {
   source: 's3';
   bucket?: string;
-  prefix?: string;
-  suffix?: string;
-  /** `s3:ObjectCreated:*`, `s3:ObjectCreated:Put`, … */
-  eventType: string;
-  asyncMaximumRetryAttempts?: number;
-  asyncMaximumEventAgeMs?: number;
+  /** `notification.events`: `s3:ObjectCreated:*`, `s3:ObjectCreated:Put`, … */
+  events: string[];
+  /** `notification.prefix` / `notification.suffix`: the key filter of the notification. */
+  filterPrefix?: string;
+  filterSuffix?: string;
+  keys: S3KeySpec;
+  asyncInvoke: AsyncInvokeSettings;
+  /** sluice-only: share of object events the embedded S3 notifies twice. */
+  duplicateNotificationRate: number;
+  /** S3's per-prefix request rates the embedded S3 applies; on AWS they are S3's own. */
+  putRequestsPerSecondPerPrefix: number;
+  getRequestsPerSecondPerPrefix: number;
 }
 
 /** An apigateway pattern as the stack builds it: an HTTP or REST API with one Lambda proxy route. */
@@ -116,228 +178,171 @@ export interface ApiGatewaySettings extends CommonSettings {
   source: 'apigateway';
   apiUrl?: string;
   type: 'http' | 'rest';
-  /** Steady-state requests per second for the stage; undefined leaves the account's limit. */
-  throttleRateLimit?: number;
-  throttleBurstLimit?: number;
-  /** Path of the one route, without a leading slash. */
+  method: ApiGatewayPattern['method'];
+  /** The route's path as the schema has it: `/`, `/events`, `/v1/orders`. */
   path: string;
+  /** The path's segments: `[]` for `/`, `['v1', 'orders']` for `/v1/orders`. */
+  pathSegments: string[];
+  /** The stage: the pattern's, else `prod` (REST) or `$default` (HTTP), as sluice's own gateway names it. */
+  stage: string;
+  throttleRatePerSecond: number;
+  throttleBurst: number;
+  integrationTimeoutMs: number;
 }
 
 /**
  * Settings of any source, discriminated by `source`.
  *
  * @example
- * const settings: AwsPatternSettings = normalizePattern({ source: 'sqs' });
- * if (settings.source === 'sqs') settings.batchSize; // 10
+ * const settings = normalizePattern(parseScenario(text, 'x.yaml').patterns[0]);
+ * if (settings.source === 'sqs') settings.batchSize; // 10 unless the pattern says otherwise
  */
 export type AwsPatternSettings = SqsSettings | KinesisSettings | EventBridgeSettings | S3Settings | ApiGatewaySettings;
 
-/** The default rule matches the `source` sluice's load generator puts on every event. */
+/**
+ * The `source` the eventbridge driver puts on its events on the managed-stack path when the
+ * pattern has no rules (drivers/eventbridge/eventbridge-driver.ts), so the stack's default
+ * rule matches it besides the pattern's `eventSource`.
+ */
 export const sluiceEventSourceName = 'sluice.load';
-/** The event pattern of the default rule: `{ source: ['sluice.load'] }`. */
+/** An event pattern matching the events the driver sends to a managed stack without rules: `{ source: ['sluice.load'] }`. */
 export const defaultEventPattern = { source: [sluiceEventSourceName] } as const;
 
-/** Reads fields of one raw pattern, collecting every problem rather than stopping at the first. */
-class FieldReader {
-  readonly problems: string[] = [];
-  constructor(
-    private readonly raw: Record<string, unknown>,
-    private readonly path: string,
-  ) {}
-
-  /** The value as written, before any check. */
-  rawValue(key: string): unknown {
-    return this.raw[key];
-  }
-
-  private present(key: string): unknown {
-    const value = this.raw[key];
-    return value === null ? undefined : value;
-  }
-
-  private problem(key: string, message: string): undefined {
-    this.problems.push(`${this.path}.${key}: ${message}`);
-    return undefined;
-  }
-
-  string(key: string): string | undefined {
-    const value = this.present(key);
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || value.length === 0) return this.problem(key, 'must be a non-empty string');
-    return value;
-  }
-
-  boolean(key: string, fallback: boolean): boolean {
-    const value = this.present(key);
-    if (value === undefined) return fallback;
-    if (typeof value !== 'boolean') return this.problem(key, 'must be true or false') ?? fallback;
-    return value;
-  }
-
-  integer(key: string, range: { min: number; max: number }): number | undefined {
-    const value = this.present(key);
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value)) return this.problem(key, 'must be a whole number');
-    if (value < range.min || value > range.max) return this.problem(key, `must be between ${range.min} and ${range.max} (got ${value})`);
-    return value;
-  }
-
-  number(key: string, range: { min: number; max: number }): number | undefined {
-    const value = this.present(key);
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value)) return this.problem(key, 'must be a number');
-    if (value < range.min || value > range.max) return this.problem(key, `must be between ${range.min} and ${range.max} (got ${value})`);
-    return value;
-  }
-
-  durationMs(key: string, range: { minMs: number; maxMs: number }): number | undefined {
-    const value = this.present(key);
-    if (value === undefined) return undefined;
-    const ms = typeof value === 'number' ? (Number.isFinite(value) && value >= 0 ? value : undefined) : parseDurationMs(value);
-    if (ms === undefined) return this.problem(key, `"${String(value)}" is not a duration (milliseconds, or a string such as 30s)`);
-    if (ms < range.minMs || ms > range.maxMs) {
-      return this.problem(key, `must be between ${range.minMs / 1000}s and ${range.maxMs / 1000}s (got ${ms / 1000}s)`);
-    }
-    return ms;
-  }
-
-  choice<T extends string>(key: string, allowed: Record<string, T>, fallback: T): T {
-    const value = this.present(key);
-    if (value === undefined) return fallback;
-    const found = typeof value === 'string' ? allowed[value.toLowerCase()] : undefined;
-    if (found === undefined) return this.problem(key, `must be one of ${Object.keys(allowed).join(', ')}`) ?? fallback;
-    return found;
-  }
-
-  object(key: string): Record<string, unknown> | undefined {
-    const value = this.present(key);
-    if (value === undefined) return undefined;
-    if (typeof value !== 'object' || Array.isArray(value)) return this.problem(key, 'must be a mapping');
-    return value as Record<string, unknown>;
-  }
-
-  array(key: string): unknown[] | undefined {
-    const value = this.present(key);
-    if (value === undefined) return undefined;
-    if (!Array.isArray(value)) return this.problem(key, 'must be a list');
-    return value;
-  }
-
-  common(source: string): CommonSettings {
-    const name = this.string('name') ?? source;
-    const functionName = this.string('functionName');
-    return { name, ...(functionName ? { functionName } : {}) };
-  }
+/**
+ * The event pattern of the stack's rule when the pattern gives none: every event of the
+ * pattern's `eventSource` (the schema's "one rule matching every event of eventSource"),
+ * and of {@link sluiceEventSourceName}, the source the driver sends on the managed-stack
+ * path for a pattern without rules.
+ *
+ * @example
+ * defaultEventPatternFor('sluice.loadtest') // { source: ['sluice.loadtest', 'sluice.load'] }
+ */
+export function defaultEventPatternFor(eventSource: string): { source: string[] } {
+  return { source: [...new Set([eventSource, sluiceEventSourceName])] };
 }
 
-const day = 86_400_000;
+function asyncInvokeSettingsOf(spec: AsyncInvokeSpec): AsyncInvokeSettings {
+  return {
+    maximumRetryAttempts: spec.maximumRetryAttempts,
+    maximumEventAgeMs: spec.maximumEventAge,
+    errorRetryDelaysMs: spec.errorRetryDelays,
+    throttleRetryInitialMs: spec.throttleRetryInitial,
+    throttleRetryMaxMs: spec.throttleRetryMax,
+  };
+}
 
-/** One normalizer per source: raw pattern in, settings with AWS's defaults out. */
+function common(pattern: { source: string; name?: string } & BringYourOwnFields): CommonSettings {
+  return { name: pattern.name ?? pattern.source, ...(pattern.functionName ? { functionName: pattern.functionName } : {}) };
+}
+
+type Input<P> = P & BringYourOwnFields;
+
+/** One normalizer per source: parsed pattern in, the settings the stack is built from out. */
 const normalizers = {
-  sqs(read: FieldReader): SqsSettings {
+  sqs(p: Input<SqsPattern>): SqsSettings {
     return {
       source: 'sqs',
-      ...read.common('sqs'),
-      queueUrl: read.string('queueUrl'),
-      batchSize: read.integer('batchSize', { min: 1, max: 10_000 }) ?? 10,
-      maximumBatchingWindowMs: read.durationMs('maximumBatchingWindow', { minMs: 0, maxMs: 300_000 }) ?? 0,
-      maximumConcurrency: read.integer('maximumConcurrency', { min: 2, max: 1000 }),
-      visibilityTimeoutMs: read.durationMs('visibilityTimeout', { minMs: 0, maxMs: 12 * 3_600_000 }) ?? 30_000,
-      maxReceiveCount: read.integer('maxReceiveCount', { min: 1, max: 1000 }) ?? 3,
-      fifo: read.boolean('fifo', false),
-      reportBatchItemFailures: read.boolean('reportBatchItemFailures', false),
+      ...common(p),
+      ...(p.queueUrl ? { queueUrl: p.queueUrl } : {}),
+      batchSize: p.batchSize,
+      maximumBatchingWindowMs: p.maximumBatchingWindow,
+      ...(p.maximumConcurrency !== undefined ? { maximumConcurrency: p.maximumConcurrency } : {}),
+      visibilityTimeoutMs: p.visibilityTimeout,
+      maxReceiveCount: p.maxReceiveCount,
+      fifo: p.fifo,
+      messageGroups: p.messageGroups,
     };
   },
-  kinesis(read: FieldReader): KinesisSettings {
-    const shards = read.integer('shards', { min: 1, max: 10_000 }) ?? read.integer('shardCount', { min: 1, max: 10_000 });
-    const mode = read.choice('mode', { provisioned: 'provisioned', 'on-demand': 'on-demand', on_demand: 'on-demand', ondemand: 'on-demand' }, 'provisioned');
-    const retries = read.integer('maximumRetryAttempts', { min: -1, max: 10_000 });
-    // -1 is AWS's "no limit"; otherwise 60 s to 7 days.
-    const maximumRecordAgeMs = read.rawValue('maximumRecordAge') === -1 ? undefined : read.durationMs('maximumRecordAge', { minMs: 60_000, maxMs: 7 * day });
+  kinesis(p: Input<KinesisPattern>): KinesisSettings {
     return {
       source: 'kinesis',
-      ...read.common('kinesis'),
-      streamName: read.string('streamName'),
-      mode,
-      shards: shards ?? 1,
-      batchSize: read.integer('batchSize', { min: 1, max: 10_000 }) ?? 100,
-      maximumBatchingWindowMs: read.durationMs('maximumBatchingWindow', { minMs: 0, maxMs: 300_000 }) ?? 0,
-      parallelizationFactor: read.integer('parallelizationFactor', { min: 1, max: 10 }) ?? 1,
-      // TRIM_HORIZON by default: the mapping starts polling a little after the stack is
-      // complete, and with LATEST the first records sent would be skipped.
-      startingPosition: read.choice(
-        'startingPosition',
-        { latest: 'LATEST', trim_horizon: 'TRIM_HORIZON', 'trim-horizon': 'TRIM_HORIZON' },
-        'TRIM_HORIZON',
-      ),
-      maximumRetryAttempts: retries === -1 ? undefined : retries,
-      maximumRecordAgeMs,
-      bisectBatchOnFunctionError: read.boolean('bisectBatchOnFunctionError', false),
-      reportBatchItemFailures: read.boolean('reportBatchItemFailures', false),
+      ...common(p),
+      ...(p.streamName ? { streamName: p.streamName } : {}),
+      mode: p.streamMode,
+      shards: p.shards,
+      batchSize: p.batchSize,
+      maximumBatchingWindowMs: p.maximumBatchingWindow,
+      parallelizationFactor: p.parallelizationFactor,
+      startingPosition: p.startingPosition,
+      maximumRetryAttempts: p.maximumRetryAttempts,
+      ...(p.maximumRecordAge !== -1 ? { maximumRecordAgeMs: p.maximumRecordAge } : {}),
+      bisectBatchOnFunctionError: p.bisectBatchOnFunctionError,
     };
   },
-  eventbridge(read: FieldReader): EventBridgeSettings {
-    const rawRules = read.array('rules');
-    const rules: EventBridgeRuleSettings[] = [];
-    (rawRules ?? [{ eventPattern: defaultEventPattern }]).forEach((rule, index) => {
-      const ruleObject = typeof rule === 'object' && rule !== null && !Array.isArray(rule) ? (rule as Record<string, unknown>) : undefined;
-      const eventPattern = ruleObject?.eventPattern;
-      if (!ruleObject || typeof eventPattern !== 'object' || eventPattern === null || Array.isArray(eventPattern)) {
-        read.problems.push(`rules[${index}].eventPattern: each rule needs an eventPattern mapping`);
-        return;
-      }
-      rules.push({ ...(typeof ruleObject.name === 'string' ? { name: ruleObject.name } : {}), eventPattern: eventPattern as Record<string, unknown> });
-    });
-    if (rawRules && rawRules.length === 0) read.problems.push('rules: give at least one rule');
-    if (rules.length > 100) read.problems.push('rules: at most 100 rules per pattern');
+  eventbridge(p: Input<EventBridgePattern>, problems: string[]): EventBridgeSettings {
+    const rules: EventBridgeRuleSettings[] = p.rules
+      ? p.rules.map((rule, index) => ({ name: rule.name ?? `rule-${index + 1}`, eventPattern: eventPatternObject(rule.eventPattern, `rules[${index}].eventPattern`, problems) }))
+      : [{ name: 'all-events', eventPattern: defaultEventPatternFor(p.eventSource) }];
     return {
       source: 'eventbridge',
-      ...read.common('eventbridge'),
-      busName: read.string('busName'),
+      ...common(p),
+      ...(p.busName ? { busName: p.busName } : {}),
+      eventSource: p.eventSource,
       rules,
-      fanOut: read.integer('fanOut', { min: 1, max: 100 }) ?? 1,
-      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
-      maximumRetryAttempts: read.integer('maximumRetryAttempts', { min: 0, max: 185 }),
-      maximumEventAgeMs: read.durationMs('maximumEventAge', { minMs: 60_000, maxMs: day }),
-      // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
-      asyncMaximumRetryAttempts: read.integer('asyncMaximumRetryAttempts', { min: 0, max: 2 }),
-      asyncMaximumEventAgeMs: read.durationMs('asyncMaximumEventAge', { minMs: 60_000, maxMs: 6 * 3_600_000 }),
+      rulesFromPattern: p.rules !== undefined,
+      fanOut: p.fanOut,
+      asyncInvoke: asyncInvokeSettingsOf(p.asyncInvoke),
+      putEventsRequestsPerSecond: p.putEventsRequestsPerSecond,
+      ...(p.putEventsBurstRequests !== undefined ? { putEventsBurstRequests: p.putEventsBurstRequests } : {}),
     };
   },
-  s3(read: FieldReader): S3Settings {
-    const rawEvent = read.string('eventType') ?? read.string('event') ?? 's3:ObjectCreated:*';
-    const eventType = rawEvent.startsWith('s3:') ? rawEvent : `s3:${rawEvent}`;
-    if (!/^s3:[A-Za-z]+:[A-Za-z*]+$/.test(eventType)) read.problems.push(`eventType: "${rawEvent}" is not an S3 event type such as s3:ObjectCreated:*`);
+  s3(p: Input<S3Pattern>): S3Settings {
     return {
       source: 's3',
-      ...read.common('s3'),
-      bucket: read.string('bucket'),
-      prefix: read.string('prefix'),
-      suffix: read.string('suffix'),
-      eventType,
-      asyncMaximumRetryAttempts: read.integer('asyncMaximumRetryAttempts', { min: 0, max: 2 }),
-      asyncMaximumEventAgeMs: read.durationMs('asyncMaximumEventAge', { minMs: 60_000, maxMs: 6 * 3_600_000 }),
+      ...common(p),
+      ...(p.bucket ? { bucket: p.bucket } : {}),
+      events: [...p.notification.events],
+      ...(p.notification.prefix ? { filterPrefix: p.notification.prefix } : {}),
+      ...(p.notification.suffix ? { filterSuffix: p.notification.suffix } : {}),
+      keys: { keyTemplate: p.keyTemplate, prefixes: p.prefixes, suffixes: p.suffixes },
+      asyncInvoke: asyncInvokeSettingsOf(p.asyncInvoke),
+      duplicateNotificationRate: p.duplicateNotificationRate,
+      putRequestsPerSecondPerPrefix: p.putRequestsPerSecondPerPrefix,
+      getRequestsPerSecondPerPrefix: p.getRequestsPerSecondPerPrefix,
     };
   },
-  apigateway(read: FieldReader): ApiGatewaySettings {
-    const throttle = read.object('throttle');
-    const throttleReader = new FieldReader(throttle ?? {}, 'throttle');
-    const rate = throttleReader.number('rate', { min: 0, max: 1_000_000 }) ?? read.number('throttleRate', { min: 0, max: 1_000_000 });
-    const burst = throttleReader.integer('burst', { min: 0, max: 1_000_000 }) ?? read.integer('throttleBurst', { min: 0, max: 1_000_000 });
-    read.problems.push(...throttleReader.problems);
-    const path = (read.string('path') ?? 'events').replace(/^\/+/, '');
-    if (!/^[A-Za-z0-9._-]+$/.test(path)) read.problems.push(`path: "${path}" must be one path segment of letters, digits, . _ -`);
+  apigateway(p: Input<ApiGatewayPattern>): ApiGatewaySettings {
     return {
       source: 'apigateway',
-      ...read.common('apigateway'),
-      apiUrl: read.string('apiUrl'),
-      type: read.choice('type', { http: 'http', rest: 'rest' }, 'http'),
-      throttleRateLimit: rate,
-      throttleBurstLimit: burst,
-      path,
+      ...common(p),
+      ...(p.apiUrl ? { apiUrl: p.apiUrl } : {}),
+      type: p.type,
+      method: p.method,
+      path: p.path,
+      pathSegments: p.path === '/' ? [] : p.path.slice(1).split('/'),
+      // The same default as sluice's own gateway (drivers/apigateway/gateway-server.ts).
+      stage: p.stage ?? (p.type === 'rest' ? 'prod' : '$default'),
+      throttleRatePerSecond: p.throttleRatePerSecond,
+      throttleBurst: p.throttleBurst,
+      integrationTimeoutMs: p.integrationTimeout,
     };
   },
-} as const satisfies { [S in AwsSourceName]: (read: FieldReader) => Extract<AwsPatternSettings, { source: S }> };
+} as const satisfies { [S in AwsSourceName]: (pattern: never, problems: string[]) => Extract<AwsPatternSettings, { source: S }> };
+
+/** An event pattern given as a mapping or as JSON text (both allowed by the schema), as an object. */
+function eventPatternObject(eventPattern: Record<string, unknown> | string, path: string, problems: string[]): Record<string, unknown> {
+  if (typeof eventPattern !== 'string') return eventPattern;
+  try {
+    const parsed: unknown = JSON.parse(eventPattern);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  problems.push(`${path}: the JSON text is not an object`);
+  return {};
+}
+
+/**
+ * Fields only a pattern the schema has parsed has, per source: a raw pattern (durations as
+ * `30s` or in seconds, kinesis's `mode`) read as parsed would be misread by a factor of 1000.
+ */
+const parsedPatternCheck: { [S in AwsSourceName]: (pattern: Record<string, unknown>) => boolean } = {
+  sqs: (p) => typeof p.visibilityTimeout === 'number' && typeof p.maximumBatchingWindow === 'number' && typeof p.sendBatchSize === 'number',
+  kinesis: (p) => typeof p.streamMode === 'string' && !('mode' in p) && typeof p.maximumBatchingWindow === 'number',
+  eventbridge: (p) => typeof p.eventSource === 'string' && typeof p.fanOut === 'boolean' && typeof (p.asyncInvoke as { maximumEventAge?: unknown } | undefined)?.maximumEventAge === 'number',
+  s3: (p) => Array.isArray((p.notification as { events?: unknown } | undefined)?.events) && typeof (p.asyncInvoke as { maximumEventAge?: unknown } | undefined)?.maximumEventAge === 'number',
+  apigateway: (p) => typeof p.integrationTimeout === 'number' && typeof p.method === 'string' && typeof p.throttleBurst === 'number',
+};
 
 /** True for the sources this target knows how to build. */
 export function isAwsSourceName(source: string): source is AwsSourceName {
@@ -345,25 +350,30 @@ export function isAwsSourceName(source: string): source is AwsSourceName {
 }
 
 /**
- * Reads one scenario pattern into settings with AWS's defaults. Throws
- * {@link AwsTemplateError} listing every problem found.
+ * Reads one validated scenario pattern into the settings its stack is built from. Throws
+ * {@link AwsTemplateError} for a source the target cannot build, or a pattern the scenario
+ * schema has not parsed (parse the file with `parseScenario` first).
  *
  * @example
- * normalizePattern({ source: 'kinesis', shards: 4, parallelizationFactor: 2 })
- * // { source: 'kinesis', name: 'kinesis', shards: 4, parallelizationFactor: 2, batchSize: 100, startingPosition: 'TRIM_HORIZON', … }
+ * const scenario = parseScenario('… patterns: [{ source: kinesis, mode: on-demand }] …', 'x.yaml');
+ * normalizePattern(scenario.patterns[0])
+ * // { source: 'kinesis', name: 'kinesis', mode: 'on-demand', shards: 4, batchSize: 100, startingPosition: 'TRIM_HORIZON', … }
  */
-export function normalizePattern(pattern: PatternLike, path = 'pattern'): AwsPatternSettings {
-  if (!isAwsSourceName(pattern.source)) {
-    throw new AwsTemplateError([`${path}.source: "${pattern.source}" is not a source the aws target can build`], `Use one of ${awsSourceNames.join(', ')}.`);
+export function normalizePattern(pattern: AwsPatternInput, path = 'pattern'): AwsPatternSettings {
+  const source = (pattern as PatternLike).source;
+  if (!isAwsSourceName(source)) {
+    throw new AwsTemplateError([`${path}.source: "${source}" is not a source the aws target can build`], `Use one of ${awsSourceNames.join(', ')}.`);
   }
-  const read = new FieldReader(pattern as unknown as Record<string, unknown>, path);
-  const settings = normalizers[pattern.source](read);
-  if (read.problems.length > 0) {
+  if (!parsedPatternCheck[source](pattern as unknown as Record<string, unknown>)) {
     throw new AwsTemplateError(
-      read.problems.map((problem) => (problem.startsWith(path) ? problem : `${path}.${problem}`)),
-      'Fix these pattern settings; the ranges are AWS’s own limits for the event source mapping or integration.',
+      [`${path}: not a pattern the scenario schema has parsed`],
+      'Build templates from a validated scenario (parseScenario in scenario/load.ts): the template reads parsed values, durations in milliseconds.',
     );
   }
+  const problems: string[] = [];
+  const normalize = normalizers[source] as (p: AwsPatternInput, problems: string[]) => AwsPatternSettings;
+  const settings = normalize(pattern, problems);
+  if (problems.length > 0) throw new AwsTemplateError(problems.map((problem) => `${path}.${problem}`), 'Fix these pattern settings.');
   return settings;
 }
 

@@ -202,7 +202,7 @@ export async function deployStack(client: CloudFormationClient, request: StackDe
   if (Buffer.byteLength(body) > templateBodyMaxBytes) {
     throw new AwsTemplateError(
       [`the template of ${request.stackName} is ${Buffer.byteLength(body)} bytes; CloudFormation takes at most ${templateBodyMaxBytes} inline`],
-      'Use fewer rules × fanOut in this pattern, or split it into several patterns.',
+      'Use fewer rules in this pattern, or split them over several patterns.',
     );
   }
   const timeoutMs = request.timeoutMs ?? stackWaitDefaults.createTimeoutMs;

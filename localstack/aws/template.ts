@@ -1,16 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { Scenario } from '../../scenario/schema.ts';
+import { awsDefaults } from '../../scenario/aws-defaults.ts';
+import { formatDurationMs } from '../../scenario/duration.ts';
+import { remoteObjectKeyFor } from '../../drivers/s3/object-keys.ts';
 import { consumerEnvironment, syntheticConsumerCode } from './consumer-code.ts';
 import { AwsTemplateError } from './errors.ts';
 import {
   bringYourOwnSource,
   normalizePattern,
+  sluiceEventSourceName,
   type ApiGatewaySettings,
+  type AsyncInvokeSettings,
+  type AwsPatternInput,
   type AwsPatternSettings,
   type AwsSourceName,
   type EventBridgeSettings,
   type KinesisSettings,
-  type PatternLike,
+  type S3KeySpec,
   type S3Settings,
   type SqsSettings,
 } from './pattern-settings.ts';
@@ -247,10 +253,12 @@ class TemplateBuilder {
 
   /**
    * Lambda's own asynchronous-invoke settings (retries, event age, on-failure destination),
-   * for push sources that invoke asynchronously (EventBridge, S3).
-   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+   * for push sources that invoke asynchronously (EventBridge, S3): the pattern's
+   * `asyncInvoke` block. Its retry delays have no AWS setting (AWS's are fixed), so they
+   * only earn a note when they differ from AWS's.
+   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html
    */
-  asyncInvokeConfig(settings: { asyncMaximumRetryAttempts?: number; asyncMaximumEventAgeMs?: number }): void {
+  asyncInvokeConfig(settings: AsyncInvokeSettings): void {
     if (!this.consumer?.created) return;
     const failure = this.failureQueue();
     this.allow(['sqs:SendMessage'], failure.arn);
@@ -260,12 +268,29 @@ class TemplateBuilder {
       {
         FunctionName: ref('ConsumerFunction'),
         Qualifier: this.consumer.qualifier ?? '$LATEST',
-        ...(settings.asyncMaximumRetryAttempts !== undefined ? { MaximumRetryAttempts: settings.asyncMaximumRetryAttempts } : {}),
-        ...(settings.asyncMaximumEventAgeMs !== undefined ? { MaximumEventAgeInSeconds: Math.round(settings.asyncMaximumEventAgeMs / 1000) } : {}),
+        MaximumRetryAttempts: settings.maximumRetryAttempts,
+        MaximumEventAgeInSeconds: this.seconds('asyncInvoke.maximumEventAge', settings.maximumEventAgeMs),
         DestinationConfig: { OnFailure: { Destination: failure.arn } },
       },
       this.consumer.qualifier ? ['ConsumerAlias'] : undefined,
     );
+    const sameAsAws = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((value, i) => value === b[i]);
+    const sluiceOnly = [
+      ...(sameAsAws(settings.errorRetryDelaysMs, awsDefaults.asyncInvokeErrorRetryDelaysMs.value)
+        ? []
+        : [`errorRetryDelays [${settings.errorRetryDelaysMs.map(formatDurationMs).join(', ')}] (AWS waits 1m, then 2m)`]),
+      ...(settings.throttleRetryInitialMs === awsDefaults.asyncInvokeThrottleRetryInitialMs.value && settings.throttleRetryMaxMs === awsDefaults.asyncInvokeThrottleRetryMaxMs.value
+        ? []
+        : [`throttleRetryInitial/Max ${formatDurationMs(settings.throttleRetryInitialMs)}/${formatDurationMs(settings.throttleRetryMaxMs)} (AWS backs off from 1s to 5m)`]),
+    ];
+    if (sluiceOnly.length > 0) this.notes.push(`asyncInvoke ${sluiceOnly.join(' and ')}: AWS has no such setting, so its own delays apply on this stack.`);
+  }
+
+  /** Whole seconds for a CloudFormation property, rounded up; notes the rounding. */
+  seconds(field: string, ms: number): number {
+    const whole = seconds(ms);
+    if (whole * 1000 !== ms) this.notes.push(`${field} ${formatDurationMs(ms)} rounded up to ${whole}s (AWS takes whole seconds).`);
+    return whole;
   }
 }
 
@@ -357,7 +382,7 @@ function addConsumer(b: TemplateBuilder): void {
     Environment: {
       Variables: consumerEnvironment(fn, settings.source, ref('SinkQueue'), {
         runId: b.runId,
-        s3Suffix: settings.source === 's3' ? settings.suffix : undefined,
+        s3Suffix: settings.source === 's3' ? remoteKeys(settings.keys).consumerSuffix : undefined,
       }),
     },
     // An explicit log group that the stack owns (and deletes), instead of one Lambda creates.
@@ -416,7 +441,7 @@ function parseQueueUrl(queueUrl: string, fallbackRegion: string): { region: stri
 function addSqsSource(b: TemplateBuilder, s: SqsSettings): void {
   const problems: string[] = [];
   if (s.fifo && s.maximumBatchingWindowMs > 0) {
-    // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html
+    // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html ("Batching window is not supported for FIFO queues")
     problems.push('maximumBatchingWindow: FIFO queues do not support a batching window on AWS');
   }
   if (s.fifo && s.batchSize > 10) problems.push('batchSize: FIFO queues allow at most 10');
@@ -437,10 +462,11 @@ function addSqsSource(b: TemplateBuilder, s: SqsSettings): void {
     b.output(stackOutputKeys.queueName, parsed.name, 'Name of your queue');
   } else {
     const fifoSuffix = s.fifo ? '.fifo' : '';
+    // The load generator gives every message its own MessageDeduplicationId (drivers/sqs/sqs-driver.ts),
+    // so content-based deduplication stays off, as on the queues sluice creates itself.
     const fifo = s.fifo
       ? {
           FifoQueue: true,
-          ContentBasedDeduplication: true,
           // High-throughput FIFO: the quota applies per message group, not per queue.
           // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/high-throughput-fifo.html
           DeduplicationScope: 'messageGroup',
@@ -454,7 +480,8 @@ function addSqsSource(b: TemplateBuilder, s: SqsSettings): void {
     });
     b.add('SourceQueue', 'AWS::SQS::Queue', {
       QueueName: b.name(fifoSuffix, 80),
-      VisibilityTimeout: seconds(s.visibilityTimeoutMs),
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html (0–43,200 s)
+      VisibilityTimeout: b.seconds('visibilityTimeout', s.visibilityTimeoutMs),
       ...fifo,
       // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
       RedrivePolicy: { deadLetterTargetArn: getAtt('SourceDeadLetterQueue', 'Arn'), maxReceiveCount: s.maxReceiveCount },
@@ -471,6 +498,7 @@ function addSqsSource(b: TemplateBuilder, s: SqsSettings): void {
 
   // https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions
   b.allow(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queueArn);
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html
   b.add(
     'SourceEventSourceMapping',
     'AWS::Lambda::EventSourceMapping',
@@ -479,13 +507,13 @@ function addSqsSource(b: TemplateBuilder, s: SqsSettings): void {
       FunctionName: b.consumer.arn,
       Enabled: true,
       BatchSize: s.batchSize,
-      MaximumBatchingWindowInSeconds: seconds(s.maximumBatchingWindowMs),
+      // FIFO queues take no batching window at all (refused above when one is set).
+      ...(s.fifo ? {} : { MaximumBatchingWindowInSeconds: b.seconds('maximumBatchingWindow', s.maximumBatchingWindowMs) }),
+      // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
       ...(s.maximumConcurrency !== undefined ? { ScalingConfig: { MaximumConcurrency: s.maximumConcurrency } } : {}),
-      ...(s.reportBatchItemFailures ? { FunctionResponseTypes: ['ReportBatchItemFailures'] } : {}),
     },
     b.consumer.created ? ['ConsumerRole'] : undefined,
   );
-  if (s.maximumBatchingWindowMs % 1000 !== 0) b.notes.push(`maximumBatchingWindow rounded up to ${seconds(s.maximumBatchingWindowMs)}s (AWS takes whole seconds).`);
   b.output(stackOutputKeys.eventSourceMappingId, ref('SourceEventSourceMapping'), 'Event source mapping id');
 }
 
@@ -504,6 +532,9 @@ function addKinesisSource(b: TemplateBuilder, s: KinesisSettings): void {
     });
     streamArn = getAtt('SourceStream', 'Arn');
     b.output(stackOutputKeys.streamName, ref('SourceStream'), 'Stream the load generator writes to');
+    if (s.mode === 'on-demand') {
+      b.notes.push(`mode on-demand: AWS sizes the stream (a new one writes like ${s.shards} shards) and scales it, which sluice's own streams do not model.`);
+    }
   }
   b.output(stackOutputKeys.streamArn, streamArn, 'ARN of the source stream');
   if (!b.consumer) return;
@@ -522,13 +553,13 @@ function addKinesisSource(b: TemplateBuilder, s: KinesisSettings): void {
       Enabled: true,
       StartingPosition: s.startingPosition,
       BatchSize: s.batchSize,
-      MaximumBatchingWindowInSeconds: seconds(s.maximumBatchingWindowMs),
+      MaximumBatchingWindowInSeconds: b.seconds('maximumBatchingWindow', s.maximumBatchingWindowMs),
       ParallelizationFactor: s.parallelizationFactor,
-      MaximumRetryAttempts: s.maximumRetryAttempts ?? -1,
-      MaximumRecordAgeInSeconds: s.maximumRecordAgeMs === undefined ? -1 : seconds(s.maximumRecordAgeMs),
+      // -1 is AWS's own "retry until the record expires" and "no age limit".
+      MaximumRetryAttempts: s.maximumRetryAttempts,
+      MaximumRecordAgeInSeconds: s.maximumRecordAgeMs === undefined ? -1 : b.seconds('maximumRecordAge', s.maximumRecordAgeMs),
       BisectBatchOnFunctionError: s.bisectBatchOnFunctionError,
       DestinationConfig: { OnFailure: { Destination: failure.arn } },
-      ...(s.reportBatchItemFailures ? { FunctionResponseTypes: ['ReportBatchItemFailures'] } : {}),
     },
     b.consumer.created ? ['ConsumerRole'] : undefined,
   );
@@ -548,50 +579,46 @@ function addEventBridgeSource(b: TemplateBuilder, s: EventBridgeSettings): void 
     b.output(stackOutputKeys.eventBusName, ref('SourceEventBus'), 'Event bus the load generator puts events on');
     b.output(stackOutputKeys.eventBusArn, getAtt('SourceEventBus', 'Arn'), 'ARN of the event bus');
   }
+  if (s.putEventsRequestsPerSecond !== awsDefaults.eventBridgePutEventsRequestsPerSecond.value || s.putEventsBurstRequests !== undefined) {
+    b.notes.push('putEventsRequestsPerSecond/putEventsBurstRequests: on AWS the PutEvents quota is the account’s (Service Quotas), not a property of the stack.');
+  }
   if (!b.consumer) return;
 
   const failure = b.failureQueue();
   const ruleIds: string[] = [];
   const ruleNames: string[] = [];
-  s.rules.forEach((rule, ruleIndex) => {
-    for (let copy = 0; copy < s.fanOut; copy++) {
-      const n = ruleIds.length + 1;
-      const logicalId = `SourceRule${n}`;
-      const name = b.name(`-r${n}`, 64);
-      ruleIds.push(logicalId);
-      ruleNames.push(name);
-      b.add(logicalId, 'AWS::Events::Rule', {
-        Name: name,
-        Description: rule.name ? `${rule.name}${s.fanOut > 1 ? ` (copy ${copy + 1})` : ''}` : `rule ${ruleIndex + 1}${s.fanOut > 1 ? `, copy ${copy + 1}` : ''}`,
-        EventBusName: busName,
-        EventPattern: rule.eventPattern,
-        State: 'ENABLED',
-        Targets: [
-          {
-            Id: 'sluice-consumer',
-            Arn: b.consumer!.arn,
-            // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
-            ...(s.maximumRetryAttempts !== undefined || s.maximumEventAgeMs !== undefined
-              ? {
-                  RetryPolicy: {
-                    ...(s.maximumRetryAttempts !== undefined ? { MaximumRetryAttempts: s.maximumRetryAttempts } : {}),
-                    ...(s.maximumEventAgeMs !== undefined ? { MaximumEventAgeInSeconds: Math.round(s.maximumEventAgeMs / 1000) } : {}),
-                  },
-                }
-              : {}),
-            // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
-            DeadLetterConfig: { Arn: failure.arn },
-          },
-        ],
-      });
-      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-lambda-permissions
-      b.add(`${logicalId}Permission`, 'AWS::Lambda::Permission', {
-        Action: 'lambda:InvokeFunction',
-        FunctionName: b.consumer!.functionName,
-        Principal: 'events.amazonaws.com',
-        SourceArn: getAtt(logicalId, 'Arn'),
-      });
-    }
+  // One rule per rule of the pattern (or the default rule), each with the consumer as its
+  // only target: EventBridge invokes the target once per rule an event matches.
+  s.rules.forEach((rule, index) => {
+    const logicalId = `SourceRule${index + 1}`;
+    const name = b.name(`-${rule.name}`, 64);
+    ruleIds.push(logicalId);
+    ruleNames.push(name);
+    b.add(logicalId, 'AWS::Events::Rule', {
+      Name: name,
+      Description: s.rulesFromPattern
+        ? `sluice rule ${rule.name} of pattern ${s.name}`
+        : `sluice default rule of pattern ${s.name}: every event of source ${(rule.eventPattern.source as string[]).join(' or ')}`,
+      EventBusName: busName,
+      EventPattern: rule.eventPattern,
+      State: 'ENABLED',
+      Targets: [
+        {
+          Id: 'sluice-consumer',
+          Arn: b.consumer!.arn,
+          // Events EventBridge cannot hand to Lambda at all; Lambda's own retries are the EventInvokeConfig's.
+          // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
+          DeadLetterConfig: { Arn: failure.arn },
+        },
+      ],
+    });
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-lambda-permissions
+    b.add(`${logicalId}Permission`, 'AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: b.consumer!.functionName,
+      Principal: 'events.amazonaws.com',
+      SourceArn: getAtt(logicalId, 'Arn'),
+    });
   });
   b.add('FailureQueuePolicy', 'AWS::SQS::QueuePolicy', {
     Queues: [failure.url],
@@ -608,9 +635,51 @@ function addEventBridgeSource(b: TemplateBuilder, s: EventBridgeSettings): void 
       ],
     },
   });
-  b.asyncInvokeConfig(s);
-  if (ruleIds.length > 1) b.notes.push(`${ruleIds.length} rules each invoke the consumer: every matching event is delivered ${ruleIds.length} times.`);
+  b.asyncInvokeConfig(s.asyncInvoke);
+  if (!s.rulesFromPattern && s.eventSource !== sluiceEventSourceName) {
+    b.notes.push(
+      `the default rule matches source ${s.eventSource} (the pattern's eventSource) and ${sluiceEventSourceName}, the source the load generator puts on its events for a managed stack when the pattern has no rules.`,
+    );
+  }
+  if (ruleIds.length > 1) {
+    b.notes.push(
+      `${ruleIds.length} rules each invoke the consumer: an event matching several is delivered once per rule (fanOut ${s.fanOut}: sluice counts the extra deliveries as ${s.fanOut ? 'fan-out copies' : 'duplicates'}).`,
+    );
+  }
   b.output(stackOutputKeys.ruleNames, ruleNames.join(','), 'Rule names, comma-separated');
+}
+
+/** A day-one timestamp for sample keys: any 13-digit send time reads the same. */
+const sampleSentAtMs = 1_767_225_600_000;
+
+/**
+ * The object keys the s3 driver writes to a managed stack's bucket
+ * (drivers/s3/object-keys.ts, remoteObjectKeyFor), one per prefix × suffix combination,
+ * and what the stack's consumer must strip from them: the consumer reads
+ * `<sentAtMs>-<id>` from a key's last segment and strips one suffix, SLUICE_S3_SUFFIX.
+ * Deriving the suffix from the driver's own keys keeps the two in agreement.
+ */
+function remoteKeys(spec: S3KeySpec): { samples: string[]; consumerSuffix?: string; unreadable: string[]; tails: string[] } {
+  const count = Math.min(spec.prefixes.length * spec.suffixes.length, 1000);
+  const samples: string[] = [];
+  const unreadable: string[] = [];
+  const tails = new Set<string>();
+  for (let id = 0; id < count; id++) {
+    const key = remoteObjectKeyFor(spec, id, 'key-0', sampleSentAtMs);
+    samples.push(key);
+    const last = key.slice(key.lastIndexOf('/') + 1);
+    const head = `${sampleSentAtMs}-${id}`;
+    if (last.startsWith(head)) tails.add(last.slice(head.length));
+    else unreadable.push(key);
+  }
+  const only = tails.size === 1 ? [...tails][0] : undefined;
+  return { samples, unreadable, tails: [...tails], ...(only ? { consumerSuffix: only } : {}) };
+}
+
+/** `s3:ObjectCreated:Put` is covered by itself and by `s3:ObjectCreated:*`. */
+function coveredBy(event: string, others: readonly string[]): boolean {
+  const [service, family] = event.split(':');
+  return others.some((other) => other !== event && other === `${service}:${family}:*`);
 }
 
 function addS3Source(b: TemplateBuilder, s: S3Settings): void {
@@ -642,19 +711,63 @@ function addS3Source(b: TemplateBuilder, s: S3Settings): void {
       SourceArn: sub(`arn:\${AWS::Partition}:s3:::${bucketName}`),
     });
     dependsOn.push('SourceBucketPermission');
+    // One configuration per event type (a LambdaConfiguration takes one). S3 refuses
+    // configurations whose event types and filters overlap, so a type a wildcard of the
+    // same family covers is left to the wildcard.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html
+    const events = [...new Set(s.events)];
+    const kept = events.filter((event) => !coveredBy(event, events));
+    if (kept.length < events.length) {
+      b.notes.push(`notification.events: ${events.filter((event) => !kept.includes(event)).join(', ')} left to the wildcard that covers it (S3 refuses overlapping configurations).`);
+    }
     const rules = [
-      ...(s.prefix ? [{ Name: 'prefix', Value: s.prefix }] : []),
-      ...(s.suffix ? [{ Name: 'suffix', Value: s.suffix }] : []),
+      ...(s.filterPrefix ? [{ Name: 'prefix', Value: s.filterPrefix }] : []),
+      ...(s.filterSuffix ? [{ Name: 'suffix', Value: s.filterSuffix }] : []),
     ];
     properties.NotificationConfiguration = {
-      LambdaConfigurations: [{ Event: s.eventType, Function: b.consumer.arn, ...(rules.length ? { Filter: { S3Key: { Rules: rules } } } : {}) }],
+      LambdaConfigurations: kept.map((event) => ({ Event: event, Function: b.consumer!.arn, ...(rules.length ? { Filter: { S3Key: { Rules: rules } } } : {}) })),
     };
+    addS3KeyNotes(b, s, kept);
   }
   b.add('SourceBucket', 'AWS::S3::Bucket', properties, dependsOn);
   b.output(stackOutputKeys.bucketName, ref('SourceBucket'), 'Bucket the load generator writes objects to');
-  if (b.consumer) b.asyncInvokeConfig(s);
+  if (b.consumer) b.asyncInvokeConfig(s.asyncInvoke);
+  if (s.duplicateNotificationRate > 0) {
+    b.notes.push(`duplicateNotificationRate ${s.duplicateNotificationRate}: sluice's own S3 injects duplicates; on AWS only S3's own (rare) duplicate notifications occur.`);
+  }
+  if (
+    s.putRequestsPerSecondPerPrefix !== awsDefaults.s3PutRequestsPerSecondPerPrefix.value ||
+    s.getRequestsPerSecondPerPrefix !== awsDefaults.s3GetRequestsPerSecondPerPrefix.value
+  ) {
+    b.notes.push('put/getRequestsPerSecondPerPrefix: on AWS the per-prefix request rates are S3’s own, not a property of the stack.');
+  }
   b.notes.push('the bucket must be empty before the stack can be deleted: deleteStack empties it when given an S3 client.');
 }
+
+/**
+ * What the notification will make of the keys the load generator writes to this bucket.
+ * The driver judges the filter as the notification does (objects outside it count as
+ * filtered, not awaited), so only a configuration under which nothing can ever notify is
+ * worth a note.
+ */
+function addS3KeyNotes(b: TemplateBuilder, s: S3Settings, events: readonly string[]): void {
+  // PutObject is what the load generator does: s3:ObjectCreated:Put.
+  if (!events.some((event) => event === 's3:ObjectCreated:Put' || event === 's3:ObjectCreated:*')) {
+    b.notes.push(`notification.events ${events.join(', ')}: none covers s3:ObjectCreated:Put, the event the load generator's PutObject causes, so no object notifies the consumer.`);
+  }
+  const keys = remoteKeys(s.keys);
+  if (keys.unreadable.length > 0) b.notes.push(`object keys such as ${keys.unreadable[0]} do not end in <sentAtMs>-<id>: the consumer cannot read their events.`);
+  if (!s.filterPrefix && !s.filterSuffix) return;
+  const matching = keys.samples.filter((key) => key.startsWith(s.filterPrefix ?? '') && key.endsWith(s.filterSuffix ?? ''));
+  if (matching.length === 0) {
+    const filter = [s.filterPrefix ? `prefix ${s.filterPrefix}` : '', s.filterSuffix ? `suffix ${s.filterSuffix}` : ''].filter(Boolean).join(', ');
+    b.notes.push(`notification filter ${filter}: the load generator writes keys such as ${keys.samples[0]}; none matches, so every event is filtered and none reaches the consumer.`);
+  }
+}
+
+/** API Gateway's integration timeout limits. https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html */
+const httpApiIntegrationTimeoutMsMax = 30_000;
+const restApiIntegrationTimeoutMsDefaultMax = 29_000;
 
 function addApiGatewaySource(b: TemplateBuilder, s: ApiGatewaySettings): void {
   if (s.apiUrl) {
@@ -662,14 +775,30 @@ function addApiGatewaySource(b: TemplateBuilder, s: ApiGatewaySettings): void {
     b.output(stackOutputKeys.apiUrl, s.apiUrl, 'Your API (not created by sluice)');
     return;
   }
+  const problems: string[] = [];
+  if (s.pathSegments.some((segment) => segment === '')) {
+    problems.push(`path: "${s.path}" has an empty segment (// or a trailing /), which an API Gateway route or resource cannot have`);
+  }
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html and set-up-stages.html
+  if (s.type === 'http' ? s.stage !== '$default' && !/^[A-Za-z0-9_-]+$/.test(s.stage) : !/^[A-Za-z0-9_-]+$/.test(s.stage)) {
+    problems.push(`stage: "${s.stage}" is not a ${s.type === 'http' ? 'HTTP API stage name ($default, or letters, digits, - and _)' : 'REST API stage name (letters, digits, - and _)'}`);
+  }
+  if (s.type === 'http' && s.integrationTimeoutMs > httpApiIntegrationTimeoutMsMax) {
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html (integration timeout 30 s, not adjustable)
+    problems.push(`integrationTimeout: ${formatDurationMs(s.integrationTimeoutMs)} is above the 30s an HTTP API integration allows`);
+  }
+  if (problems.length) throw new AwsTemplateError(problems.map((p) => `pattern "${s.name}" ${p}`), 'Adjust the apigateway pattern; API Gateway would refuse these settings.');
   if (!b.consumer) return;
-  const throttled = s.throttleRateLimit !== undefined || s.throttleBurstLimit !== undefined;
-  const throttle = {
-    ...(s.throttleRateLimit !== undefined ? { ThrottlingRateLimit: s.throttleRateLimit } : {}),
-    ...(s.throttleBurstLimit !== undefined ? { ThrottlingBurstLimit: s.throttleBurstLimit } : {}),
-  };
+
+  const integrationTimeoutMs = Math.round(s.integrationTimeoutMs);
+  // The stage's throttle: the pattern's steady rate and burst. The account's quota still applies above it.
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+  const throttle = { ThrottlingRateLimit: s.throttleRatePerSecond, ThrottlingBurstLimit: s.throttleBurst };
   const apiName = b.name('', 128);
-  if (b.scenario.function.timeout > 29_000) b.notes.push('API Gateway ends an integration after 29 s by default; longer invocations answer 504.');
+  if (b.scenario.function.timeout > s.integrationTimeoutMs) {
+    b.notes.push(`the function timeout (${formatDurationMs(b.scenario.function.timeout)}) is longer than integrationTimeout (${formatDurationMs(s.integrationTimeoutMs)}): slower invocations answer 504 while the function runs on.`);
+  }
+  b.notes.push(`throttleRatePerSecond ${s.throttleRatePerSecond} and throttleBurst ${s.throttleBurst} are the stage's throttle; the account-level quota of the region still applies above them.`);
 
   if (s.type === 'http') {
     // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
@@ -679,44 +808,53 @@ function addApiGatewaySource(b: TemplateBuilder, s: ApiGatewaySettings): void {
       IntegrationType: 'AWS_PROXY',
       IntegrationUri: b.consumer.arn,
       PayloadFormatVersion: '2.0',
+      TimeoutInMillis: integrationTimeoutMs,
     });
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
     b.add('HttpApiRoute', 'AWS::ApiGatewayV2::Route', {
       ApiId: ref('HttpApi'),
-      RouteKey: `POST /${s.path}`,
+      RouteKey: `${s.method} ${s.path}`,
       Target: sub('integrations/${HttpApiIntegration}'),
     });
     // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html
-    b.add(
-      'HttpApiStage',
-      'AWS::ApiGatewayV2::Stage',
-      { ApiId: ref('HttpApi'), StageName: '$default', AutoDeploy: true, ...(throttled ? { DefaultRouteSettings: throttle } : {}) },
-      ['HttpApiRoute'],
-    );
+    b.add('HttpApiStage', 'AWS::ApiGatewayV2::Stage', { ApiId: ref('HttpApi'), StageName: s.stage, AutoDeploy: true, DefaultRouteSettings: throttle }, ['HttpApiRoute']);
     b.add('ApiPermission', 'AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       FunctionName: b.consumer.functionName,
       Principal: 'apigateway.amazonaws.com',
       SourceArn: sub(`arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/*/*`),
     });
-    b.output(stackOutputKeys.apiUrl, sub(`\${HttpApi.ApiEndpoint}/${s.path}`), 'URL the load generator POSTs events to');
+    // The $default stage is served at the API's root; any other stage under its name.
+    const stagePath = s.stage === '$default' ? '' : `/${s.stage}`;
+    b.output(stackOutputKeys.apiUrl, sub(`\${HttpApi.ApiEndpoint}${stagePath}${s.path}`), `URL the load generator sends ${s.method} requests to`);
     b.output(stackOutputKeys.apiId, ref('HttpApi'), 'HTTP API id');
-    b.output(stackOutputKeys.stageName, '$default', 'Stage name');
+    b.output(stackOutputKeys.stageName, s.stage, 'Stage name');
     return;
   }
 
-  // REST API with a Lambda proxy integration.
+  // REST API with a Lambda proxy integration, one resource per path segment.
   // https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+  if (integrationTimeoutMs > restApiIntegrationTimeoutMsDefaultMax) {
+    b.notes.push(`integrationTimeout ${formatDurationMs(integrationTimeoutMs)}: above 29s a regional REST API needs the account's integration timeout quota raised first.`);
+  }
   b.add('RestApi', 'AWS::ApiGateway::RestApi', { Name: apiName, Description: `sluice run ${b.runId}`, EndpointConfiguration: { Types: ['REGIONAL'] } });
-  b.add('RestApiResource', 'AWS::ApiGateway::Resource', { RestApiId: ref('RestApi'), ParentId: getAtt('RestApi', 'RootResourceId'), PathPart: s.path });
+  let resourceId: unknown = getAtt('RestApi', 'RootResourceId');
+  s.pathSegments.forEach((segment, index) => {
+    const logicalId = `RestApiResource${index + 1}`;
+    b.add(logicalId, 'AWS::ApiGateway::Resource', { RestApiId: ref('RestApi'), ParentId: resourceId, PathPart: segment });
+    resourceId = ref(logicalId);
+  });
   b.add('RestApiMethod', 'AWS::ApiGateway::Method', {
     RestApiId: ref('RestApi'),
-    ResourceId: ref('RestApiResource'),
-    HttpMethod: 'POST',
+    ResourceId: resourceId,
+    HttpMethod: s.method,
     AuthorizationType: 'NONE',
     Integration: {
       Type: 'AWS_PROXY',
+      // Lambda's Invoke API is a POST whatever the client's method.
       IntegrationHttpMethod: 'POST',
       Uri: sub('arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${TargetArn}/invocations', { TargetArn: b.consumer.arn }),
+      TimeoutInMillis: integrationTimeoutMs,
     },
   });
   b.add('RestApiDeployment', 'AWS::ApiGateway::Deployment', { RestApiId: ref('RestApi'), Description: `run ${b.runId}` }, ['RestApiMethod']);
@@ -724,19 +862,23 @@ function addApiGatewaySource(b: TemplateBuilder, s: ApiGatewaySettings): void {
   b.add('RestApiStage', 'AWS::ApiGateway::Stage', {
     RestApiId: ref('RestApi'),
     DeploymentId: ref('RestApiDeployment'),
-    StageName: 'sluice',
-    ...(throttled ? { MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ...throttle }] } : {}),
+    StageName: s.stage,
+    MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ...throttle }],
   });
   b.add('ApiPermission', 'AWS::Lambda::Permission', {
     Action: 'lambda:InvokeFunction',
     FunctionName: b.consumer.functionName,
     Principal: 'apigateway.amazonaws.com',
-    SourceArn: sub(`arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${RestApi}/*/POST/${s.path}`),
+    SourceArn: sub(`arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${RestApi}/*/${s.method}${s.path}`),
   });
-  b.output(stackOutputKeys.apiUrl, sub(`https://\${RestApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/sluice/${s.path}`), 'URL the load generator POSTs events to');
+  b.output(
+    stackOutputKeys.apiUrl,
+    sub(`https://\${RestApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${s.stage}${s.path}`),
+    `URL the load generator sends ${s.method} requests to`,
+  );
   b.output(stackOutputKeys.apiId, ref('RestApi'), 'REST API id');
   b.output(stackOutputKeys.apiName, apiName, 'REST API name (the CloudWatch dimension ApiName)');
-  b.output(stackOutputKeys.stageName, 'sluice', 'Stage name');
+  b.output(stackOutputKeys.stageName, s.stage, 'Stage name');
 }
 
 /**
@@ -770,7 +912,7 @@ function applyTags(resources: Record<string, CfnResource>, tags: Array<{ Key: st
  * const template = buildStackTemplate(scenario, scenario.patterns[0], '20260101t120000z-ab12');
  * await deployStack(cloudFormation, { stackName: stackNameFor(scenario.name, 'sqs', runId), template, tags });
  */
-export function buildStackTemplate(scenario: Scenario, pattern: PatternLike, runId: string, options: BuildStackTemplateOptions = {}): StackTemplate {
+export function buildStackTemplate(scenario: Scenario, pattern: AwsPatternInput, runId: string, options: BuildStackTemplateOptions = {}): StackTemplate {
   if (!/^[A-Za-z0-9._:/=+@-]{1,128}$/.test(runId)) {
     throw new AwsTemplateError([`runId: "${runId}" must be 1–128 letters, digits or . _ : / = + @ -`], 'Tag values allow only these characters.');
   }

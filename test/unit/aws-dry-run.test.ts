@@ -2,14 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { scenarioSchema, type Scenario, type ScenarioInput } from '../../scenario/schema.ts';
 import { awsPriceTable, costAssumptions, formatAwsPlan, planAwsRun } from '../../localstack/aws/dry-run.ts';
 
-function scenarioWith(overrides: Partial<ScenarioInput>, rawPatterns?: unknown[]): Scenario {
+/**
+ * A validated scenario. Patterns go through the schema like a file's; `extras` adds fields
+ * the schema does not accept (bring-your-own resources) to the parsed pattern of that index.
+ */
+function scenarioWith(overrides: Partial<ScenarioInput>, patterns?: ScenarioInput['patterns'], extras: Array<Record<string, string>> = []): Scenario {
   const scenario = scenarioSchema.parse({
     name: 'orders',
     workload: { phases: [{ duration: 60, arrivalRate: 100 }] },
-    patterns: [{ source: 'sqs' }],
+    patterns: patterns ?? [{ source: 'sqs' }],
     ...overrides,
   });
-  return rawPatterns ? { ...scenario, patterns: rawPatterns as Scenario['patterns'] } : scenario;
+  return { ...scenario, patterns: scenario.patterns.map((pattern, index) => ({ ...pattern, ...extras[index] })) };
 }
 
 function costOf(plan: ReturnType<typeof planAwsRun>, item: RegExp) {
@@ -86,12 +90,19 @@ describe('aws dry run', () => {
     expect(shardHours.quantity).toBe(4); // 2 min of load + drain + overhead, rounded up to one hour
     expect(shardHours.usdHigh).toBeCloseTo(4 * awsPriceTable.kinesis.shardHour, 10);
 
+    // The parsed pattern says streamMode, not mode: an on-demand stream is priced as one.
+    const onDemand = planAwsRun(scenarioWith({}, [{ source: 'kinesis', mode: 'on-demand' }]));
+    expect(costOf(onDemand, /on-demand stream hours/).quantity).toBe(1);
+    expect(onDemand.patterns[0].cost.some((c) => /shard hours/.test(c.item))).toBe(false);
+
     const http = planAwsRun(scenarioWith({}, [{ source: 'apigateway', type: 'http' }]));
     const rest = planAwsRun(scenarioWith({}, [{ source: 'apigateway', type: 'rest' }]));
     expect(costOf(http, /API Gateway/).usdHigh).toBeCloseTo((6_000 / 1e6) * 1.0, 10);
     expect(costOf(rest, /API Gateway/).usdHigh).toBeCloseTo((6_000 / 1e6) * 3.5, 10);
 
-    const eventbridge = planAwsRun(scenarioWith({}, [{ source: 'eventbridge', fanOut: 3 }]));
+    // Three rules: an event matching all three is delivered three times, whatever fanOut says about counting them.
+    const rules = ['a', 'b', 'c'].map((name) => ({ name, eventPattern: { source: ['sluice.loadtest'] } }));
+    const eventbridge = planAwsRun(scenarioWith({}, [{ source: 'eventbridge', rules, fanOut: true }]));
     expect(costOf(eventbridge, /EventBridge custom events/).quantity).toBe(6_000);
     expect(eventbridge.patterns[0].invocations.high).toBe(18_000);
 
@@ -100,7 +111,7 @@ describe('aws dry run', () => {
   });
 
   it('shows bring-your-own resources and does not price them', () => {
-    const plan = planAwsRun(scenarioWith({}, [{ source: 's3', bucket: 'my-bucket' }]));
+    const plan = planAwsRun(scenarioWith({}, [{ source: 's3' }], [{ bucket: 'my-bucket' }]));
     expect(plan.patterns[0].bringYourOwn).toEqual([{ field: 'bucket', value: 'my-bucket' }]);
     expect(plan.patterns[0].consumer).toBe('none');
     expect(plan.patterns[0].cost.map((c) => c.item)).toEqual(['CloudWatch GetMetricData']);

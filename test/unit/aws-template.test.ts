@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { scenarioSchema, type Scenario, type ScenarioInput } from '../../scenario/schema.ts';
-import { syntheticConsumerCode } from '../../localstack/aws/consumer-code.ts';
+import { stringify } from 'yaml';
+import { parseScenario } from '../../scenario/load.ts';
+import type { Scenario } from '../../scenario/schema.ts';
+import { patternSchemaBySource, type SourceName } from '../../drivers/schemas.ts';
+import { eventBridgeDefaultEventSource } from '../../drivers/eventbridge/schema.ts';
+import { matchesEventPattern } from '../../drivers/eventbridge/event-pattern.ts';
+import { remoteObjectKeyFor } from '../../drivers/s3/object-keys.ts';
+import { syntheticConsumerCode, type CompletionRecord } from '../../localstack/aws/consumer-code.ts';
 import { AwsTemplateError } from '../../localstack/aws/errors.ts';
-import { normalizePattern, type PatternLike } from '../../localstack/aws/pattern-settings.ts';
+import { normalizePattern, sluiceEventSourceName, type AwsPatternInput, type BringYourOwnFields } from '../../localstack/aws/pattern-settings.ts';
 import {
   buildStackTemplate,
   defaultLambdaRuntime,
@@ -18,23 +24,40 @@ import {
 } from '../../localstack/aws/template.ts';
 import { templateBodyMaxBytes } from '../../localstack/aws/stack.ts';
 
-const goldenDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'golden', 'aws');
+const testDir = dirname(fileURLToPath(import.meta.url));
+const goldenDir = join(testDir, '..', 'fixtures', 'golden', 'aws');
+const scenariosDir = join(testDir, '..', '..', 'scenarios');
 const runId = 'r20260101t120000z-ab12';
 
-/** A validated scenario with one pattern; patterns whose schema has not landed are set in after validation. */
-function scenarioFor(pattern: Record<string, unknown>, overrides: Partial<ScenarioInput> = {}): { scenario: Scenario; pattern: PatternLike } {
-  const base: ScenarioInput = {
-    name: 'orders',
-    workload: { phases: [{ duration: 60, arrivalRate: 100 }] },
-    patterns: [pattern.source === 'sqs' ? (pattern as ScenarioInput['patterns'][number]) : { source: 'sqs' }],
-    ...overrides,
-  };
-  const scenario = scenarioSchema.parse(base);
-  if (pattern.source === 'sqs') return { scenario, pattern: scenario.patterns[0] };
-  const raw = pattern as unknown as Scenario['patterns'][number];
-  return { scenario: { ...scenario, patterns: [raw] }, pattern: raw };
+/**
+ * A scenario file with one pattern, parsed as `sluice run` parses it: in a file a bare
+ * duration is seconds, and the parsed pattern carries the schema's defaults and milliseconds.
+ */
+function scenarioFor(pattern: Record<string, unknown>, overrides: Record<string, unknown> = {}): { scenario: Scenario; pattern: AwsPatternInput } {
+  const text = stringify({ name: 'orders', workload: { phases: [{ duration: 60, arrivalRate: 100 }] }, ...overrides, patterns: [pattern] });
+  const scenario = parseScenario(text, 'x.yaml');
+  return { scenario, pattern: scenario.patterns[0]! };
 }
 
+/** The stack of one pattern; `extras` names existing resources, which the schema does not accept, on the parsed pattern. */
+function build(pattern: Record<string, unknown>, overrides: Record<string, unknown> = {}, extras: BringYourOwnFields = {}): StackTemplate {
+  const { scenario, pattern: parsed } = scenarioFor(pattern, overrides);
+  const withExtras = { ...parsed, ...extras } as AwsPatternInput;
+  return buildStackTemplate({ ...scenario, patterns: [withExtras] }, withExtras, runId);
+}
+
+/** The stack of the one pattern of a scenario file's text. */
+function buildYaml(text: string): StackTemplate {
+  const scenario = parseScenario(text, 'x.yaml');
+  return buildStackTemplate(scenario, scenario.patterns[0]!, runId);
+}
+
+const props = (template: StackTemplate, logicalId: string) => {
+  expect(template.Resources[logicalId], logicalId).toBeDefined();
+  return template.Resources[logicalId]!.Properties;
+};
+
+/** One template per case, checked against its golden file; every case is a pattern as a scenario file writes it. */
 const cases = {
   sqs: { source: 'sqs', batchSize: 100, maximumBatchingWindow: '2s', maximumConcurrency: 50, visibilityTimeout: 60, maxReceiveCount: 5 },
   'sqs-fifo': { source: 'sqs', fifo: true, messageGroups: 8, batchSize: 10 },
@@ -43,29 +66,41 @@ const cases = {
     shards: 4,
     parallelizationFactor: 2,
     batchSize: 500,
-    maximumBatchingWindow: 1000,
+    maximumBatchingWindow: 1,
     maximumRetryAttempts: 3,
-    maximumRecordAge: 3_600_000,
+    maximumRecordAge: '1h',
     bisectBatchOnFunctionError: true,
   },
-  'kinesis-on-demand': { source: 'kinesis', mode: 'on-demand', startingPosition: 'LATEST', reportBatchItemFailures: true },
+  'kinesis-on-demand': { source: 'kinesis', mode: 'on-demand', startingPosition: 'LATEST' },
   eventbridge: {
     source: 'eventbridge',
-    rules: [{ name: 'orders', eventPattern: { source: ['sluice.load'], 'detail-type': ['order'] } }],
-    fanOut: 2,
-    maximumRetryAttempts: 5,
-    maximumEventAge: 120_000,
-    asyncMaximumRetryAttempts: 0,
+    eventSource: 'shop.orders',
+    rules: [
+      { name: 'orders', eventPattern: { source: ['shop.orders'], 'detail-type': ['order'] } },
+      { name: 'refunds', eventPattern: '{"source":["shop.orders"],"detail-type":["refund"]}' },
+    ],
+    fanOut: true,
+    asyncInvoke: { maximumRetryAttempts: 0, maximumEventAge: '2m' },
   },
-  s3: { source: 's3', prefix: 'in/', suffix: '.json' },
-  'apigateway-http': { source: 'apigateway', type: 'http', throttle: { rate: 500, burst: 100 } },
-  'apigateway-rest': { source: 'apigateway', type: 'rest', throttle: { rate: 500, burst: 100 } },
+  'eventbridge-default-rule': { source: 'eventbridge' },
+  s3: {
+    source: 's3',
+    prefixes: ['in/'],
+    suffixes: ['.json'],
+    notification: { events: ['s3:ObjectCreated:*'], prefix: 'in/' },
+    asyncInvoke: { maximumRetryAttempts: 1, maximumEventAge: '1h' },
+  },
+  'apigateway-http': { source: 'apigateway', type: 'http', method: 'PUT', path: '/v1/orders', throttleRatePerSecond: 500, throttleBurst: 100, integrationTimeout: '10s' },
+  'apigateway-rest': {
+    source: 'apigateway',
+    type: 'rest',
+    path: '/v1/orders',
+    stage: 'live',
+    throttleRatePerSecond: 500,
+    throttleBurst: 100,
+    integrationTimeout: '10s',
+  },
 } as const;
-
-function build(pattern: Record<string, unknown>, overrides: Partial<ScenarioInput> = {}): StackTemplate {
-  const { scenario, pattern: p } = scenarioFor(pattern, overrides);
-  return buildStackTemplate(scenario, p, runId);
-}
 
 function resourcesOfType(template: StackTemplate, type: string) {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
@@ -127,6 +162,126 @@ function forGolden(template: StackTemplate): unknown {
   return JSON.parse(JSON.stringify(template).replaceAll(JSON.stringify(syntheticConsumerCode), JSON.stringify(`<syntheticConsumerCode sha256:${hash}>`)));
 }
 
+/**
+ * Every field of every source's scenario schema, and where it lands on the stack: a
+ * property (`LogicalId.Property.path`, present in the template built from `fullPatterns`
+ * merged with `with`), or why it has no AWS equivalent. A field added to a schema fails
+ * the first test below until it is placed here.
+ */
+type FieldOnStack = { on: string; with?: Record<string, unknown> } | { sluiceOnly: string };
+const schemaFieldsOnStack = {
+  sqs: {
+    source: { on: 'ConsumerFunction.Environment.Variables.SLUICE_SOURCE' },
+    name: { on: 'SourceQueue.Tags' },
+    batchSize: { on: 'SourceEventSourceMapping.BatchSize' },
+    maximumBatchingWindow: { on: 'SourceEventSourceMapping.MaximumBatchingWindowInSeconds' },
+    maximumConcurrency: { on: 'SourceEventSourceMapping.ScalingConfig.MaximumConcurrency' },
+    visibilityTimeout: { on: 'SourceQueue.VisibilityTimeout' },
+    maxReceiveCount: { on: 'SourceQueue.RedrivePolicy.maxReceiveCount' },
+    fifo: { on: 'SourceQueue.FifoQueue', with: { fifo: true, maximumBatchingWindow: 0, batchSize: 10 } },
+    messageGroups: { sluiceOnly: 'the MessageGroupId values the load generator spreads messages over' },
+    sendBatchSize: { sluiceOnly: 'messages per SendMessageBatch call of the load generator' },
+  },
+  kinesis: {
+    source: { on: 'ConsumerFunction.Environment.Variables.SLUICE_SOURCE' },
+    name: { on: 'SourceStream.Tags' },
+    mode: { on: 'SourceStream.StreamModeDetails.StreamMode' },
+    shards: { on: 'SourceStream.ShardCount' },
+    batchSize: { on: 'SourceEventSourceMapping.BatchSize' },
+    maximumBatchingWindow: { on: 'SourceEventSourceMapping.MaximumBatchingWindowInSeconds' },
+    parallelizationFactor: { on: 'SourceEventSourceMapping.ParallelizationFactor' },
+    startingPosition: { on: 'SourceEventSourceMapping.StartingPosition' },
+    maximumRetryAttempts: { on: 'SourceEventSourceMapping.MaximumRetryAttempts' },
+    maximumRecordAge: { on: 'SourceEventSourceMapping.MaximumRecordAgeInSeconds' },
+    bisectBatchOnFunctionError: { on: 'SourceEventSourceMapping.BisectBatchOnFunctionError' },
+    producerRetries: { sluiceOnly: 'the load generator’s retries after ProvisionedThroughputExceeded' },
+    putRecordsBatchSize: { sluiceOnly: 'records per PutRecords call of the load generator' },
+  },
+  eventbridge: {
+    source: { on: 'ConsumerFunction.Environment.Variables.SLUICE_SOURCE' },
+    name: { on: 'SourceEventBus.Tags' },
+    eventSource: { on: 'SourceRule1.EventPattern.source.0' },
+    detailType: { sluiceOnly: 'the detail-type of the events the load generator puts; only the pattern’s own rules may match on it' },
+    entriesPerCall: { sluiceOnly: 'entries per PutEvents call of the load generator' },
+    rules: { on: 'SourceRule2.EventPattern', with: { rules: [{ eventPattern: { source: ['a'] } }, { eventPattern: { source: ['b'] } }] } },
+    fanOut: { sluiceOnly: 'how sluice counts an event several rules deliver; EventBridge delivers once per matching rule either way' },
+    putEventsRequestsPerSecond: { sluiceOnly: 'the account’s PutEvents quota (Service Quotas), not a stack property' },
+    putEventsBurstRequests: { sluiceOnly: 'the account’s PutEvents quota (Service Quotas), not a stack property' },
+    producerMaxAttempts: { sluiceOnly: 'PutEvents attempts of the load generator' },
+    asyncInvoke: { on: 'ConsumerEventInvokeConfig.MaximumEventAgeInSeconds' },
+  },
+  s3: {
+    source: { on: 'ConsumerFunction.Environment.Variables.SLUICE_SOURCE' },
+    name: { on: 'SourceBucket.Tags' },
+    keyTemplate: { sluiceOnly: 'object keys the load generator writes (drivers/s3/object-keys.ts)' },
+    prefixes: { sluiceOnly: 'object keys the load generator writes' },
+    suffixes: { sluiceOnly: 'object keys the load generator writes' },
+    notification: { on: 'SourceBucket.NotificationConfiguration.LambdaConfigurations.0.Filter.S3Key.Rules.1.Value' },
+    duplicateNotificationRate: { sluiceOnly: 'duplicates sluice’s own S3 injects; AWS’s are its own' },
+    producerMaxAttempts: { sluiceOnly: 'PutObject attempts of the load generator' },
+    putRequestsPerSecondPerPrefix: { sluiceOnly: 'S3’s own per-prefix request rate on AWS' },
+    getRequestsPerSecondPerPrefix: { sluiceOnly: 'S3’s own per-prefix request rate on AWS' },
+    asyncInvoke: { on: 'ConsumerEventInvokeConfig.MaximumRetryAttempts' },
+  },
+  apigateway: {
+    source: { on: 'ConsumerFunction.Environment.Variables.SLUICE_SOURCE' },
+    name: { on: 'HttpApi.Tags' },
+    type: { on: 'HttpApi.ProtocolType' },
+    method: { on: 'HttpApiRoute.RouteKey' },
+    path: { on: 'HttpApiRoute.RouteKey' },
+    stage: { on: 'HttpApiStage.StageName' },
+    throttleRatePerSecond: { on: 'HttpApiStage.DefaultRouteSettings.ThrottlingRateLimit' },
+    throttleBurst: { on: 'HttpApiStage.DefaultRouteSettings.ThrottlingBurstLimit' },
+    integrationTimeout: { on: 'HttpApiIntegration.TimeoutInMillis' },
+    maxConnections: { sluiceOnly: 'connections the load generator keeps open' },
+  },
+} as const satisfies { [S in SourceName]: Record<string, FieldOnStack> };
+
+/** A pattern per source that sets every field with an AWS equivalent. */
+const fullPatterns: { [S in SourceName]: Record<string, unknown> } = {
+  sqs: { source: 'sqs', batchSize: 20, maximumBatchingWindow: 3, maximumConcurrency: 7, visibilityTimeout: 45, maxReceiveCount: 4 },
+  kinesis: { source: 'kinesis', shards: 3, batchSize: 50, maximumBatchingWindow: 2, parallelizationFactor: 3, startingPosition: 'LATEST', maximumRetryAttempts: 5, maximumRecordAge: 120, bisectBatchOnFunctionError: true },
+  eventbridge: { source: 'eventbridge', eventSource: 'shop.orders', asyncInvoke: { maximumRetryAttempts: 1, maximumEventAge: 600 } },
+  s3: { source: 's3', notification: { events: ['s3:ObjectCreated:Put'], prefix: 'incoming/', suffix: '.json' }, asyncInvoke: { maximumRetryAttempts: 0 } },
+  apigateway: { source: 'apigateway', type: 'http', method: 'PATCH', path: '/a/b', stage: 'v1', throttleRatePerSecond: 50, throttleBurst: 10, integrationTimeout: '5s' },
+};
+
+function valueAt(template: StackTemplate, path: string): unknown {
+  const [logicalId, ...keys] = path.split('.');
+  let value: unknown = template.Resources[logicalId!]?.Properties;
+  for (const key of keys) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
+/** The shape of a source's schema (kinesis's is behind its transform). */
+function schemaFields(source: SourceName): string[] {
+  const schema = patternSchemaBySource[source] as unknown as { shape?: Record<string, unknown>; in?: { shape: Record<string, unknown> } };
+  return Object.keys(schema.shape ?? schema.in!.shape).sort();
+}
+
+/**
+ * The stack's consumer Lambda, its inline code loaded as Lambda's Node.js runtime loads
+ * index.js, with the environment the template gives it and a fake SQS client recording
+ * the completion records it reports.
+ */
+function loadStackConsumer(template: StackTemplate) {
+  const env = (props(template, 'ConsumerFunction').Environment as { Variables: Record<string, unknown> }).Variables;
+  const sent: CompletionRecord[] = [];
+  class SendMessageBatchCommand {
+    constructor(readonly input: { Entries: Array<{ MessageBody: string }> }) {}
+  }
+  class SQSClient {
+    async send(command: SendMessageBatchCommand) {
+      for (const entry of command.input.Entries) sent.push(...(JSON.parse(entry.MessageBody) as CompletionRecord[]));
+      return {};
+    }
+  }
+  const module = { exports: {} as { handler: (event: unknown) => Promise<unknown> } };
+  const stringEnv = Object.fromEntries(Object.entries(env).map(([key, value]) => [key, typeof value === 'string' ? value : 'https://sqs.local/sink']));
+  new Function('require', 'module', 'exports', 'process', syntheticConsumerCode)(() => ({ SQSClient, SendMessageBatchCommand }), module, module.exports, { env: { ...stringEnv, SLUICE_INIT_MS: '0' } });
+  return { handler: module.exports.handler, sent };
+}
+
 describe('aws stack template', () => {
   describe.each(Object.entries(cases))('%s', (caseName, pattern) => {
     const template = build(pattern);
@@ -162,7 +317,7 @@ describe('aws stack template', () => {
     });
 
     it('deploys the synthetic consumer with the function spec and a sink queue', () => {
-      const fn = template.Resources.ConsumerFunction.Properties;
+      const fn = props(template, 'ConsumerFunction');
       expect(fn.Code).toEqual({ ZipFile: syntheticConsumerCode });
       expect(fn.Runtime).toBe(defaultLambdaRuntime);
       expect(fn.Handler).toBe('index.handler');
@@ -171,14 +326,14 @@ describe('aws stack template', () => {
         SLUICE_SINK_QUEUE_URL: { Ref: 'SinkQueue' },
         SLUICE_RUN_ID: runId,
       });
-      expect(template.Resources.SinkQueue.Type).toBe('AWS::SQS::Queue');
-      expect(template.Outputs[stackOutputKeys.sinkQueueUrl].Value).toEqual({ Ref: 'SinkQueue' });
+      expect(template.Resources.SinkQueue!.Type).toBe('AWS::SQS::Queue');
+      expect(template.Outputs[stackOutputKeys.sinkQueueUrl]!.Value).toEqual({ Ref: 'SinkQueue' });
       expect(template.Metadata.sluice).toMatchObject({ runId, scenario: 'orders', source: pattern.source, consumer: 'synthetic', bringYourOwn: [] });
     });
 
     it('grants the consumer role only actions on resources of this stack', () => {
-      const policies = template.Resources.ConsumerRole.Properties.Policies as Array<{ PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }>;
-      const statements = policies[0].PolicyDocument.Statement;
+      const policies = props(template, 'ConsumerRole').Policies as Array<{ PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }>;
+      const statements = policies[0]!.PolicyDocument.Statement;
       expect(statements.length).toBeGreaterThan(0);
       for (const statement of statements) {
         expect(statement.Resource).not.toBe('*');
@@ -206,14 +361,51 @@ describe('aws stack template', () => {
     expect(Object.keys(sourceTemplateGenerators).sort()).toEqual(['apigateway', 'eventbridge', 'kinesis', 's3', 'sqs']);
   });
 
+  describe('the scenario schemas', () => {
+    it.each(Object.keys(schemaFieldsOnStack) as SourceName[])('places every field of the %s schema on the stack or says why it has no AWS equivalent', (source) => {
+      expect(Object.keys(schemaFieldsOnStack[source]).sort()).toEqual(schemaFields(source));
+    });
+
+    it.each(Object.keys(schemaFieldsOnStack) as SourceName[])('sets the property of every %s field with an AWS equivalent', (source) => {
+      for (const [field, place] of Object.entries(schemaFieldsOnStack[source] as Record<string, FieldOnStack>)) {
+        if (!('on' in place)) continue;
+        const template = build({ ...fullPatterns[source], ...place.with });
+        expect(valueAt(template, place.on), `${source}.${field} → ${place.on}`).toBeDefined();
+      }
+    });
+  });
+
+  describe('the shipped scenarios', () => {
+    const files = readdirSync(scenariosDir).filter((file) => file.endsWith('.yaml'));
+
+    it('are all here', () => {
+      expect(files.length).toBeGreaterThan(0);
+    });
+
+    describe.each(files)('%s', (file) => {
+      const scenario = parseScenario(readFileSync(join(scenariosDir, file), 'utf8'), file);
+
+      it.each(scenario.patterns.map((pattern) => [pattern.name ?? pattern.source, pattern] as const))('builds a valid stack for pattern %s', (_name, pattern) => {
+        const template = buildStackTemplate(scenario, pattern, runId);
+        const graph = dependencyGraph(template);
+        for (const [id, references] of graph) {
+          for (const target of references) expect(template.Resources[target], `${id} refers to ${target}`).toBeDefined();
+        }
+        expect(findCycle(graph)).toBeUndefined();
+        expect(template.Metadata.sluice).toMatchObject({ source: pattern.source, consumer: 'synthetic' });
+        expect(Buffer.byteLength(JSON.stringify(template))).toBeLessThan(templateBodyMaxBytes);
+      });
+    });
+  });
+
   describe('sqs', () => {
-    it('maps the pattern to the queue, its DLQ and the event source mapping', () => {
+    it('maps the pattern to the queue, its DLQ and the event source mapping, in seconds', () => {
       const template = build(cases.sqs);
-      const queue = template.Resources.SourceQueue.Properties;
+      const queue = props(template, 'SourceQueue');
       expect(queue.VisibilityTimeout).toBe(60);
       expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['SourceDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
       expect(queue.FifoQueue).toBeUndefined();
-      const mapping = template.Resources.SourceEventSourceMapping.Properties;
+      const mapping = props(template, 'SourceEventSourceMapping');
       expect(mapping).toMatchObject({
         EventSourceArn: { 'Fn::GetAtt': ['SourceQueue', 'Arn'] },
         FunctionName: { 'Fn::GetAtt': ['ConsumerFunction', 'Arn'] },
@@ -227,18 +419,38 @@ describe('aws stack template', () => {
       }
     });
 
-    it('makes a FIFO queue and DLQ with high-throughput mode when asked', () => {
+    it('takes the schema’s defaults: batch 10, no window, 30 s visibility, 3 receives, no concurrency cap', () => {
+      const template = build({ source: 'sqs' });
+      expect(props(template, 'SourceQueue')).toMatchObject({ VisibilityTimeout: 30, RedrivePolicy: { maxReceiveCount: 3 } });
+      const mapping = props(template, 'SourceEventSourceMapping');
+      expect(mapping).toMatchObject({ BatchSize: 10, MaximumBatchingWindowInSeconds: 0 });
+      expect(mapping.ScalingConfig).toBeUndefined();
+    });
+
+    it('rounds a sub-second batching window or visibility timeout up to whole seconds, and says so', () => {
+      const template = build({ source: 'sqs', batchSize: 20, maximumBatchingWindow: '500ms', visibilityTimeout: '30500ms' });
+      expect(props(template, 'SourceEventSourceMapping').MaximumBatchingWindowInSeconds).toBe(1);
+      expect(props(template, 'SourceQueue').VisibilityTimeout).toBe(31);
+      expect(template.Metadata.sluice.notes.join('\n')).toMatch(/maximumBatchingWindow 500ms rounded up to 1s/);
+      expect(template.Metadata.sluice.notes.join('\n')).toMatch(/visibilityTimeout 30.5s rounded up to 31s/);
+    });
+
+    it('makes a FIFO queue and DLQ with high-throughput mode and no batching window', () => {
       const template = build(cases['sqs-fifo']);
-      const queue = template.Resources.SourceQueue.Properties;
-      expect(queue).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: true, FifoThroughputLimit: 'perMessageGroupId' });
+      const queue = props(template, 'SourceQueue');
+      expect(queue).toMatchObject({ FifoQueue: true, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' });
+      // The load generator sends a MessageDeduplicationId with every message.
+      expect(queue.ContentBasedDeduplication).toBeUndefined();
       expect(String(queue.QueueName)).toMatch(/\.fifo$/);
-      expect(String(template.Resources.SourceDeadLetterQueue.Properties.QueueName)).toMatch(/\.fifo$/);
-      expect(template.Resources.SourceDeadLetterQueue.Properties.FifoQueue).toBe(true);
+      expect(String(props(template, 'SourceDeadLetterQueue').QueueName)).toMatch(/\.fifo$/);
+      expect(props(template, 'SourceDeadLetterQueue').FifoQueue).toBe(true);
+      expect(props(template, 'SourceEventSourceMapping').BatchSize).toBe(10);
+      expect(props(template, 'SourceEventSourceMapping').MaximumBatchingWindowInSeconds).toBeUndefined();
     });
 
     it('grants exactly what the SQS poller needs', () => {
       const template = build(cases.sqs);
-      const statements = (template.Resources.ConsumerRole.Properties.Policies as Array<{ PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }>)[0]
+      const statements = (props(template, 'ConsumerRole').Policies as Array<{ PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }>)[0]!
         .PolicyDocument.Statement;
       expect(statements).toContainEqual({ Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: { 'Fn::GetAtt': ['SourceQueue', 'Arn'] } });
       expect(statements).toContainEqual({ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['SinkQueue', 'Arn'] } });
@@ -249,16 +461,16 @@ describe('aws stack template', () => {
       expect(() => build({ source: 'sqs', visibilityTimeout: 10 }, { function: { timeout: 30 } })).toThrow(/visibilityTimeout: 10s is shorter than the function timeout 30s/);
     });
 
-    it('refuses a batching window on a FIFO queue', () => {
+    it('refuses a batching window on a FIFO queue, which the schema allows and AWS does not', () => {
       expect(() => build({ source: 'sqs', fifo: true, maximumBatchingWindow: 1 })).toThrow(/FIFO queues do not support a batching window/);
     });
   });
 
   describe('kinesis', () => {
-    it('maps shards and every stream mapping setting', () => {
+    it('maps shards and every mapping setting, durations in seconds', () => {
       const template = build(cases.kinesis);
-      expect(template.Resources.SourceStream.Properties).toMatchObject({ ShardCount: 4, StreamModeDetails: { StreamMode: 'PROVISIONED' } });
-      expect(template.Resources.SourceEventSourceMapping.Properties).toMatchObject({
+      expect(props(template, 'SourceStream')).toMatchObject({ ShardCount: 4, StreamModeDetails: { StreamMode: 'PROVISIONED' } });
+      expect(props(template, 'SourceEventSourceMapping')).toMatchObject({
         EventSourceArn: { 'Fn::GetAtt': ['SourceStream', 'Arn'] },
         StartingPosition: 'TRIM_HORIZON',
         BatchSize: 500,
@@ -271,121 +483,263 @@ describe('aws stack template', () => {
       });
     });
 
-    it('makes an on-demand stream without a shard count', () => {
-      const template = build(cases['kinesis-on-demand']);
-      expect(template.Resources.SourceStream.Properties.StreamModeDetails).toEqual({ StreamMode: 'ON_DEMAND' });
-      expect(template.Resources.SourceStream.Properties.ShardCount).toBeUndefined();
-      expect(template.Resources.SourceEventSourceMapping.Properties).toMatchObject({
-        StartingPosition: 'LATEST',
+    it('keeps -1 (AWS’s “no limit”) for the default retries and record age', () => {
+      const template = build({ source: 'kinesis' });
+      expect(props(template, 'SourceEventSourceMapping')).toMatchObject({
         MaximumRetryAttempts: -1,
         MaximumRecordAgeInSeconds: -1,
-        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: 100,
+        ParallelizationFactor: 1,
+        StartingPosition: 'TRIM_HORIZON',
+        MaximumBatchingWindowInSeconds: 0,
+        BisectBatchOnFunctionError: false,
       });
-      expect(template.Metadata.sluice.notes.join('\n')).toMatch(/LATEST/);
+      expect(props(template, 'SourceStream').ShardCount).toBe(1);
     });
 
-    it('lists every invalid setting at once', () => {
-      try {
-        build({ source: 'kinesis', parallelizationFactor: 11, batchSize: 0, startingPosition: 'AT_NOON' });
-        expect.unreachable();
-      } catch (error) {
-        expect(error).toBeInstanceOf(AwsTemplateError);
-        const problems = (error as AwsTemplateError).problems.join('\n');
-        expect(problems).toMatch(/parallelizationFactor: must be between 1 and 10/);
-        expect(problems).toMatch(/batchSize: must be between 1 and 10000/);
-        expect(problems).toMatch(/startingPosition: must be one of/);
-        expect((error as AwsTemplateError).code).toBe('SLUICE_AWS_TEMPLATE');
-      }
+    it('rounds a record age and batching window given in milliseconds up to whole seconds', () => {
+      const template = build({ source: 'kinesis', maximumRecordAge: '90500ms', maximumBatchingWindow: '1500ms' });
+      expect(props(template, 'SourceEventSourceMapping')).toMatchObject({ MaximumRecordAgeInSeconds: 91, MaximumBatchingWindowInSeconds: 2 });
+    });
+
+    it('makes an on-demand stream without a shard count from the parsed streamMode', () => {
+      const template = build(cases['kinesis-on-demand']);
+      expect(props(template, 'SourceStream').StreamModeDetails).toEqual({ StreamMode: 'ON_DEMAND' });
+      expect(props(template, 'SourceStream').ShardCount).toBeUndefined();
+      expect(props(template, 'SourceEventSourceMapping')).toMatchObject({ StartingPosition: 'LATEST', MaximumRetryAttempts: -1, MaximumRecordAgeInSeconds: -1 });
+      expect(template.Metadata.sluice.notes.join('\n')).toMatch(/LATEST/);
+      expect(template.Metadata.sluice.notes.join('\n')).toMatch(/on-demand/);
     });
   });
 
   describe('eventbridge', () => {
-    it('creates a bus, one rule per fan-out copy with a Lambda target, permission and DLQ', () => {
+    it('builds from a parsed pattern whatever fanOut says: one rule per rule of the pattern', () => {
+      for (const fanOut of [true, false]) {
+        const template = build({ ...cases.eventbridge, fanOut });
+        expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(2);
+        expect(template.Metadata.sluice.notes.join('\n')).toMatch(fanOut ? /fan-out copies/ : /duplicates/);
+      }
+    });
+
+    it('creates a bus and one rule per pattern rule, each with a Lambda target, permission and DLQ', () => {
       const template = build(cases.eventbridge);
       expect(resourcesOfType(template, 'AWS::Events::EventBus')).toHaveLength(1);
       const rules = resourcesOfType(template, 'AWS::Events::Rule');
-      expect(rules).toHaveLength(2);
+      expect(rules.map(([, rule]) => rule.Properties.EventPattern)).toEqual([
+        { source: ['shop.orders'], 'detail-type': ['order'] },
+        // Given as JSON text, deployed as the same pattern.
+        { source: ['shop.orders'], 'detail-type': ['refund'] },
+      ]);
       for (const [id, rule] of rules) {
-        expect(rule.Properties.EventPattern).toEqual({ source: ['sluice.load'], 'detail-type': ['order'] });
         expect(rule.Properties.EventBusName).toEqual({ Ref: 'SourceEventBus' });
         expect(rule.Properties.Targets).toEqual([
-          {
-            Id: 'sluice-consumer',
-            Arn: { 'Fn::GetAtt': ['ConsumerFunction', 'Arn'] },
-            RetryPolicy: { MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 120 },
-            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['FailureQueue', 'Arn'] } },
-          },
+          { Id: 'sluice-consumer', Arn: { 'Fn::GetAtt': ['ConsumerFunction', 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['FailureQueue', 'Arn'] } } },
         ]);
-        expect(template.Resources[`${id}Permission`].Properties).toMatchObject({ Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [id, 'Arn'] } });
+        expect(props(template, `${id}Permission`)).toMatchObject({ Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [id, 'Arn'] } });
       }
-      expect(template.Resources.FailureQueuePolicy.Properties.PolicyDocument).toMatchObject({ Statement: [{ Principal: { Service: 'events.amazonaws.com' } }] });
-      expect(template.Resources.ConsumerEventInvokeConfig.Properties).toMatchObject({
-        Qualifier: '$LATEST',
-        MaximumRetryAttempts: 0,
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['FailureQueue', 'Arn'] } } },
-      });
-      expect(String(template.Outputs[stackOutputKeys.ruleNames].Value).split(',')).toHaveLength(2);
+      expect(rules.map(([, rule]) => String(rule.Properties.Name))).toEqual([expect.stringMatching(/-orders$/), expect.stringMatching(/-refunds$/)]);
+      expect(props(template, 'FailureQueuePolicy').PolicyDocument).toMatchObject({ Statement: [{ Principal: { Service: 'events.amazonaws.com' } }] });
+      expect(String(template.Outputs[stackOutputKeys.ruleNames]!.Value).split(',')).toHaveLength(2);
     });
 
-    it('uses the default rule matching sluice’s own events when none is given', () => {
-      const template = build({ source: 'eventbridge' });
-      expect(template.Resources.SourceRule1.Properties.EventPattern).toEqual({ source: ['sluice.load'] });
+    it('maps asyncInvoke to the function’s EventInvokeConfig with the on-failure destination', () => {
+      const template = build(cases.eventbridge);
+      expect(props(template, 'ConsumerEventInvokeConfig')).toEqual({
+        FunctionName: { Ref: 'ConsumerFunction' },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 120,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['FailureQueue', 'Arn'] } } },
+      });
+      expect(build({ source: 'eventbridge' }).Resources.ConsumerEventInvokeConfig!.Properties).toMatchObject({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21_600 });
+    });
+
+    it('says which asyncInvoke settings AWS has no equivalent for', () => {
+      const template = build({ source: 'eventbridge', asyncInvoke: { errorRetryDelays: ['2s'] } });
+      expect(template.Metadata.sluice.notes.join('\n')).toMatch(/errorRetryDelays \[2s\].*AWS has no such setting/);
+      expect(build({ source: 'eventbridge' }).Metadata.sluice.notes.join('\n')).not.toMatch(/asyncInvoke/);
+    });
+
+    it('without rules, matches the pattern’s eventSource and the source the driver sends to a managed stack', () => {
+      const fallback = build({ source: 'eventbridge' });
+      const eventPattern = props(fallback, 'SourceRule1').EventPattern as Record<string, unknown>;
+      expect(eventPattern).toEqual({ source: [eventBridgeDefaultEventSource, sluiceEventSourceName] });
+      expect(resourcesOfType(fallback, 'AWS::Events::Rule')).toHaveLength(1);
+      for (const source of [eventBridgeDefaultEventSource, sluiceEventSourceName]) expect(matchesEventPattern(eventPattern, { source, 'detail-type': 'sluice.event', detail: {} })).toBe(true);
+      expect(matchesEventPattern(eventPattern, { source: 'someone.else', detail: {} })).toBe(false);
+
+      const custom = build({ source: 'eventbridge', eventSource: 'shop.orders' });
+      expect(props(custom, 'SourceRule1').EventPattern).toEqual({ source: ['shop.orders', sluiceEventSourceName] });
+      expect(custom.Metadata.sluice.notes.join('\n')).toMatch(/default rule matches source shop\.orders/);
+    });
+
+    it('reads rules written as JSON text in a scenario file', () => {
+      const template = buildYaml(`
+name: orders
+workload: { phases: [{ duration: 60, arrivalRate: 10 }] }
+patterns:
+  - source: eventbridge
+    eventSource: shop.orders
+    rules:
+      - name: eu
+        eventPattern: '{"source": ["shop.orders"], "detail": {"region": ["eu"]}}'
+`);
+      expect(props(template, 'SourceRule1').EventPattern).toEqual({ source: ['shop.orders'], detail: { region: ['eu'] } });
     });
   });
 
   describe('s3', () => {
     it('breaks the bucket–permission cycle the documented way', () => {
       const template = build(cases.s3);
-      const bucket = template.Resources.SourceBucket;
-      const permission = template.Resources.SourceBucketPermission;
+      const bucket = template.Resources.SourceBucket!;
+      const permission = template.Resources.SourceBucketPermission!;
       expect(bucket.DependsOn).toEqual(['SourceBucketPermission']);
       expect(referencesOf(permission.Properties).has('SourceBucket')).toBe(false);
       expect(permission.Properties).toMatchObject({ Principal: 's3.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' } });
       const bucketName = (bucket.Properties.BucketName as { 'Fn::Sub': string })['Fn::Sub'];
       expect((permission.Properties.SourceArn as { 'Fn::Sub': string })['Fn::Sub']).toBe(`arn:\${AWS::Partition}:s3:::${bucketName}`);
       expect(bucketName.replace('${AWS::AccountId}', '123456789012').replace('${AWS::Region}', 'ap-southeast-2').length).toBeLessThanOrEqual(63);
-      expect(bucket.Properties.NotificationConfiguration).toEqual({
+    });
+
+    it('maps notification.events, prefix and suffix to the bucket’s notification', () => {
+      const template = build({ source: 's3', notification: { events: ['s3:ObjectCreated:Put', 's3:ObjectRemoved:*'], prefix: 'incoming/', suffix: '.json' } });
+      const filter = { S3Key: { Rules: [{ Name: 'prefix', Value: 'incoming/' }, { Name: 'suffix', Value: '.json' }] } };
+      const fn = { 'Fn::GetAtt': ['ConsumerFunction', 'Arn'] };
+      expect(props(template, 'SourceBucket').NotificationConfiguration).toEqual({
         LambdaConfigurations: [
-          {
-            Event: 's3:ObjectCreated:*',
-            Function: { 'Fn::GetAtt': ['ConsumerFunction', 'Arn'] },
-            Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'in/' }, { Name: 'suffix', Value: '.json' }] } },
-          },
+          { Event: 's3:ObjectCreated:Put', Function: fn, Filter: filter },
+          { Event: 's3:ObjectRemoved:*', Function: fn, Filter: filter },
         ],
       });
-      expect(template.Resources.ConsumerFunction.Properties.Environment).toMatchObject({ Variables: { SLUICE_S3_SUFFIX: '.json' } });
+    });
+
+    it('takes the schema’s default notification: every object created, no filter', () => {
+      const template = build({ source: 's3' });
+      expect(props(template, 'SourceBucket').NotificationConfiguration).toEqual({
+        LambdaConfigurations: [{ Event: 's3:ObjectCreated:*', Function: { 'Fn::GetAtt': ['ConsumerFunction', 'Arn'] } }],
+      });
+    });
+
+    it('leaves an event type to the wildcard that covers it, since S3 refuses overlapping configurations', () => {
+      const template = build({ source: 's3', notification: { events: ['s3:ObjectCreated:*', 's3:ObjectCreated:Put'] } });
+      const configurations = (props(template, 'SourceBucket').NotificationConfiguration as { LambdaConfigurations: Array<{ Event: string }> }).LambdaConfigurations;
+      expect(configurations.map((c) => c.Event)).toEqual(['s3:ObjectCreated:*']);
+      expect(template.Metadata.sluice.notes.join('\n')).toMatch(/s3:ObjectCreated:Put left to the wildcard/);
+    });
+
+    it('maps asyncInvoke to the function’s EventInvokeConfig', () => {
+      expect(props(build(cases.s3), 'ConsumerEventInvokeConfig')).toMatchObject({
+        MaximumRetryAttempts: 1,
+        MaximumEventAgeInSeconds: 3600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['FailureQueue', 'Arn'] } } },
+      });
+    });
+
+    it('gives the consumer the suffix the driver’s managed-stack keys carry (none), so it reads every event back', async () => {
+      const pattern = { source: 's3', keyTemplate: '{{ prefix }}{{ key }}/{{ seq }}{{ suffix }}', prefixes: ['in/', 'archive/'], suffixes: ['.json', '.csv'] };
+      const template = build(pattern);
+      expect((props(template, 'ConsumerFunction').Environment as { Variables: Record<string, unknown> }).Variables.SLUICE_S3_SUFFIX).toBeUndefined();
+      const { pattern: parsed } = scenarioFor(pattern);
+      if (parsed.source !== 's3') throw new Error('not an s3 pattern');
+      const consumer = loadStackConsumer(template);
+      const sentAtMs = 1_767_225_600_123;
+      const ids = [0, 1, 2, 3, 17];
+      const Records = ids.map((id) => ({
+        eventTime: new Date(sentAtMs).toISOString(),
+        // S3 URL-encodes keys in its events.
+        s3: { object: { key: encodeURIComponent(remoteObjectKeyFor(parsed, id, `key-${id}`, sentAtMs)).replace(/%2F/g, '/') } },
+      }));
+      await consumer.handler({ Records });
+      expect(consumer.sent.map((record) => [record.eventId, record.sentAtMs])).toEqual(ids.map((id) => [id, sentAtMs]));
+    });
+
+    it('says when the notification filter leaves out every key the driver writes to a managed stack', () => {
+      // The shipped scenario filters on incoming/ and .json; its keys carry both on a managed stack too.
+      const shipped = buildYaml(readFileSync(join(scenariosDir, 's3-basic.yaml'), 'utf8'));
+      expect(shipped.Metadata.sluice.notes.join('\n')).not.toMatch(/notification filter/);
+      const nothingMatches = build({ source: 's3', prefixes: ['archive/'], notification: { prefix: 'incoming/' } });
+      expect(nothingMatches.Metadata.sluice.notes.join('\n')).toMatch(/notification filter prefix incoming\/: .*none matches/);
+      expect(build(cases.s3).Metadata.sluice.notes.join('\n')).not.toMatch(/notification filter/);
+      const removedOnly = build({ source: 's3', notification: { events: ['s3:ObjectRemoved:*'] } });
+      expect(removedOnly.Metadata.sluice.notes.join('\n')).toMatch(/none covers s3:ObjectCreated:Put/);
     });
   });
 
   describe('apigateway', () => {
-    it('creates an HTTP API with a Lambda proxy route and stage throttling', () => {
+    it('creates an HTTP API route for the method and path, with stage throttling and the integration timeout', () => {
       const template = build(cases['apigateway-http']);
-      expect(template.Resources.HttpApi.Properties).toMatchObject({ ProtocolType: 'HTTP' });
-      expect(template.Resources.HttpApiIntegration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
-      expect(template.Resources.HttpApiRoute.Properties.RouteKey).toBe('POST /events');
-      expect(template.Resources.HttpApiStage.Properties).toMatchObject({
+      expect(props(template, 'HttpApi')).toMatchObject({ ProtocolType: 'HTTP' });
+      expect(props(template, 'HttpApiIntegration')).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', TimeoutInMillis: 10_000 });
+      expect(props(template, 'HttpApiRoute').RouteKey).toBe('PUT /v1/orders');
+      expect(props(template, 'HttpApiStage')).toMatchObject({
         StageName: '$default',
         AutoDeploy: true,
         DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 100 },
       });
-      expect(template.Outputs[stackOutputKeys.apiUrl].Value).toEqual({ 'Fn::Sub': '${HttpApi.ApiEndpoint}/events' });
+      expect(template.Outputs[stackOutputKeys.apiUrl]!.Value).toEqual({ 'Fn::Sub': '${HttpApi.ApiEndpoint}/v1/orders' });
+      expect(template.Outputs[stackOutputKeys.stageName]!.Value).toBe('$default');
     });
 
-    it('creates a REST API with a Lambda proxy method and stage method throttling', () => {
-      const template = build(cases['apigateway-rest']);
-      expect(template.Resources.RestApiMethod.Properties).toMatchObject({ HttpMethod: 'POST', Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' } });
-      expect(template.Resources.RestApiStage.Properties.MethodSettings).toEqual([{ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 500, ThrottlingBurstLimit: 100 }]);
-      expect(template.Resources.RestApiDeployment.DependsOn).toEqual(['RestApiMethod']);
+    it('serves a named HTTP API stage under its name', () => {
+      const template = build({ source: 'apigateway', stage: 'v2' });
+      expect(props(template, 'HttpApiStage').StageName).toBe('v2');
+      expect(template.Outputs[stackOutputKeys.apiUrl]!.Value).toEqual({ 'Fn::Sub': '${HttpApi.ApiEndpoint}/v2/events' });
     });
 
-    it('leaves the account throttle in place when the pattern sets none', () => {
+    it('takes the schema’s defaults: POST /events, the account-level throttle, a 29 s integration timeout', () => {
       const template = build({ source: 'apigateway' });
-      expect(template.Resources.HttpApiStage.Properties.DefaultRouteSettings).toBeUndefined();
+      expect(props(template, 'HttpApiRoute').RouteKey).toBe('POST /events');
+      expect(props(template, 'HttpApiStage').DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 10_000, ThrottlingBurstLimit: 5_000 });
+      expect(props(template, 'HttpApiIntegration').TimeoutInMillis).toBe(29_000);
+    });
+
+    it('refuses an HTTP API integration timeout above 30 s and accepts 30 s', () => {
+      expect(() => build({ source: 'apigateway', integrationTimeout: 31 })).toThrow(/integrationTimeout: 31s is above the 30s an HTTP API integration allows/);
+      expect(props(build({ source: 'apigateway', integrationTimeout: 30 }), 'HttpApiIntegration').TimeoutInMillis).toBe(30_000);
+    });
+
+    it('creates a REST API with one resource per path segment, the method, stage throttling and the integration timeout', () => {
+      const template = build(cases['apigateway-rest']);
+      expect(props(template, 'RestApiResource1')).toEqual({ RestApiId: { Ref: 'RestApi' }, ParentId: { 'Fn::GetAtt': ['RestApi', 'RootResourceId'] }, PathPart: 'v1' });
+      expect(props(template, 'RestApiResource2')).toEqual({ RestApiId: { Ref: 'RestApi' }, ParentId: { Ref: 'RestApiResource1' }, PathPart: 'orders' });
+      expect(props(template, 'RestApiMethod')).toMatchObject({
+        ResourceId: { Ref: 'RestApiResource2' },
+        HttpMethod: 'POST',
+        Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST', TimeoutInMillis: 10_000 },
+      });
+      expect(props(template, 'RestApiStage')).toMatchObject({
+        StageName: 'live',
+        MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: 500, ThrottlingBurstLimit: 100 }],
+      });
+      expect(template.Resources.RestApiDeployment!.DependsOn).toEqual(['RestApiMethod']);
+      expect((props(template, 'ApiPermission').SourceArn as { 'Fn::Sub': string })['Fn::Sub']).toMatch(/\$\{RestApi\}\/\*\/POST\/v1\/orders$/);
+      expect(template.Outputs[stackOutputKeys.apiUrl]!.Value).toEqual({ 'Fn::Sub': 'https://${RestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/live/v1/orders' });
+      expect(template.Outputs[stackOutputKeys.stageName]!.Value).toBe('live');
+    });
+
+    it('puts a REST method on the root for path /, with the stage sluice’s own gateway uses by default', () => {
+      const template = build({ source: 'apigateway', type: 'rest', method: 'GET', path: '/' });
+      expect(resourcesOfType(template, 'AWS::ApiGateway::Resource')).toHaveLength(0);
+      expect(props(template, 'RestApiMethod')).toMatchObject({ ResourceId: { 'Fn::GetAtt': ['RestApi', 'RootResourceId'] }, HttpMethod: 'GET' });
+      expect(props(template, 'RestApiStage').StageName).toBe('prod');
+      expect(template.Outputs[stackOutputKeys.apiUrl]!.Value).toEqual({ 'Fn::Sub': 'https://${RestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/prod/' });
+    });
+
+    it('notes a REST integration timeout that needs a raised quota', () => {
+      const template = build({ source: 'apigateway', type: 'rest', integrationTimeout: 60 });
+      expect(props(template, 'RestApiMethod')).toMatchObject({ Integration: { TimeoutInMillis: 60_000 } });
+      expect(template.Metadata.sluice.notes.join('\n')).toMatch(/quota raised/);
+    });
+
+    it('refuses what API Gateway cannot route: an empty path segment, a stage name it does not allow', () => {
+      expect(() => build({ source: 'apigateway', path: '/events/' })).toThrow(/empty segment/);
+      expect(() => build({ source: 'apigateway', type: 'rest', stage: '$default' })).toThrow(/not a REST API stage name/);
+      expect(() => build({ source: 'apigateway', type: 'http', stage: 'a$b' })).toThrow(/not a HTTP API stage name/);
     });
   });
 
   describe('function spec', () => {
-    const fnOverrides: Partial<ScenarioInput> = {
+    const fnOverrides = {
       function: {
         memoryMb: 512,
         architecture: 'x86_64',
@@ -399,7 +753,7 @@ describe('aws stack template', () => {
 
     it('maps memory, architecture, timeout, reserved concurrency and the handler settings', () => {
       const template = build({ source: 'sqs' }, fnOverrides);
-      const fn = template.Resources.ConsumerFunction.Properties;
+      const fn = props(template, 'ConsumerFunction');
       expect(fn).toMatchObject({ MemorySize: 512, Architectures: ['x86_64'], Timeout: 10, ReservedConcurrentExecutions: 50 });
       expect((fn.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
         SLUICE_DURATION: JSON.stringify({ kind: 'lognormal', p50Ms: 20, p99Ms: 200 }),
@@ -411,7 +765,7 @@ describe('aws stack template', () => {
     it('points every source at an alias with provisioned concurrency when asked', () => {
       for (const pattern of Object.values(cases)) {
         const template = build(pattern, fnOverrides);
-        expect(template.Resources.ConsumerAlias.Properties).toMatchObject({
+        expect(props(template, 'ConsumerAlias')).toMatchObject({
           FunctionVersion: { 'Fn::GetAtt': ['ConsumerVersion', 'Version'] },
           ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 5 },
         });
@@ -423,45 +777,48 @@ describe('aws stack template', () => {
           }
         }
         expect(text).toMatch(/"Ref":"ConsumerAlias"/);
+        const invokeConfig = template.Resources.ConsumerEventInvokeConfig;
+        if (invokeConfig) expect(invokeConfig.Properties.Qualifier).toBe('live');
       }
     });
 
     it('refuses a module handler unless the pattern names a function', () => {
-      const moduleHandler: Partial<ScenarioInput> = { function: { handler: { type: 'module', module: './handlers/orders.ts#handler' } } };
+      const moduleHandler = { function: { handler: { type: 'module', module: './handlers/orders.ts#handler' } } };
       expect(() => build({ source: 'sqs' }, moduleHandler)).toThrow(/module handler .* cannot be deployed inline/);
-      expect(() => build({ source: 'kinesis', functionName: 'orders-consumer' }, moduleHandler)).not.toThrow();
+      expect(() => build({ source: 'kinesis' }, moduleHandler, { functionName: 'orders-consumer' })).not.toThrow();
     });
 
     it('takes another Lambda runtime when asked', () => {
       const { scenario, pattern } = scenarioFor({ source: 'sqs' });
-      expect(buildStackTemplate(scenario, pattern, runId, { lambdaRuntime: 'nodejs24.x' }).Resources.ConsumerFunction.Properties.Runtime).toBe('nodejs24.x');
+      expect(buildStackTemplate(scenario, pattern, runId, { lambdaRuntime: 'nodejs24.x' }).Resources.ConsumerFunction!.Properties.Runtime).toBe('nodejs24.x');
     });
   });
 
   describe('bring your own', () => {
     it('creates no queue for a queueUrl and maps the existing queue', () => {
-      const { scenario } = scenarioFor({ source: 'sqs' });
-      const pattern = { source: 'sqs', queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders' } as unknown as Scenario['patterns'][number];
-      const template = buildStackTemplate({ ...scenario, patterns: [pattern] }, pattern, runId);
+      const template = build({ source: 'sqs' }, {}, { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders' });
       expect(template.Resources.SourceQueue).toBeUndefined();
       expect(template.Resources.SourceDeadLetterQueue).toBeUndefined();
-      expect(template.Resources.SourceEventSourceMapping.Properties.EventSourceArn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:sqs:eu-west-1:123456789012:orders' });
-      expect(template.Outputs[stackOutputKeys.queueUrl].Value).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/orders');
+      expect(props(template, 'SourceEventSourceMapping').EventSourceArn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:sqs:eu-west-1:123456789012:orders' });
+      expect(template.Outputs[stackOutputKeys.queueUrl]!.Value).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/orders');
       expect(template.Metadata.sluice.bringYourOwn).toEqual([{ field: 'queueUrl', value: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders' }]);
     });
 
     it('creates no function, role or log group for a functionName and wires the named function', () => {
-      const template = build({ source: 'kinesis', functionName: 'orders-consumer' });
+      const template = build({ source: 'kinesis' }, {}, { functionName: 'orders-consumer' });
       for (const id of ['ConsumerFunction', 'ConsumerRole', 'ConsumerLogGroup']) expect(template.Resources[id], id).toBeUndefined();
-      expect(template.Resources.SourceEventSourceMapping.Properties.FunctionName).toEqual({
+      expect(props(template, 'SourceEventSourceMapping').FunctionName).toEqual({
         'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:orders-consumer',
       });
       expect(template.Metadata.sluice.consumer).toBe('yours');
     });
 
     it('creates nothing but the sink for a bucket or an API it cannot wire', () => {
-      for (const pattern of [{ source: 's3', bucket: 'my-bucket' }, { source: 'apigateway', apiUrl: 'https://abc.execute-api.us-east-1.amazonaws.com/events' }]) {
-        const template = build(pattern);
+      for (const [pattern, extras] of [
+        [{ source: 's3' }, { bucket: 'my-bucket' }],
+        [{ source: 'apigateway' }, { apiUrl: 'https://abc.execute-api.us-east-1.amazonaws.com/events' }],
+      ] as const) {
+        const template = build(pattern, {}, extras);
         expect(Object.keys(template.Resources)).toEqual(['SinkQueue']);
         expect(template.Metadata.sluice.consumer).toBe('none');
         expect(template.Metadata.sluice.notes.join('\n')).toMatch(/cannot change/);
@@ -469,21 +826,18 @@ describe('aws stack template', () => {
     });
 
     it('creates rules on an existing bus and streams from an existing stream', () => {
-      const bus = build({ source: 'eventbridge', busName: 'orders-bus' });
+      const bus = build({ source: 'eventbridge' }, {}, { busName: 'orders-bus' });
       expect(bus.Resources.SourceEventBus).toBeUndefined();
-      expect(bus.Resources.SourceRule1.Properties.EventBusName).toBe('orders-bus');
-      const stream = build({ source: 'kinesis', streamName: 'orders-stream' });
+      expect(props(bus, 'SourceRule1').EventBusName).toBe('orders-bus');
+      const stream = build({ source: 'kinesis' }, {}, { streamName: 'orders-stream' });
       expect(stream.Resources.SourceStream).toBeUndefined();
-      expect(stream.Resources.SourceEventSourceMapping.Properties.EventSourceArn).toEqual({
+      expect(props(stream, 'SourceEventSourceMapping').EventSourceArn).toEqual({
         'Fn::Sub': 'arn:${AWS::Partition}:kinesis:${AWS::Region}:${AWS::AccountId}:stream/orders-stream',
       });
     });
 
     it('rejects a queueUrl that is not a queue URL', () => {
-      // The sqs schema has no queueUrl yet, so the pattern is set in after validation.
-      const { scenario } = scenarioFor({ source: 'sqs' });
-      const pattern = { source: 'sqs', queueUrl: 'orders' } as unknown as Scenario['patterns'][number];
-      expect(() => buildStackTemplate({ ...scenario, patterns: [pattern] }, pattern, runId)).toThrow(AwsTemplateError);
+      expect(() => build({ source: 'sqs' }, {}, { queueUrl: 'orders' })).toThrow(AwsTemplateError);
     });
   });
 
@@ -496,11 +850,14 @@ describe('aws stack template', () => {
     });
 
     it('keeps physical names within each service’s limit for long run ids and pattern names', () => {
-      const pattern = { source: 'sqs', name: 'p'.repeat(64), fifo: true } as const;
-      const template = buildStackTemplate(scenarioFor(pattern).scenario, scenarioFor(pattern).pattern, 'x'.repeat(128));
-      expect(String(template.Resources.ConsumerFunction.Properties.FunctionName).length).toBeLessThanOrEqual(64);
-      expect(String(template.Resources.SourceQueue.Properties.QueueName).length).toBeLessThanOrEqual(80);
-      expect(String(template.Resources.SourceQueue.Properties.QueueName)).toMatch(/\.fifo$/);
+      const { scenario, pattern } = scenarioFor({ source: 'sqs', name: 'p'.repeat(64), fifo: true });
+      const template = buildStackTemplate(scenario, pattern, 'x'.repeat(128));
+      expect(String(props(template, 'ConsumerFunction').FunctionName).length).toBeLessThanOrEqual(64);
+      expect(String(props(template, 'SourceQueue').QueueName).length).toBeLessThanOrEqual(80);
+      expect(String(props(template, 'SourceQueue').QueueName)).toMatch(/\.fifo$/);
+      const eventbridge = scenarioFor({ source: 'eventbridge', name: 'e'.repeat(64), rules: [{ name: 'r'.repeat(40), eventPattern: { source: ['x'] } }] });
+      const rules = buildStackTemplate(eventbridge.scenario, eventbridge.pattern, 'x'.repeat(128));
+      expect(String(props(rules, 'SourceRule1').Name).length).toBeLessThanOrEqual(64);
     });
 
     it('rejects a run id that cannot be a tag value', () => {
@@ -510,14 +867,21 @@ describe('aws stack template', () => {
   });
 
   describe('pattern settings', () => {
-    it('fills AWS’s defaults for sources without a schema yet', () => {
-      expect(normalizePattern({ source: 'kinesis' })).toMatchObject({ shards: 1, mode: 'provisioned', batchSize: 100, parallelizationFactor: 1, startingPosition: 'TRIM_HORIZON' });
-      expect(normalizePattern({ source: 'apigateway' })).toMatchObject({ type: 'http', path: 'events' });
-      expect(normalizePattern({ source: 's3' })).toMatchObject({ eventType: 's3:ObjectCreated:*' });
+    it('reads the parsed pattern, its defaults and milliseconds', () => {
+      expect(normalizePattern(scenarioFor({ source: 'kinesis', mode: 'on-demand' }).pattern)).toMatchObject({ mode: 'on-demand', shards: 4, batchSize: 100, parallelizationFactor: 1, startingPosition: 'TRIM_HORIZON', maximumRetryAttempts: -1 });
+      expect(normalizePattern(scenarioFor({ source: 'apigateway', type: 'rest' }).pattern)).toMatchObject({ type: 'rest', method: 'POST', path: '/events', pathSegments: ['events'], stage: 'prod', integrationTimeoutMs: 29_000 });
+      expect(normalizePattern(scenarioFor({ source: 's3' }).pattern)).toMatchObject({ events: ['s3:ObjectCreated:*'] });
+      expect(normalizePattern(scenarioFor({ source: 'sqs', visibilityTimeout: 45 }).pattern)).toMatchObject({ visibilityTimeoutMs: 45_000 });
+    });
+
+    it('refuses a pattern the schema has not parsed, which it would misread by a factor of 1000', () => {
+      for (const raw of [{ source: 'sqs', visibilityTimeout: '30s' }, { source: 'kinesis', mode: 'on-demand' }, { source: 'eventbridge', fanOut: 2 }, { source: 's3', prefix: 'in/' }, { source: 'apigateway', throttle: { rate: 5 } }]) {
+        expect(() => normalizePattern(raw as unknown as AwsPatternInput), raw.source).toThrow(/not a pattern the scenario schema has parsed/);
+      }
     });
 
     it('refuses an unknown source', () => {
-      expect(() => normalizePattern({ source: 'sns' })).toThrow(/not a source the aws target can build/);
+      expect(() => normalizePattern({ source: 'sns' } as unknown as AwsPatternInput)).toThrow(/not a source the aws target can build/);
     });
   });
 });
