@@ -72,13 +72,9 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
   const remote = context.consumer === 'remote';
   const existingBusName = context.existing?.EventBusName;
   const busName = existingBusName ?? `sluice-${context.runId}-${context.patternName}`.replace(/[^.\-_A-Za-z0-9]/g, '-').slice(0, 200);
-  // Without rules of its own a managed stack's default rule matches `source: sluice.load`
-  // (localstack/aws/template.ts), so that is the source the events must carry there.
-  const eventSource = remote && !pattern.rules ? sluiceEventSourceName : pattern.eventSource;
+  // A managed stack's default rule matches the pattern's eventSource (localstack/aws/template.ts), as sluice's does.
+  const eventSource = pattern.eventSource;
   const warnings: string[] = [];
-  if (eventSource !== pattern.eventSource && pattern.eventSource !== eventBridgeDefaultEventSource) {
-    warnings.push(`eventSource "${pattern.eventSource}" was sent as "${eventSource}": the managed stack's default rule matches only that source; give the pattern rules to match your own`);
-  }
   // The rules that decide delivery: sluice's own, or (remote) the stack's, built from the same pattern.
   const rules: Rule[] = (pattern.rules ?? [{ name: 'all-events', eventPattern: { source: [eventSource] } }]).map((rule, index) => {
     const text = typeof rule.eventPattern === 'string' ? rule.eventPattern : JSON.stringify(rule.eventPattern);

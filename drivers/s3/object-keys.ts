@@ -29,21 +29,24 @@ export function objectKeyFor(spec: KeySpec, id: number, eventKey: string): strin
 /**
  * The key of event `id` when a consumer sluice does not run reads it (a managed stack's
  * Lambda): that consumer takes the event id and send time from the key's last segment,
- * `<sentAtMs>-<id>` ({@link s3ObjectKeyForEvent}), and strips no suffix of this pattern.
- * So the key keeps what the template puts before `{{ seq }}` — prefixes and keys, which
- * spread the load over S3's per-prefix rates — as its "directory", and ends with that
- * segment; what the template puts after `{{ seq }}` (the suffixes) is left out.
+ * which starts `<sentAtMs>-<id>` ({@link s3ObjectKeyForEvent}). So the key keeps what the
+ * template puts before `{{ seq }}` — prefixes and keys, which spread the load over S3's
+ * per-prefix rates — as its "directory", then that segment, then what the template puts
+ * after `{{ seq }}` (the suffixes), so the stack's notification filter sees the same
+ * prefixes and suffixes as the embedded target's.
  *
  * @example
  * remoteObjectKeyFor({ keyTemplate: '{{ prefix }}{{ key }}/{{ seq }}{{ suffix }}', prefixes: ['in/'], suffixes: ['.json'] }, 17, 'key-3', 1767225600000);
- * // 'in/key-3/1767225600000-17'
+ * // 'in/key-3/1767225600000-17.json'
  */
 export function remoteObjectKeyFor(spec: KeySpec, id: number, eventKey: string, sentAtMs: number): string {
-  const seqAt = /\{\{\s*seq\s*\}\}/.exec(spec.keyTemplate)?.index ?? spec.keyTemplate.length;
+  const seq = /\{\{\s*seq\s*\}\}/.exec(spec.keyTemplate);
+  const seqAt = seq?.index ?? spec.keyTemplate.length;
   const head = objectKeyFor({ ...spec, keyTemplate: spec.keyTemplate.slice(0, seqAt) }, id, eventKey);
+  const tail = seq ? objectKeyFor({ ...spec, keyTemplate: spec.keyTemplate.slice(seqAt + seq[0].length) }, id, eventKey) : '';
   // The consumer reads only the last segment: a head that does not end a segment becomes one.
   const directory = head === '' || head.endsWith('/') ? head : `${head}/`;
-  return s3ObjectKeyForEvent({ prefix: directory, eventId: id, sentAtMs });
+  return s3ObjectKeyForEvent({ prefix: directory, suffix: tail.replaceAll('/', '-'), eventId: id, sentAtMs });
 }
 
 /**

@@ -87,9 +87,6 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
   }
   const bucket = existingBucket ?? `sluice-${context.runId}-${context.patternName}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
   const warnings: string[] = [];
-  if (remote && (pattern.notification.prefix !== undefined || pattern.notification.suffix !== undefined)) {
-    warnings.push('notification.prefix and notification.suffix are not applied by the remote consumer’s notification: every object is awaited as a delivery');
-  }
   const readId = idReaderFor(pattern);
   const counters = { objectsPut: 0, objectsOutsideFilter: 0, unexpectedDeliveries: 0, sourceThrottledPuts: 0 };
   const errorsByCode = new Map<string, number>();
@@ -217,11 +214,9 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
       recorder.count('sent', nowMs, events.length);
       await Promise.all(
         events.map((event) => {
-          // Remote: the stack's notification has no filter of this pattern's, so every object is awaited.
-          if (!notification) return putObject(event, remoteObjectKeyFor(pattern, event.id, event.key, nowMs), true);
-          const key = objectKeyFor(pattern, event.id, event.key);
-          // The same rule the target applies, judged here so events no notification will deliver are not awaited.
-          const inFilter = notificationMatches(notification, 'ObjectCreated:Put', key);
+          const key = notification ? objectKeyFor(pattern, event.id, event.key) : remoteObjectKeyFor(pattern, event.id, event.key, nowMs);
+          // The same rule the target (or the stack's notification) applies, judged here so events no notification will deliver are not awaited.
+          const inFilter = notificationMatches(notification ?? { id: 'stack', functionArn: '', events: pattern.notification.events, prefix: pattern.notification.prefix, suffix: pattern.notification.suffix }, 'ObjectCreated:Put', key);
           if (!inFilter) outsideFilterIds.add(event.id);
           return putObject(event, key, inFilter);
         }),

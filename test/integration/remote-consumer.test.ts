@@ -18,7 +18,8 @@ import { startEmbeddedTarget, type Target } from '../../localstack/target.ts';
 import { sdkClientConfig } from '../../localstack/client-config.ts';
 import { syntheticConsumerCode } from '../../localstack/aws/consumer-code.ts';
 import { drainCompletionRecords } from '../../localstack/aws/completions.ts';
-import { defaultEventPattern, sluiceEventSourceName } from '../../localstack/aws/pattern-settings.ts';
+import { defaultEventPatternFor } from '../../localstack/aws/pattern-settings.ts';
+import { eventBridgeDefaultEventSource } from '../../drivers/eventbridge/schema.ts';
 import { sluiceControl } from '../../localstack/embedded/eventbridge/sluice-control.ts';
 import { startInvokeEndpoint, type InvokeEndpoint } from '../../drivers/eventbridge/invoke-endpoint.ts';
 import { runPattern, type RemoteConsumer } from '../../run/run-pattern.ts';
@@ -241,13 +242,13 @@ drainTimeout: 20s
     const consumer = stackConsumer('eventbridge', sinkQueueUrl);
     const functionArn = await registerFunction('stack-eventbridge-consumer', (event) => consumer.invoke(event));
     // The stack's rule as template.ts builds it for a pattern without rules.
-    await eventBridge.send(new PutRuleCommand({ Name: 'stack-rule', EventBusName: busName, EventPattern: JSON.stringify(defaultEventPattern), State: 'ENABLED' }));
+    await eventBridge.send(new PutRuleCommand({ Name: 'stack-rule', EventBusName: busName, EventPattern: JSON.stringify(defaultEventPatternFor(eventBridgeDefaultEventSource)), State: 'ENABLED' }));
     await eventBridge.send(new PutTargetsCommand({ Rule: 'stack-rule', EventBusName: busName, Targets: [{ Id: 'sluice-consumer', Arn: functionArn }] }));
 
     const result = await runRemote('eventbridge', 'source: eventbridge', { EventBusName: busName, RuleNames: 'stack-rule', SinkQueueUrl: sinkQueueUrl }, busName);
     await consumer.settled();
     expect(consumer.invocations).toBe(60);
-    expect(result.extras).toMatchObject({ busName, busCreatedBy: 'existing', consumedBy: 'remote', eventSource: sluiceEventSourceName, stackRuleNames: ['stack-rule'], entriesMatchingNoRule: 0 });
+    expect(result.extras).toMatchObject({ busName, busCreatedBy: 'existing', consumedBy: 'remote', eventSource: eventBridgeDefaultEventSource, stackRuleNames: ['stack-rule'], entriesMatchingNoRule: 0 });
   });
 
   it('s3: puts objects in the stack’s bucket, whose notification hands its consumer keys it can read', async () => {
@@ -274,7 +275,7 @@ drainTimeout: 20s
     const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((object) => object.Key!);
     expect(keys).toHaveLength(60);
     // The default template's prefix and key, then the <sentAtMs>-<id> the consumer reads.
-    for (const key of keys) expect(key).toMatch(/^incoming\/key-\d+\/\d{13}-\d+$/);
+    for (const key of keys) expect(key).toMatch(/^incoming\/key-\d+\/\d{13}-\d+\.json$/);
   });
 
   it('apigateway: posts to the stack’s API URL, whose integration hands its consumer the envelope', async () => {
