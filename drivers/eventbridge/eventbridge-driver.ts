@@ -15,9 +15,9 @@ import type { QuotaRecord } from '../../analysis/run-result.ts';
 import { eventBridgeDefaultEventSource, type EventBridgePattern } from './schema.ts';
 import { compileEventPattern, type EventPattern } from './event-pattern.ts';
 import { sdkClientConfig } from '../../localstack/client-config.ts';
-import { sluiceControl } from '../../localstack/embedded/eventbridge/sluice-control.ts';
-import { AsyncLambdaTarget } from './async-lambda-target.ts';
-import { asyncInvokeSettingsOf } from './async-invoke-schema.ts';
+import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
+import { AsyncLambdaTarget, asyncConsumerSide } from '../async-invoke/async-lambda-target.ts';
+import { asyncInvokeSettingsOf } from '../async-invoke/async-invoke-schema.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
 import { sluiceEventSourceName } from '../../localstack/aws/pattern-settings.ts';
 
@@ -85,8 +85,6 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
   const matchesByRule = new Map<string, number>(rules.map((rule) => [rule.name, 0]));
   const errorsByCode = new Map<string, number>();
   const unmatchedIds = new Set<number>();
-  let serviceStats: Record<string, unknown> | undefined;
-  let onFailureDepth: number | undefined;
 
   const created: Array<() => Promise<unknown>> = [];
   let asyncTarget: AsyncLambdaTarget | undefined;
@@ -111,6 +109,11 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
   }
   /** sluice's runtime as every rule's target; undefined when a remote consumer is wired by the stack. */
   const consumer = asyncTarget;
+  const consumerSide = asyncConsumerSide({
+    consumer,
+    context,
+    readServiceStats: async () => (await sluiceControl(settings, 'events', 'GET', '/_sluice/events/stats')) as Record<string, unknown> | undefined,
+  });
 
   /** The function's Invoke endpoint, and the rules that target it (deleted at teardown; the bus only when sluice made it). */
   async function provisionConsumer(): Promise<AsyncLambdaTarget> {
@@ -243,34 +246,10 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
       await Promise.all(batches.map(putEvents));
     },
 
-    async startConsumer() {
-      // The function's endpoint is registered at provision (or the stack's rules deliver); deliveries flow from the first PutEvents.
-    },
-
-    async sample(nowMs) {
-      consumer?.sample(nowMs);
-    },
-
-    async isDrained() {
-      // A bus holds nothing to ask about: with a remote consumer only its completion records tell.
-      return consumer ? consumer.isDrained() : ledger.unfinished === 0;
-    },
-
-    async stopConsumer() {
-      await consumer?.stop();
-    },
-
-    async pendingAtEnd() {
-      // Remote: the stack's deliveries and Lambda's async queue are out of sight; whatever has not completed may still be on its way.
-      const pending = consumer ? await consumer.pendingAtEnd() : ledger.unfinished;
-      if (!remote || target.info.kind === 'embedded') {
-        serviceStats = (await sluiceControl(settings, 'events', 'GET', '/_sluice/events/stats').catch(() => undefined)) as Record<string, unknown> | undefined;
-      }
-      onFailureDepth = await consumer?.onFailureQueueDepth().catch(() => undefined);
-      return pending;
-    },
+    ...consumerSide,
 
     extras() {
+      const { serviceStats, ...consumerExtras } = consumerSide.extras() as Record<string, unknown> & { serviceStats?: Record<string, unknown> };
       return {
         busName,
         // Who made the bus (sluice deletes only its own) and who consumed its events.
@@ -282,8 +261,7 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
         fanOut: pattern.fanOut,
         ...counters,
         sendErrorsByCode: Object.fromEntries(errorsByCode),
-        ...consumer?.extras(),
-        ...(onFailureDepth !== undefined ? { onFailureQueueDepth: onFailureDepth } : {}),
+        ...consumerExtras,
         ...(serviceStats
           ? {
               // Target-wide counters (every pattern of the run on this target), except deliveriesByRule.

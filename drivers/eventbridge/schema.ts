@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { awsDefaults } from '../../scenario/aws-defaults.ts';
-import { asyncInvokeSchema } from './async-invoke-schema.ts';
+import { asyncInvokeSchema } from '../async-invoke/async-invoke-schema.ts';
 import { compileEventPattern, InvalidEventPatternError } from './event-pattern.ts';
 
 /** PutEvents takes 1–10 entries a call. https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html */

@@ -11,10 +11,10 @@ import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { S3Pattern } from './schema.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
 import { sdkClientConfig } from '../../localstack/client-config.ts';
-import { sluiceControl } from '../../localstack/embedded/eventbridge/sluice-control.ts';
+import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { notificationMatches, type LambdaNotification } from '../../localstack/embedded/s3/notification-config.ts';
-import { AsyncLambdaTarget } from '../eventbridge/async-lambda-target.ts';
-import { asyncInvokeSettingsOf } from '../eventbridge/async-invoke-schema.ts';
+import { AsyncLambdaTarget, asyncConsumerSide } from '../async-invoke/async-lambda-target.ts';
+import { asyncInvokeSettingsOf } from '../async-invoke/async-invoke-schema.ts';
 import { enforcerOn } from '../eventbridge/eventbridge-driver.ts';
 import { idReaderFor, objectKeyFor, remoteObjectKeyFor } from './object-keys.ts';
 
@@ -91,8 +91,6 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
   const counters = { objectsPut: 0, objectsOutsideFilter: 0, unexpectedDeliveries: 0, sourceThrottledPuts: 0 };
   const errorsByCode = new Map<string, number>();
   const outsideFilterIds = new Set<number>();
-  let serviceStats: Record<string, unknown> | undefined;
-  let onFailureDepth: number | undefined;
   let bucketCreated = false;
 
   let asyncTarget: AsyncLambdaTarget | undefined;
@@ -115,6 +113,11 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
   }
   /** sluice's runtime as the notification's function; undefined when a remote consumer is wired by the stack. */
   const consumer = asyncTarget;
+  const consumerSide = asyncConsumerSide({
+    consumer,
+    context,
+    readServiceStats: async () => (await sluiceControl(settings, 's3', 'GET', '/_sluice/s3/stats')) as Record<string, unknown> | undefined,
+  });
 
   /** The function's Invoke endpoint and the bucket's notification configuration pointing at it. */
   async function provisionConsumer(): Promise<{ asyncTarget: AsyncLambdaTarget; notification: LambdaNotification }> {
@@ -223,34 +226,10 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
       );
     },
 
-    async startConsumer() {
-      // The notification configuration (sluice's or the stack's) is in place from provision; invokes start with the first PutObject.
-    },
-
-    async sample(nowMs) {
-      consumer?.sample(nowMs);
-    },
-
-    async isDrained() {
-      // Stored objects say nothing about their notifications: with a remote consumer only its completion records tell.
-      return consumer ? consumer.isDrained() : ledger.unfinished === 0;
-    },
-
-    async stopConsumer() {
-      await consumer?.stop();
-    },
-
-    async pendingAtEnd() {
-      // Remote: notifications and Lambda's async queue are out of sight; whatever has not completed may still be on its way.
-      const pending = consumer ? await consumer.pendingAtEnd() : ledger.unfinished;
-      if (!remote || target.info.kind === 'embedded') {
-        serviceStats = (await sluiceControl(settings, 's3', 'GET', '/_sluice/s3/stats').catch(() => undefined)) as Record<string, unknown> | undefined;
-      }
-      onFailureDepth = await consumer?.onFailureQueueDepth().catch(() => undefined);
-      return pending;
-    },
+    ...consumerSide,
 
     extras() {
+      const { serviceStats, ...consumerExtras } = consumerSide.extras() as Record<string, unknown> & { serviceStats?: Record<string, unknown> };
       return {
         bucket,
         // Who made the bucket (sluice empties and deletes only its own) and who consumed its notifications.
@@ -262,8 +241,7 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
         duplicateNotificationRate: pattern.duplicateNotificationRate,
         ...counters,
         sendErrorsByCode: Object.fromEntries(errorsByCode),
-        ...consumer?.extras(),
-        ...(onFailureDepth !== undefined ? { onFailureQueueDepth: onFailureDepth } : {}),
+        ...consumerExtras,
         // Target-wide counters (every s3 pattern of the run on this target).
         ...(serviceStats ? { s3: serviceStats } : {}),
         ...(warnings.length > 0 ? { warnings } : {}),

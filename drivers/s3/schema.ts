@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { awsDefaults } from '../../scenario/aws-defaults.ts';
-import { asyncInvokeSchema } from '../eventbridge/async-invoke-schema.ts';
+import { asyncInvokeSchema } from '../async-invoke/async-invoke-schema.ts';
 import { keyTemplateProblem } from './object-keys.ts';
 
 const placeholders = ['prefix', 'suffix', 'key', 'seq'] as const;

@@ -2,7 +2,7 @@ import type { PatternSpec } from '../../scenario/schema.ts';
 import type { SqsPattern } from '../../drivers/sqs/schema.ts';
 import type { KinesisPattern } from '../../drivers/kinesis/schema.ts';
 import type { EventBridgePattern } from '../../drivers/eventbridge/schema.ts';
-import type { AsyncInvokeSpec } from '../../drivers/eventbridge/async-invoke-schema.ts';
+import type { AsyncInvokeSpec } from '../../drivers/async-invoke/async-invoke-schema.ts';
 import type { S3Pattern } from '../../drivers/s3/schema.ts';
 import type { ApiGatewayPattern } from '../../drivers/apigateway/schema.ts';
 import { AwsTemplateError } from './errors.ts';

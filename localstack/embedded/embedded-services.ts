@@ -2,7 +2,7 @@ import { startEdge, type EdgeEndpoint, type EdgeService } from './edge.ts';
 import { startSqsService } from './sqs-service.ts';
 import { startKinesisService } from './kinesis/kinesis-service.ts';
 import { startEmbeddedEventBridge } from './eventbridge/embedded-eventbridge.ts';
-import { startLambdaService } from './eventbridge/function-directory.ts';
+import { startLambdaService } from './lambda/function-directory.ts';
 import { startS3Service } from './s3/s3-service.ts';
 
 /** Services the embedded target can run, each started only when a pattern needs it. */

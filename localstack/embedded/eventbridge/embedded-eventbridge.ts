@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EdgeService } from '../edge.ts';
 import { startEventBridgeService, EventBridgeServiceConfigError, type EventBridgeService } from './eventbridge-service.ts';
-import { functionDirectory, type FunctionDirectory } from './function-directory.ts';
-import { isSluiceControlRequest, readControlJson, sendControlJson } from './sluice-control.ts';
+import { functionDirectory, type FunctionDirectory } from '../lambda/function-directory.ts';
+import { isSluiceControlRequest, readControlJson, sendControlJson } from '../sluice-control.ts';
 
 /**
  * EventBridge as the embedded target runs it: the service with its rules and PutEvents

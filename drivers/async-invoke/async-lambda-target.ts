@@ -5,7 +5,7 @@ import { AsyncInvokeQueue, type AsyncFailureCondition, type AsyncInvocation, typ
 import { FunctionError } from '../../runtime/errors.ts';
 import { seededRandom, type RandomSource } from '../../runtime/random.ts';
 import { sdkClientConfig } from '../../localstack/client-config.ts';
-import { sluiceControl } from '../../localstack/embedded/eventbridge/sluice-control.ts';
+import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { startInvokeEndpoint, type InvokeEndpoint } from './invoke-endpoint.ts';
 
 /** SQS's message size limit: a destination record beyond it carries no request payload. */
@@ -293,4 +293,59 @@ export class AsyncLambdaTarget {
       .finally(() => this.pendingDestinationSends.delete(sending));
     this.pendingDestinationSends.add(sending);
   }
+}
+
+/** The consumer-side methods of a {@link PatternSession} for a source that invokes asynchronously. */
+export interface AsyncConsumerSide {
+  startConsumer(): Promise<void>;
+  sample(nowMs: number): Promise<void>;
+  isDrained(): Promise<boolean>;
+  stopConsumer(): Promise<void>;
+  pendingAtEnd(): Promise<number>;
+  /** What the target's own counters and the on-failure queue said at the end. */
+  extras(): Record<string, unknown>;
+}
+
+/**
+ * The consumer side every asynchronously invoked source (EventBridge, S3) has in common:
+ * sluice's async queue when sluice consumes; only the ledger (fed by the stack's completion
+ * records) when a remote Lambda does, since neither a bus nor a bucket can say what is still
+ * on its way. `readServiceStats` reads the target's own counters (embedded target only).
+ */
+export function asyncConsumerSide(options: {
+  consumer: AsyncLambdaTarget | undefined;
+  context: Pick<PatternRunContext<unknown>, 'ledger' | 'target' | 'consumer'>;
+  readServiceStats: () => Promise<Record<string, unknown> | undefined>;
+}): AsyncConsumerSide {
+  const { consumer, context } = options;
+  let serviceStats: Record<string, unknown> | undefined;
+  let onFailureDepth: number | undefined;
+  return {
+    // The function's endpoint is registered at provision (or the stack's configuration delivers); invokes flow from the first send.
+    async startConsumer() {},
+    async sample(nowMs) {
+      consumer?.sample(nowMs);
+    },
+    async isDrained() {
+      return consumer ? consumer.isDrained() : context.ledger.unfinished === 0;
+    },
+    async stopConsumer() {
+      await consumer?.stop();
+    },
+    async pendingAtEnd() {
+      const pending = consumer ? await consumer.pendingAtEnd() : context.ledger.unfinished;
+      if (context.consumer !== 'remote' || context.target.info.kind === 'embedded') {
+        serviceStats = await options.readServiceStats().catch(() => undefined);
+      }
+      onFailureDepth = await consumer?.onFailureQueueDepth().catch(() => undefined);
+      return pending;
+    },
+    extras() {
+      return {
+        ...consumer?.extras(),
+        ...(onFailureDepth !== undefined ? { onFailureQueueDepth: onFailureDepth } : {}),
+        ...(serviceStats ? { serviceStats } : {}),
+      };
+    },
+  };
 }

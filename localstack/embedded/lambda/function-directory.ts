@@ -1,6 +1,6 @@
 import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { forwardTo, type EdgeService } from '../edge.ts';
-import { isSluiceControlRequest, readControlJson, sendControlJson } from './sluice-control.ts';
+import { isSluiceControlRequest, readControlJson, sendControlJson } from '../sluice-control.ts';
 
 /**
  * Where the embedded target finds a Lambda function, and how it invokes one
