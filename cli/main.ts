@@ -9,6 +9,7 @@ import { runCommand, type RunFlags } from './run-command.ts';
 import { compareCommand, type CompareFlags } from './compare-command.ts';
 import { cleanupCommand } from './cleanup-command.ts';
 import { scenarioJsonSchema } from '../scenario/json-schema.ts';
+import { sluiceVersion } from '../run/run-scenario.ts';
 
 /**
  * The sluice command line. The only place that prints or picks an exit code; returns the
@@ -22,6 +23,7 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
   const program = new Command()
     .name('sluice')
     .description('Load-test harness for event-driven serverless systems')
+    .version(sluiceVersion)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
 

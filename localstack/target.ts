@@ -38,6 +38,10 @@ export async function startEmbeddedTarget(services: string[], region: string, op
   const child: ChildProcess = spawn(process.execPath, [sluiceBin, 'serve', '--port', '0', '--services', services.join(','), '--ready-json', ...upstreamArgs], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, FAUXQS_LOGGER: 'false' },
+    // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the
+    // emulators must outlive the run's own teardown (reading what the queues still hold).
+    // It still cannot outlive the run: it exits when its stdin closes.
+    detached: true,
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -11,7 +11,8 @@ import { runPatternOnManagedStack } from './managed-stack-run.ts';
 import { createAwsClients, type AwsClients } from '../localstack/aws/clients.ts';
 import { createStackTeardown, type StackTeardown } from '../localstack/aws/stack.ts';
 
-const sluiceVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** This package's version, recorded in every RunResult. */
+export const sluiceVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface RunScenarioOptions {
   scenario: Scenario;

@@ -95,7 +95,8 @@ describe('sluice command line', () => {
 
   it('run: Ctrl-C tears the emulator down and still writes result.json marked interrupted', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
-    const child = spawn(process.execPath, ['bin/sluice.js', 'run', 'scenarios/sqs-basic.yaml', '--out', dir, '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so the test can press Ctrl-C as a terminal does: SIGINT to the whole foreground group.
+    const child = spawn(process.execPath, ['bin/sluice.js', 'run', 'scenarios/sqs-basic.yaml', '--out', dir, '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -103,7 +104,7 @@ describe('sluice command line', () => {
     const targetPid = await pollUntil(() => embeddedTargetOf(child.pid!), 30_000);
     await pollUntil(() => (output.includes('pattern 1/1') ? true : undefined), 30_000);
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    child.kill('SIGINT');
+    process.kill(-child.pid!, 'SIGINT');
     const interruptedAtMs = Date.now();
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     // Teardown is prompt: it does not wait for the phases to run out.
@@ -114,6 +115,8 @@ describe('sluice command line', () => {
     const [runFolder] = await readdir(dir);
     const result = JSON.parse(await readFile(join(dir, runFolder, 'result.json'), 'utf8'));
     expect(result.status).toBe('interrupted');
+    expect(result.failure).toBeUndefined();
+    expect(result.patterns[0].warnings.join(' ')).not.toMatch(/could not read/);
     expect(result.patterns[0].accounting.sent).toBeGreaterThan(0);
     expect(result.patterns[0].accounting.sent).toBeLessThan(850);
     expect(await readFile(join(dir, runFolder, 'report.md'), 'utf8')).toContain('interrupted');
