@@ -208,7 +208,8 @@ patterns:
     expect(accounting.completed).toBe(accounting.accepted);
 
     // While 1,500 a second are sent and the quota binds, the shard takes its 1,000: a third is refused.
-    const steady = secondsSending(pattern.series, 1_500).filter((point) => point.sourceThrottles >= point.sent * 0.1);
+    // Seconds need not be consecutive: on a busy machine a second of the generator's can come up short.
+    const steady = pattern.series.filter((point) => Math.abs(point.sent - 1_500) <= 300 && point.sourceThrottles >= point.sent * 0.1);
     expect(steady.length).toBeGreaterThanOrEqual(3);
     const acceptedPerSecond = steady.reduce((sum, point) => sum + point.accepted, 0) / steady.length;
     const sentPerSecond = steady.reduce((sum, point) => sum + point.sent, 0) / steady.length;
