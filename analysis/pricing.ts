@@ -34,6 +34,16 @@ export const awsPrices = {
     unit: 'USD per GB-second (arm64, first 7.5 billion GB-s per month)',
     source: 'https://aws.amazon.com/lambda/pricing/',
   },
+  lambdaProvisionedGbSecondX86Usd: {
+    value: 0.0000041667,
+    unit: 'USD per GB-second of provisioned concurrency kept warm (x86_64)',
+    source: 'https://aws.amazon.com/lambda/pricing/',
+  },
+  lambdaProvisionedGbSecondArm64Usd: {
+    value: 0.0000033334,
+    unit: 'USD per GB-second of provisioned concurrency kept warm (arm64)',
+    source: 'https://aws.amazon.com/lambda/pricing/',
+  },
   sqsStandardRequestsPerMillionUsd: {
     value: 0.4,
     unit: 'USD per 1M standard-queue requests (first 100 billion per month)',
@@ -98,6 +108,21 @@ export const awsPrices = {
     value: 0.005,
     unit: 'USD per 1,000 PUT requests (S3 Standard)',
     source: 'https://aws.amazon.com/s3/pricing/',
+  },
+  s3ListRequestsPerThousandUsd: {
+    value: 0.005,
+    unit: 'USD per 1,000 LIST requests (S3 Standard)',
+    source: 'https://aws.amazon.com/s3/pricing/',
+  },
+  cloudWatchLogsIngestPerGbUsd: {
+    value: 0.5,
+    unit: 'USD per GB of log data ingested',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/',
+  },
+  cloudWatchGetMetricDataPerThousandMetricsUsd: {
+    value: 0.01,
+    unit: 'USD per 1,000 metrics requested with GetMetricData',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/',
   },
   apiGatewayHttpRequestsPerMillionUsd: {
     value: 1.0,

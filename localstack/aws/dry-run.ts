@@ -1,3 +1,4 @@
+import { awsPrices, pricesAsOf, pricesRegion, type PriceName } from '../../analysis/pricing.ts';
 import type { Phase, Scenario } from '../../scenario/schema.ts';
 import { formatDurationMs } from '../../scenario/duration.ts';
 import { normalizePattern, type AwsPatternSettings } from './pattern-settings.ts';
@@ -8,61 +9,60 @@ import { buildStackTemplate, describeTemplateResources, stackNameFor, type Build
  * what it would cost — computed from the scenario alone, without calling AWS.
  */
 
+const price = (name: PriceName) => awsPrices[name].value;
+
 /**
- * On-demand list prices for us-east-1, recorded 2025-06 from the pages in `source`; not
- * fetched at run time, free tiers ignored (a load test should not count on them). Other
- * regions differ by a few percent up to ~30 %; the analysis module may replace this table.
+ * The prices the estimate uses, in the shape it reads them: every number comes from sluice's
+ * one table of list prices (analysis/pricing.ts), with its date; free tiers ignored (a load
+ * test should not count on them).
  */
 export const awsPriceTable = {
-  recordedAt: '2025-06',
-  region: 'us-east-1',
+  recordedAt: pricesAsOf,
+  region: pricesRegion,
   currency: 'USD',
   lambda: {
-    source: 'https://aws.amazon.com/lambda/pricing/',
-    requestsPerMillion: 0.2,
-    gbSecond: { x86_64: 0.0000166667, arm64: 0.0000133334 },
-    provisionedGbSecond: { x86_64: 0.0000041667, arm64: 0.0000033334 },
+    source: awsPrices.lambdaRequestsPerMillionUsd.source,
+    requestsPerMillion: price('lambdaRequestsPerMillionUsd'),
+    gbSecond: { x86_64: price('lambdaGbSecondX86Usd'), arm64: price('lambdaGbSecondArm64Usd') },
+    provisionedGbSecond: { x86_64: price('lambdaProvisionedGbSecondX86Usd'), arm64: price('lambdaProvisionedGbSecondArm64Usd') },
     // Since 1 Aug 2025 the INIT phase of on-demand functions is billed like duration.
     // https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/
     initBilled: true,
   },
   sqs: {
-    source: 'https://aws.amazon.com/sqs/pricing/',
-    standardRequestsPerMillion: 0.4,
-    fifoRequestsPerMillion: 0.5,
-    /** Each 64 KB chunk of a request's payload is billed as one request. */
-    chunkBytes: 65_536,
+    source: awsPrices.sqsStandardRequestsPerMillionUsd.source,
+    standardRequestsPerMillion: price('sqsStandardRequestsPerMillionUsd'),
+    fifoRequestsPerMillion: price('sqsFifoRequestsPerMillionUsd'),
+    chunkBytes: price('sqsRequestChunkBytes'),
   },
   kinesis: {
-    source: 'https://aws.amazon.com/kinesis/data-streams/pricing/',
-    shardHour: 0.015,
-    putPayloadUnitsPerMillion: 0.014,
-    /** A PUT payload unit is 25 KB. */
-    putPayloadUnitBytes: 25_600,
-    onDemandStreamHour: 0.04,
-    onDemandIngestPerGb: 0.08,
-    onDemandRetrievalPerGb: 0.04,
+    source: awsPrices.kinesisShardHourUsd.source,
+    shardHour: price('kinesisShardHourUsd'),
+    putPayloadUnitsPerMillion: price('kinesisPutPayloadUnitsPerMillionUsd'),
+    putPayloadUnitBytes: price('kinesisPutPayloadUnitBytes'),
+    onDemandStreamHour: price('kinesisOnDemandStreamHourUsd'),
+    onDemandIngestPerGb: price('kinesisOnDemandIngestPerGbUsd'),
+    onDemandRetrievalPerGb: price('kinesisOnDemandRetrievalPerGbUsd'),
   },
   eventbridge: {
-    source: 'https://aws.amazon.com/eventbridge/pricing/',
-    customEventsPerMillion: 1.0,
-    /** Each 64 KB chunk of an event is billed as one event. */
-    chunkBytes: 65_536,
+    source: awsPrices.eventBridgeCustomEventsPerMillionUsd.source,
+    customEventsPerMillion: price('eventBridgeCustomEventsPerMillionUsd'),
+    chunkBytes: price('eventBridgeEventChunkBytes'),
   },
   s3: {
-    source: 'https://aws.amazon.com/s3/pricing/',
-    putPerThousand: 0.005,
-    listPerThousand: 0.005,
+    source: awsPrices.s3PutRequestsPerThousandUsd.source,
+    putPerThousand: price('s3PutRequestsPerThousandUsd'),
+    listPerThousand: price('s3ListRequestsPerThousandUsd'),
   },
   apigateway: {
-    source: 'https://aws.amazon.com/api-gateway/pricing/',
-    httpRequestsPerMillion: 1.0,
-    restRequestsPerMillion: 3.5,
+    source: awsPrices.apiGatewayHttpRequestsPerMillionUsd.source,
+    httpRequestsPerMillion: price('apiGatewayHttpRequestsPerMillionUsd'),
+    restRequestsPerMillion: price('apiGatewayRestRequestsPerMillionUsd'),
   },
   cloudwatch: {
-    source: 'https://aws.amazon.com/cloudwatch/pricing/',
-    logsIngestPerGb: 0.5,
-    getMetricDataPerThousandMetrics: 0.01,
+    source: awsPrices.cloudWatchLogsIngestPerGbUsd.source,
+    logsIngestPerGb: price('cloudWatchLogsIngestPerGbUsd'),
+    getMetricDataPerThousandMetrics: price('cloudWatchGetMetricDataPerThousandMetricsUsd'),
   },
 } as const;
 
@@ -355,7 +355,7 @@ export function planAwsRun(scenario: Scenario, options: BuildStackTemplateOption
       recordedAt: awsPriceTable.recordedAt,
       region: awsPriceTable.region,
       note:
-        `list prices for ${awsPriceTable.region} recorded ${awsPriceTable.recordedAt}, free tiers ignored` +
+        `list prices (${awsPriceTable.recordedAt}), free tiers ignored` +
         (scenario.region === awsPriceTable.region ? '' : `; prices in ${scenario.region} differ`),
     },
   };

@@ -1,3 +1,4 @@
+import { awsPrices, pricesAsOf } from '../../analysis/pricing.ts';
 import { describe, expect, it } from 'vitest';
 import { scenarioSchema, type Scenario, type ScenarioInput } from '../../scenario/schema.ts';
 import { awsPriceTable, costAssumptions, formatAwsPlan, planAwsRun } from '../../localstack/aws/dry-run.ts';
@@ -126,11 +127,12 @@ describe('aws dry run', () => {
     expect(text).toMatch(/pattern kinesis \(kinesis\) → stack sluice-orders-kinesis-r1/);
     expect(text).toMatch(/AWS::Lambda::EventSourceMapping\s+SourceEventSourceMapping/);
     expect(text).toMatch(/per million events/);
-    expect(text).toMatch(/estimated total \$[\d.]+–\$[\d.]+ \(list prices for us-east-1 recorded 2025-06/);
+    expect(text).toMatch(/estimated total \$[\d.]+–\$[\d.]+ \(list prices \(2025, us-east-1\), free tiers ignored/);
   });
 
-  it('keeps a dated price table with its sources', () => {
-    expect(awsPriceTable.recordedAt).toMatch(/^\d{4}-\d{2}$/);
+  it('prices from sluice’s one dated table of list prices, with their sources', () => {
+    expect(awsPriceTable.recordedAt).toBe(pricesAsOf);
+    expect(awsPriceTable.lambda.requestsPerMillion).toBe(awsPrices.lambdaRequestsPerMillionUsd.value);
     for (const [name, section] of Object.entries(awsPriceTable)) {
       if (typeof section === 'object') expect((section as { source: string }).source, name).toMatch(/^https:\/\/aws\.amazon\.com\//);
     }
