@@ -86,6 +86,12 @@ export function renderRunMarkdown(result: RunResult): string {
         '',
       );
     }
+    const shardTable = iteratorAgeByShard(pattern);
+    if (shardTable) lines.push('### Iterator age per shard', '', shardTable, '');
+    const statusCodes = pattern.extras?.statusCodes as Record<string, number> | undefined;
+    if (statusCodes && Object.keys(statusCodes).length > 0) {
+      lines.push(`Status codes: ${Object.entries(statusCodes).map(([code, count]) => `${code} × ${formatCount(count)}`).join(', ')}.`, '');
+    }
     if (pattern.quotas.length > 0) {
       lines.push('Quotas: ' + pattern.quotas.map((q) => `${q.name} (${q.limit}) enforced by ${q.enforcedBy}`).join('; ') + '.', '');
     }
@@ -118,6 +124,30 @@ export function renderRunMarkdown(result: RunResult): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Per shard: the highest iterator age, its p99 over the seconds, and the age in the last
+ * second with a sample — a hot shard stands out against the others.
+ */
+function iteratorAgeByShard(pattern: PatternResult): string | undefined {
+  const byShard = new Map<string, number[]>();
+  for (const point of pattern.series) {
+    for (const [shard, ageMs] of Object.entries(point.iteratorAgeMsByShard ?? {})) {
+      const ages = byShard.get(shard) ?? [];
+      ages.push(ageMs);
+      byShard.set(shard, ages);
+    }
+  }
+  if (byShard.size === 0) return undefined;
+  const rows = [...byShard.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([shard, ages]) => {
+      const sorted = [...ages].sort((a, b) => a - b);
+      const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)];
+      return [shard, formatMs(sorted[sorted.length - 1]), formatMs(p99), formatMs(ages[ages.length - 1])];
+    });
+  return markdownTable(['shard', 'max', 'p99 over seconds', 'last'], rows, ['left', 'right', 'right', 'right']);
 }
 
 /** At most 60 rows: every second for short runs, evenly spaced seconds for long ones. */
