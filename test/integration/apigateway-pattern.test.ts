@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../scenario/load.ts';
-import { runScenario } from '../../run/run-scenario.ts';
-import type { PatternResult } from '../../analysis/run-result.ts';
-
-/** Runs an inline scenario on the embedded target and returns its one pattern's result. */
-async function runPattern(yaml: string): Promise<PatternResult> {
-  const result = await runScenario({ scenario: parseScenario(yaml, 'inline.yaml'), scenarioFile: 'inline.yaml', signal: new AbortController().signal });
-  expect(result.failure).toBeUndefined();
-  expect(result.status).toBe('completed');
-  return result.patterns[0]!;
-}
+import { runSinglePattern } from '../support/run-inline.ts';
 
 describe('apigateway pattern (embedded target, Artillery HTTP engine)', () => {
   it('answers about half the requests 429 when 100 rps meet 5 environments of a 100 ms handler, and shows the init time in the first requests', async () => {
-    const pattern = await runPattern(`
+    const pattern = await runSinglePattern(`
 name: apigateway-concurrency
 workload:
   phases: [{ duration: 5, arrivalRate: 100 }]

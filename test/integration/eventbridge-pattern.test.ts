@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../scenario/load.ts';
-import { runScenario } from '../../run/run-scenario.ts';
-import type { PatternResult } from '../../analysis/run-result.ts';
-
-/** Runs an inline scenario on the embedded target and returns its one pattern's result. */
-async function runPattern(yaml: string): Promise<PatternResult> {
-  const result = await runScenario({ scenario: parseScenario(yaml, 'inline.yaml'), scenarioFile: 'inline.yaml', signal: new AbortController().signal });
-  expect(result.failure).toBeUndefined();
-  expect(result.status).toBe('completed');
-  return result.patterns[0]!;
-}
-
-const extrasOf = (pattern: PatternResult) => pattern.extras as Record<string, any>;
+import { runSinglePattern, extrasOf } from '../support/run-inline.ts';
 
 describe('eventbridge pattern (embedded target)', () => {
   it('never delivers events no rule matches, and delivers one copy per matching rule with fan-out', async () => {
-    const pattern = await runPattern(`
+    const pattern = await runSinglePattern(`
 name: eventbridge-filtering
 workload:
   phases: [{ duration: 3, arrivalRate: 40 }]
@@ -56,7 +44,7 @@ patterns:
   });
 
   it('counts the copy of a second matching rule as a duplicate delivery when fan-out is not intended', async () => {
-    const pattern = await runPattern(`
+    const pattern = await runSinglePattern(`
 name: eventbridge-overlap
 workload:
   phases: [{ duration: 2, arrivalRate: 20 }]
@@ -78,7 +66,7 @@ patterns:
   });
 
   it('queues events beyond the function’s concurrency: async event age grows, and every event is delivered once the load stops', async () => {
-    const pattern = await runPattern(`
+    const pattern = await runSinglePattern(`
 name: eventbridge-backlog
 workload:
   phases: [{ duration: 3, arrivalRate: 100 }]
@@ -104,7 +92,7 @@ patterns:
   });
 
   it('counts PutEvents calls refused beyond the TPS quota as source throttles, and the producer retries them', async () => {
-    const pattern = await runPattern(`
+    const pattern = await runSinglePattern(`
 name: eventbridge-put-events-quota
 workload:
   phases: [{ duration: 2, arrivalRate: 50 }]
@@ -133,7 +121,7 @@ patterns:
   });
 
   it('sends every event to the on-failure destination after the configured attempts when the function always fails', async () => {
-    const pattern = await runPattern(`
+    const pattern = await runSinglePattern(`
 name: eventbridge-failures
 workload:
   phases: [{ duration: 2, arrivalRate: 20 }]

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../scenario/load.ts';
-import { runScenario } from '../../run/run-scenario.ts';
-import type { PatternResult } from '../../analysis/run-result.ts';
-
-/** Runs an inline scenario on the embedded target and returns its one pattern's result. */
-async function runPattern(yaml: string): Promise<PatternResult> {
-  const result = await runScenario({ scenario: parseScenario(yaml, 'inline.yaml'), scenarioFile: 'inline.yaml', signal: new AbortController().signal });
-  expect(result.failure).toBeUndefined();
-  expect(result.status).toBe('completed');
-  return result.patterns[0]!;
-}
-
-const extrasOf = (pattern: PatternResult) => pattern.extras as Record<string, any>;
+import { runSinglePattern, extrasOf } from '../support/run-inline.ts';
 
 describe('s3 pattern (embedded target)', () => {
   it('completes every object put, and counts duplicate notifications instead of hiding them', async () => {
-    const pattern = await runPattern(`
+    const pattern = await runSinglePattern(`
 name: s3-every-object
 workload:
   phases: [{ duration: 3, arrivalRate: 20 }]
@@ -40,7 +28,7 @@ patterns:
   });
 
   it('never invokes for objects outside the notification’s prefix and suffix', async () => {
-    const pattern = await runPattern(`
+    const pattern = await runSinglePattern(`
 name: s3-filters
 workload:
   phases: [{ duration: 3, arrivalRate: 20 }]

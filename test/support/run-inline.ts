@@ -1,6 +1,6 @@
 import { parseScenario } from '../../scenario/load.ts';
 import { runScenario } from '../../run/run-scenario.ts';
-import type { RunResult } from '../../analysis/run-result.ts';
+import type { PatternResult, RunResult } from '../../analysis/run-result.ts';
 
 /** Runs a scenario written inline in a test on the embedded target. */
 export async function runInline(yamlText: string, options: { signal?: AbortSignal } = {}): Promise<RunResult> {
@@ -16,3 +16,14 @@ export function medianBetween(values: Array<{ tSec: number; value: number | unde
     .sort((a, b) => a - b);
   return window.length === 0 ? 0 : window[Math.floor(window.length / 2)];
 }
+
+/** Runs an inline scenario with one pattern on the embedded target; the run must complete. */
+export async function runSinglePattern(yamlText: string): Promise<PatternResult> {
+  const result = await runInline(yamlText);
+  if (result.status !== 'completed') throw new Error(`the run ${result.status}: ${result.failure?.message ?? ''}`);
+  return result.patterns[0]!;
+}
+
+/** A pattern's source-specific extras, for assertions. */
+// Extras differ by source; tests read them loosely.
+export const extrasOf = (pattern: PatternResult) => pattern.extras as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
