@@ -80,6 +80,14 @@ export interface EventAccounting {
   pendingAtEnd: number;
   /** Accepted events with no fate: never completed, failed, dead-lettered or pending. */
   lost: number;
+  /**
+   * `false` when nothing could report completions: the pattern drove your own function or
+   * backend (bring your own, `--target aws`), which writes no completion records. Then
+   * `completed` is 0 by construction, every accepted event sluice could not follow is in
+   * `pendingAtEnd` (fate unknown, not necessarily still queued), and `lost` is 0 because a
+   * loss cannot be told from a completion. Absent: completions were observed.
+   */
+  completionsObserved?: false;
 }
 
 /** One second of one pattern. Fields a source does not have are absent. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs } from '../../scenario/duration.ts';
 import { awsDefaults } from '../../scenario/aws-defaults.ts';
+import { bringYourOwnFieldSchemas } from '../../localstack/aws/bring-your-own.ts';
 
 /**
  * An `apigateway` pattern: an API (HTTP API or REST API) with one route whose Lambda proxy
@@ -32,6 +33,13 @@ export const apiGatewayPatternSchema = z
     integrationTimeout: durationMs({ minMs: 50, maxMs: 300_000 }).prefault(`${awsDefaults.apiGatewayIntegrationTimeoutMs.value}ms`),
     /** Connections Artillery keeps open to the API (a pool shared by all virtual users). */
     maxConnections: z.number().int().min(1).max(10_000).default(1024),
+    /**
+     * An existing API to send to, route included (`--target aws`): sluice creates none, and
+     * cannot change its integration (localstack/aws/bring-your-own.ts). `method` still applies.
+     */
+    apiUrl: bringYourOwnFieldSchemas.apiUrl.optional(),
+    /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */
+    functionName: bringYourOwnFieldSchemas.functionName.optional(),
   })
   .strict();
 

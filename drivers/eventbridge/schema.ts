@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { awsDefaults } from '../../scenario/aws-defaults.ts';
+import { bringYourOwnFieldSchemas } from '../../localstack/aws/bring-your-own.ts';
 import { asyncInvokeSchema } from '../async-invoke/async-invoke-schema.ts';
 import { compileEventPattern, InvalidEventPatternError } from './event-pattern.ts';
 
@@ -60,6 +61,10 @@ export const eventBridgePatternSchema = z
     /** PutEvents attempts per entry (throttles and retryable entry errors are retried with backoff). */
     producerMaxAttempts: z.number().int().min(1).max(20).default(5),
     asyncInvoke: asyncInvokeSchema.prefault({}),
+    /** An existing bus to put events on (`--target aws`): sluice creates none (localstack/aws/bring-your-own.ts). */
+    busName: bringYourOwnFieldSchemas.busName.optional(),
+    /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */
+    functionName: bringYourOwnFieldSchemas.functionName.optional(),
   })
   .strict()
   .superRefine((pattern, ctx) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { awsDefaults } from '../../scenario/aws-defaults.ts';
+import { bringYourOwnFieldSchemas } from '../../localstack/aws/bring-your-own.ts';
 import { asyncInvokeSchema } from '../async-invoke/async-invoke-schema.ts';
 import { keyTemplateProblem } from './object-keys.ts';
 
@@ -53,6 +54,13 @@ export const s3PatternSchema = z
     putRequestsPerSecondPerPrefix: z.number().min(1).max(1_000_000).default(awsDefaults.s3PutRequestsPerSecondPerPrefix.value),
     getRequestsPerSecondPerPrefix: z.number().min(1).max(1_000_000).default(awsDefaults.s3GetRequestsPerSecondPerPrefix.value),
     asyncInvoke: asyncInvokeSchema.prefault({}),
+    /**
+     * An existing bucket to write to (`--target aws`): sluice creates none, and cannot add its
+     * consumer to the bucket's own notification configuration (localstack/aws/bring-your-own.ts).
+     */
+    bucket: bringYourOwnFieldSchemas.bucket.optional(),
+    /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */
+    functionName: bringYourOwnFieldSchemas.functionName.optional(),
   })
   .strict()
   .superRefine((pattern, ctx) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs } from '../../scenario/duration.ts';
 import { awsDefaults } from '../../scenario/aws-defaults.ts';
+import { bringYourOwnFieldSchemas } from '../../localstack/aws/bring-your-own.ts';
 
 const [minimumMaxConcurrency, maximumMaxConcurrency] = awsDefaults.sqsMaximumConcurrencyRange.value;
 
@@ -22,6 +23,10 @@ export const sqsPatternSchema = z
     messageGroups: z.number().int().min(1).max(100_000).default(1),
     /** Cap on concurrent senders in the load generator; protects the emulator and the machine. */
     sendBatchSize: z.number().int().min(1).max(10).default(1),
+    /** An existing queue to send to (`--target aws`): sluice creates none (localstack/aws/bring-your-own.ts). */
+    queueUrl: bringYourOwnFieldSchemas.queueUrl.optional(),
+    /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */
+    functionName: bringYourOwnFieldSchemas.functionName.optional(),
   })
   .strict()
   .superRefine((pattern, ctx) => {
@@ -30,6 +35,18 @@ export const sqsPatternSchema = z
     }
     if (!pattern.fifo && pattern.messageGroups !== 1) {
       ctx.addIssue({ code: 'custom', path: ['messageGroups'], message: 'messageGroups applies only to FIFO queues (set fifo: true)' });
+    }
+    // The sender must match the queue: a FIFO queue refuses messages without a group id,
+    // a standard queue refuses one. The name says which it is.
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues.html
+    if (pattern.queueUrl !== undefined && pattern.queueUrl.endsWith('.fifo') !== pattern.fifo) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fifo'],
+        message: pattern.fifo
+          ? 'fifo: true, but queueUrl names a standard queue (a FIFO queue’s name ends in .fifo): drop fifo, or name your FIFO queue'
+          : 'queueUrl names a FIFO queue (its name ends in .fifo): set fifo: true, so each message is sent with a message group id',
+      });
     }
     if (pattern.batchSize > 10 && pattern.maximumBatchingWindow === 0) {
       ctx.addIssue({

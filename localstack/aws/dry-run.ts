@@ -2,7 +2,7 @@ import { awsPrices, pricesAsOf, pricesRegion, type PriceName } from '../../analy
 import type { Phase, Scenario } from '../../scenario/schema.ts';
 import { formatDurationMs } from '../../scenario/duration.ts';
 import { normalizePattern, type AwsPatternSettings } from './pattern-settings.ts';
-import { buildStackTemplate, describeTemplateResources, stackNameFor, type BuildStackTemplateOptions } from './template.ts';
+import { buildStackTemplate, describeTemplateResources, stackNameFor, templateCreatesResources, type BuildStackTemplateOptions } from './template.ts';
 
 /**
  * `sluice run --target aws --dry-run`: what would be created, for how long, and roughly
@@ -100,6 +100,8 @@ export interface PatternPlan {
   name: string;
   source: AwsPatternSettings['source'];
   stackName: string;
+  /** False when the pattern brings everything it needs (see template.ts): no stack is deployed. */
+  deploysStack: boolean;
   resources: Array<{ logicalId: string; type: string }>;
   bringYourOwn: Array<{ field: string; value: string }>;
   consumer: 'synthetic' | 'yours' | 'none';
@@ -313,6 +315,7 @@ function planPattern(scenario: Scenario, pattern: Scenario['patterns'][number], 
     name: settings.name,
     source: settings.source,
     stackName: stackNameFor(scenario.name, settings.name, runId),
+    deploysStack: templateCreatesResources(template),
     resources: describeTemplateResources(template),
     bringYourOwn: meta.bringYourOwn,
     consumer: meta.consumer,
@@ -388,10 +391,13 @@ export function formatAwsPlan(plan: AwsRunPlan): string {
   lines.push(`duration ${formatDurationMs(plan.durationMs)} (+ drain up to ${formatDurationMs(plan.drainTimeoutMs)}), ${count(plan.eventsPerPattern)} events per pattern`);
   for (const pattern of plan.patterns) {
     lines.push('');
-    lines.push(`pattern ${pattern.name} (${pattern.source}) → stack ${pattern.stackName}`);
+    lines.push(`pattern ${pattern.name} (${pattern.source}) → ${pattern.deploysStack ? `stack ${pattern.stackName}` : 'no stack: sluice creates nothing, it sends load and reads CloudWatch'}`);
     for (const own of pattern.bringYourOwn) lines.push(`  uses your ${own.field}: ${own.value} (not created)`);
-    lines.push(`  creates ${pattern.resources.length} resources:`);
-    for (const resource of pattern.resources) lines.push(`    ${resource.type.padEnd(34)} ${resource.logicalId}`);
+    if (pattern.bringYourOwn.some((own) => own.field !== 'functionName')) lines.push('  (the load’s requests to your resource are billed to your account and not included)');
+    if (pattern.deploysStack) {
+      lines.push(`  creates ${pattern.resources.length} resources:`);
+      for (const resource of pattern.resources) lines.push(`    ${resource.type.padEnd(34)} ${resource.logicalId}`);
+    }
     lines.push(`  consumer: ${{ synthetic: 'sluice synthetic consumer', yours: 'your function', none: 'none (sluice cannot wire your resource)' }[pattern.consumer]}`);
     if (pattern.consumer === 'yours') lines.push('  (your function’s own Lambda cost is not included)');
     if (pattern.consumer !== 'none') {

@@ -39,8 +39,10 @@ export const bringYourOwnSourceField = {
 } as const satisfies Record<AwsSourceName, string>;
 
 /**
- * Existing resources a pattern may name. The scenario schemas do not accept these fields
- * (the patterns are strict), so only code sets them, on a pattern the schema has parsed.
+ * Existing resources a pattern may name: every pattern's `functionName`, and its source's
+ * field of {@link bringYourOwnSourceField}. The scenario schemas accept and check them
+ * (localstack/aws/bring-your-own.ts has the rules); the type lists them all, so code that
+ * reads any pattern can ask for any of them.
  */
 export interface BringYourOwnFields {
   /** An existing function to drive instead of sluice's synthetic consumer. */

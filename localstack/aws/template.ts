@@ -5,6 +5,7 @@ import { formatDurationMs } from '../../scenario/duration.ts';
 import { remoteObjectKeyFor } from '../../drivers/s3/object-keys.ts';
 import { consumerEnvironment, syntheticConsumerCode } from './consumer-code.ts';
 import { AwsTemplateError } from './errors.ts';
+import { lambdaFunctionNameOf, queueUrlParts } from './bring-your-own.ts';
 import {
   bringYourOwnSource,
   normalizePattern,
@@ -28,6 +29,20 @@ import {
  * pure functions, so a template can be inspected (`--dry-run`), diffed (golden files) and
  * deployed without any tool beyond CloudFormation.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/introduction.html
+ *
+ * A pattern may name resources of its own ("bring your own", localstack/aws/bring-your-own.ts);
+ * the stack then creates only what is missing:
+ *
+ * | the pattern names                       | the stack creates                                  |
+ * | --------------------------------------- | -------------------------------------------------- |
+ * | nothing                                 | source, synthetic consumer, wiring, sink queue     |
+ * | its source (sqs, kinesis, eventbridge)  | synthetic consumer, its wiring to your source, sink |
+ * | its source (s3, apigateway)             | nothing: the wiring is your bucket's or API's own  |
+ * | functionName                            | source, its wiring to your function (no sink)      |
+ * | its source and functionName             | nothing: they are already wired to each other      |
+ *
+ * A template that creates nothing has no Resources, which CloudFormation refuses: such a
+ * pattern deploys no stack at all ({@link templateCreatesResources}).
  */
 
 /** A CloudFormation resource. Property values may hold intrinsic functions. */
@@ -49,7 +64,10 @@ export interface SluiceStackMetadata {
   scenario: string;
   pattern: string;
   source: AwsSourceName;
-  /** `synthetic`: sluice deploys its consumer; `yours`: functionName; `none`: nothing sluice can wire. */
+  /**
+   * `synthetic`: sluice deploys its consumer (the only case with completion records);
+   * `yours`: functionName; `none`: your s3 bucket or API, whose integration sluice cannot change.
+   */
   consumer: 'synthetic' | 'yours' | 'none';
   /** Existing resources the pattern named; the stack creates nothing for them. */
   bringYourOwn: Array<{ field: string; value: string }>;
@@ -313,9 +331,12 @@ function consumerCanBeWired(settings: AwsPatternSettings): boolean {
   return true;
 }
 
+/** What each source's resource is called in notes. */
+const sourceNoun = { sqs: 'queue', kinesis: 'stream', eventbridge: 'bus', s3: 'bucket', apigateway: 'API' } as const satisfies Record<AwsSourceName, string>;
+
 function addSinkQueue(b: TemplateBuilder): void {
-  // Always created: the synthetic consumer reports completions here, and a user's own
-  // function can report to it too (see CompletionRecord), so every stack has one.
+  // Only with the synthetic consumer, the one thing that reports completions here. A user's
+  // own function knows nothing of a queue made per run, so it would stay empty.
   b.add('SinkQueue', 'AWS::SQS::Queue', { QueueName: b.name('-sink', 80), MessageRetentionPeriod: 86_400, VisibilityTimeout: 30 });
   b.output(stackOutputKeys.sinkQueueUrl, ref('SinkQueue'), 'Queue of completion records (JSON arrays of CompletionRecord)');
   b.output(stackOutputKeys.sinkQueueArn, getAtt('SinkQueue', 'Arn'), 'ARN of the sink queue');
@@ -323,22 +344,41 @@ function addSinkQueue(b: TemplateBuilder): void {
 
 function addConsumer(b: TemplateBuilder): void {
   const { settings, scenario } = b;
+  const ownSource = bringYourOwnSource(settings);
   if (settings.functionName) {
-    b.consumer = { created: false, arn: functionArnOf(settings.functionName), functionName: settings.functionName };
+    const arnRegion = /^arn:[^:]+:lambda:([^:]+):/.exec(settings.functionName)?.[1];
+    if (arnRegion !== undefined && arnRegion !== scenario.region) {
+      // A source invokes a function of its own region, and the run reads CloudWatch in one region.
+      throw new AwsTemplateError(
+        [`pattern "${settings.name}" functionName: your function is in ${arnRegion}, the run in ${scenario.region}`],
+        `Set the scenario's region: ${arnRegion}, or name a function in ${scenario.region}.`,
+      );
+    }
     b.bringYourOwn.push({ field: 'functionName', value: settings.functionName });
     b.output(stackOutputKeys.functionName, settings.functionName, 'Your function (not created by sluice)');
+    if (ownSource) {
+      // Your source and your function are your system, already wired to each other. A second
+      // event source mapping would compete with yours for messages (SQS) or process every
+      // record twice (Kinesis), a second rule would invoke your function twice per event.
+      b.notes.push(
+        `${ownSource.field} and functionName are both yours: sluice creates and wires nothing (no stack is deployed); it sends the load to your ${sourceNoun[settings.source]} and reads CloudWatch's metrics of it and of your function.`,
+      );
+      return;
+    }
+    b.consumer = { created: false, arn: functionArnOf(settings.functionName), functionName: settings.functionName };
     const pollBased = settings.source === 'sqs' || settings.source === 'kinesis';
     b.notes.push(
       pollBased
         ? `functionName ${settings.functionName}: sluice creates no function or role; your function's execution role must allow reading the ${settings.source} source.`
         : `functionName ${settings.functionName}: sluice creates no function or role; it adds a permission for ${settings.source} to invoke your function.`,
     );
+    b.notes.push('functionName: your function writes no completion records, so the run reports the send side and CloudWatch’s metrics, not end-to-end latency or completions.');
     return;
   }
   if (!consumerCanBeWired(settings)) {
     b.notes.push(
-      `${bringYourOwnSource(settings)?.field} names an existing resource whose integration sluice cannot change: no consumer is created; ` +
-        'completions arrive only if your backend reports them to the sink queue.',
+      `${ownSource?.field} names an existing resource whose integration sluice cannot change: sluice creates nothing (no stack is deployed); ` +
+        'your backend consumes, so the run reports the send side and CloudWatch’s metrics, not end-to-end latency or completions. Name the function it invokes with functionName to read that function’s metrics.',
     );
     return;
   }
@@ -350,6 +390,7 @@ function addConsumer(b: TemplateBuilder): void {
     );
   }
 
+  addSinkQueue(b);
   const functionName = b.name('-consumer', 64);
   const provisioned = fn.provisionedConcurrency > 0;
   b.consumer = provisioned
@@ -424,23 +465,17 @@ function finishConsumer(b: TemplateBuilder): void {
 
 /** `https://sqs.<region>.amazonaws.com/<account>/<name>` → ARN parts. */
 function parseQueueUrl(queueUrl: string, fallbackRegion: string): { region: string; accountId: string; name: string } {
-  let url: URL;
-  try {
-    url = new URL(queueUrl);
-  } catch {
-    throw new AwsTemplateError([`queueUrl: "${queueUrl}" is not a URL`], 'Copy the queue URL from the SQS console or `aws sqs get-queue-url`.');
+  // The schema has checked it (bring-your-own.ts); this guards patterns code builds by hand.
+  const parts = queueUrlParts(queueUrl);
+  if (!parts) {
+    throw new AwsTemplateError([`queueUrl: "${queueUrl}" is not a queue URL ending in /<account-id>/<queue-name>`], 'Copy the queue URL from the SQS console or `aws sqs get-queue-url`.');
   }
-  const [accountId, name] = url.pathname.split('/').filter(Boolean).slice(-2);
-  if (!accountId || !name || !/^\d{12}$/.test(accountId)) {
-    throw new AwsTemplateError([`queueUrl: "${queueUrl}" does not end in /<account-id>/<queue-name>`], 'Copy the queue URL from the SQS console.');
-  }
-  const region = /^sqs\.([a-z0-9-]+)\./.exec(url.hostname)?.[1] ?? /^([a-z0-9-]+)\.queue\./.exec(url.hostname)?.[1] ?? fallbackRegion;
-  return { region, accountId, name };
+  return { region: parts.region ?? fallbackRegion, accountId: parts.accountId, name: parts.name };
 }
 
 function addSqsSource(b: TemplateBuilder, s: SqsSettings): void {
   const problems: string[] = [];
-  if (s.fifo && s.maximumBatchingWindowMs > 0) {
+  if (b.consumer && s.fifo && s.maximumBatchingWindowMs > 0) {
     // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html ("Batching window is not supported for FIFO queues")
     problems.push('maximumBatchingWindow: FIFO queues do not support a batching window on AWS');
   }
@@ -456,10 +491,26 @@ function addSqsSource(b: TemplateBuilder, s: SqsSettings): void {
   let queueArn: unknown;
   if (s.queueUrl) {
     const parsed = parseQueueUrl(s.queueUrl, b.scenario.region);
+    if (parsed.region !== b.scenario.region) {
+      // Lambda reads a queue of its own region only, and the run sends and reads CloudWatch in one region.
+      // https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html ("must be in the same AWS Region")
+      throw new AwsTemplateError(
+        [`pattern "${s.name}" queueUrl: your queue is in ${parsed.region}, the run in ${b.scenario.region}`],
+        `Set the scenario's region: ${parsed.region}, or name a queue in ${b.scenario.region}.`,
+      );
+    }
     queueArn = sub(`arn:\${AWS::Partition}:sqs:${parsed.region}:${parsed.accountId}:${parsed.name}`);
     b.bringYourOwn.push({ field: 'queueUrl', value: s.queueUrl });
     b.output(stackOutputKeys.queueUrl, s.queueUrl, 'Your queue (not created by sluice)');
     b.output(stackOutputKeys.queueName, parsed.name, 'Name of your queue');
+    b.notes.push('queueUrl: your queue keeps its own visibility timeout and redrive policy; the pattern’s visibilityTimeout and maxReceiveCount describe a queue sluice creates and are not applied.');
+    if (b.consumer?.created) {
+      // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-queueconfig
+      b.notes.push(
+        `queueUrl: AWS refuses the event source mapping if your queue's visibility timeout is shorter than the function timeout (${timeoutSec}s); ` +
+          'any consumer your queue already has competes with sluice’s for the messages, and those it takes never complete (counted as lost).',
+      );
+    }
   } else {
     const fifoSuffix = s.fifo ? '.fifo' : '';
     // The load generator gives every message its own MessageDeduplicationId (drivers/sqs/sqs-driver.ts),
@@ -523,6 +574,7 @@ function addKinesisSource(b: TemplateBuilder, s: KinesisSettings): void {
     streamArn = sub(`arn:\${AWS::Partition}:kinesis:\${AWS::Region}:\${AWS::AccountId}:stream/${s.streamName}`);
     b.bringYourOwn.push({ field: 'streamName', value: s.streamName });
     b.output(stackOutputKeys.streamName, s.streamName, 'Your stream (not created by sluice)');
+    b.notes.push('streamName: your stream keeps its own capacity mode and shards; the pattern’s mode and shards describe a stream sluice creates and are not applied.');
   } else {
     // https://docs.aws.amazon.com/streams/latest/dev/how-do-i-size-a-stream.html
     b.add('SourceStream', 'AWS::Kinesis::Stream', {
@@ -686,6 +738,7 @@ function addS3Source(b: TemplateBuilder, s: S3Settings): void {
   if (s.bucket) {
     b.bringYourOwn.push({ field: 'bucket', value: s.bucket });
     b.output(stackOutputKeys.bucketName, s.bucket, 'Your bucket (not created by sluice)');
+    b.notes.push('bucket: sluice leaves the objects it writes in your bucket (one per event, under the pattern’s prefixes); delete them or let a lifecycle rule expire them.');
     return;
   }
   // Bucket names are global: account and region make them unique, the hash keeps them short.
@@ -773,6 +826,7 @@ function addApiGatewaySource(b: TemplateBuilder, s: ApiGatewaySettings): void {
   if (s.apiUrl) {
     b.bringYourOwn.push({ field: 'apiUrl', value: s.apiUrl });
     b.output(stackOutputKeys.apiUrl, s.apiUrl, 'Your API (not created by sluice)');
+    b.notes.push(`apiUrl: requests go to your URL as written, with method ${s.method}; the pattern’s path, stage, throttle and integrationTimeout describe an API sluice creates and are not applied.`);
     return;
   }
   const problems: string[] = [];
@@ -920,7 +974,6 @@ export function buildStackTemplate(scenario: Scenario, pattern: AwsPatternInput,
   const settings = normalizePattern(pattern, index >= 0 ? `patterns[${index}]` : 'pattern');
   const b = new TemplateBuilder(scenario, settings, runId, { lambdaRuntime: options.lambdaRuntime ?? defaultLambdaRuntime });
 
-  addSinkQueue(b);
   addConsumer(b);
   const generate = sourceTemplateGenerators[settings.source] as (builder: TemplateBuilder, s: AwsPatternSettings) => void;
   generate(b, settings);
@@ -940,7 +993,7 @@ export function buildStackTemplate(scenario: Scenario, pattern: AwsPatternInput,
         scenario: scenario.name,
         pattern: settings.name,
         source: settings.source,
-        consumer: b.consumer ? (b.consumer.created ? 'synthetic' : 'yours') : 'none',
+        consumer: settings.functionName ? 'yours' : b.consumer?.created ? 'synthetic' : 'none',
         bringYourOwn: b.bringYourOwn,
         notes: b.notes,
       },
@@ -958,4 +1011,64 @@ export function buildStackTemplate(scenario: Scenario, pattern: AwsPatternInput,
  */
 export function describeTemplateResources(template: StackTemplate): Array<{ logicalId: string; type: string }> {
   return Object.entries(template.Resources).map(([logicalId, resource]) => ({ logicalId, type: resource.Type }));
+}
+
+/**
+ * Whether a template has anything to deploy. A pattern that brings its source and its
+ * consumer (or an s3 bucket or API whose wiring sluice cannot change) creates nothing, and
+ * CloudFormation refuses a template without resources: such a pattern deploys no stack.
+ *
+ * @example
+ * if (templateCreatesResources(template)) await deployStack(cloudFormation, { stackName, template });
+ */
+export function templateCreatesResources(template: StackTemplate): boolean {
+  return Object.keys(template.Resources).length > 0;
+}
+
+/**
+ * The pattern's own resources as the stack outputs that name them (`QueueUrl`, `QueueName`,
+ * `StreamName`, `EventBusName`, `BucketName`, `ApiUrl`, `FunctionName`), in plain values: what
+ * the drivers send to and CloudWatch is asked about, whether a stack is deployed or not.
+ * `FunctionName` is the bare name (CloudWatch's dimension), whatever form the pattern gave.
+ * An HTTP API on API Gateway's own domain also gives its `ApiId` and `StageName` (the
+ * pattern's `stage`, else `$default`); a REST API is measured by its name, which a URL does
+ * not carry, so its API Gateway metrics are not read.
+ *
+ * @example
+ * bringYourOwnOutputs(parseScenario(text, 'x.yaml').patterns[0])
+ * // { QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders', QueueName: 'orders', FunctionName: 'orders-consumer' }
+ */
+export function bringYourOwnOutputs(pattern: AwsPatternInput): Record<string, string> {
+  const settings = normalizePattern(pattern);
+  const outputs: Record<string, string> = {};
+  if (settings.functionName) outputs[stackOutputKeys.functionName] = lambdaFunctionNameOf(settings.functionName);
+  switch (settings.source) {
+    case 'sqs':
+      if (settings.queueUrl) {
+        outputs[stackOutputKeys.queueUrl] = settings.queueUrl;
+        outputs[stackOutputKeys.queueName] = parseQueueUrl(settings.queueUrl, '').name;
+      }
+      break;
+    case 'kinesis':
+      if (settings.streamName) outputs[stackOutputKeys.streamName] = settings.streamName;
+      break;
+    case 'eventbridge':
+      if (settings.busName) outputs[stackOutputKeys.eventBusName] = settings.busName;
+      break;
+    case 's3':
+      if (settings.bucket) outputs[stackOutputKeys.bucketName] = settings.bucket;
+      break;
+    case 'apigateway': {
+      if (!settings.apiUrl) break;
+      outputs[stackOutputKeys.apiUrl] = settings.apiUrl;
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-call.html ({api-id}.execute-api.{region}.amazonaws.com)
+      const apiId = /^([a-z0-9]{10})\.execute-api\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.exec(new URL(settings.apiUrl).hostname)?.[1];
+      if (apiId && settings.type === 'http') {
+        outputs[stackOutputKeys.apiId] = apiId;
+        outputs[stackOutputKeys.stageName] = settings.stage;
+      }
+      break;
+    }
+  }
+  return outputs;
 }

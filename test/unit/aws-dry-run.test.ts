@@ -3,18 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { scenarioSchema, type Scenario, type ScenarioInput } from '../../scenario/schema.ts';
 import { awsPriceTable, costAssumptions, formatAwsPlan, planAwsRun } from '../../localstack/aws/dry-run.ts';
 
-/**
- * A validated scenario. Patterns go through the schema like a file's; `extras` adds fields
- * the schema does not accept (bring-your-own resources) to the parsed pattern of that index.
- */
-function scenarioWith(overrides: Partial<ScenarioInput>, patterns?: ScenarioInput['patterns'], extras: Array<Record<string, string>> = []): Scenario {
-  const scenario = scenarioSchema.parse({
+/** A validated scenario: patterns (existing resources included) go through the schema like a file's. */
+function scenarioWith(overrides: Partial<ScenarioInput>, patterns?: ScenarioInput['patterns']): Scenario {
+  return scenarioSchema.parse({
     name: 'orders',
     workload: { phases: [{ duration: 60, arrivalRate: 100 }] },
     patterns: patterns ?? [{ source: 'sqs' }],
     ...overrides,
   });
-  return { ...scenario, patterns: scenario.patterns.map((pattern, index) => ({ ...pattern, ...extras[index] })) };
 }
 
 function costOf(plan: ReturnType<typeof planAwsRun>, item: RegExp) {
@@ -112,11 +108,27 @@ describe('aws dry run', () => {
   });
 
   it('shows bring-your-own resources and does not price them', () => {
-    const plan = planAwsRun(scenarioWith({}, [{ source: 's3' }], [{ bucket: 'my-bucket' }]));
+    const plan = planAwsRun(scenarioWith({}, [{ source: 's3', bucket: 'my-bucket' }]));
     expect(plan.patterns[0].bringYourOwn).toEqual([{ field: 'bucket', value: 'my-bucket' }]);
     expect(plan.patterns[0].consumer).toBe('none');
+    expect(plan.patterns[0].deploysStack).toBe(false);
     expect(plan.patterns[0].cost.map((c) => c.item)).toEqual(['CloudWatch GetMetricData']);
-    expect(formatAwsPlan(plan)).toMatch(/uses your bucket: my-bucket \(not created\)/);
+    const text = formatAwsPlan(plan);
+    expect(text).toMatch(/uses your bucket: my-bucket \(not created\)/);
+    expect(text).toMatch(/pattern s3 \(s3\) → no stack: sluice creates nothing, it sends load and reads CloudWatch/);
+    expect(text).toMatch(/billed to your account and not included/);
+    expect(text).not.toMatch(/creates \d+ resources/);
+  });
+
+  it('plans the synthetic consumer on your queue, and no stack with your function too', () => {
+    const queueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders';
+    const consumerOnly = planAwsRun(scenarioWith({}, [{ source: 'sqs', queueUrl }])).patterns[0];
+    expect(consumerOnly).toMatchObject({ deploysStack: true, consumer: 'synthetic' });
+    expect(consumerOnly.resources.map((r) => r.logicalId)).not.toContain('SourceQueue');
+    expect(consumerOnly.cost.map((c) => c.item)).toContain('Lambda requests');
+    const yours = planAwsRun(scenarioWith({}, [{ source: 'sqs', queueUrl, functionName: 'orders-consumer' }])).patterns[0];
+    expect(yours).toMatchObject({ deploysStack: false, consumer: 'yours', resources: [] });
+    expect(yours.cost.map((c) => c.item)).toEqual(['CloudWatch GetMetricData']);
   });
 
   it('prints a plan a person can read', () => {

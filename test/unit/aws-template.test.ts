@@ -12,14 +12,16 @@ import { matchesEventPattern } from '../../drivers/eventbridge/event-pattern.ts'
 import { remoteObjectKeyFor } from '../../drivers/s3/object-keys.ts';
 import { syntheticConsumerCode, type CompletionRecord } from '../../localstack/aws/consumer-code.ts';
 import { AwsTemplateError } from '../../localstack/aws/errors.ts';
-import { normalizePattern, sluiceEventSourceName, type AwsPatternInput, type BringYourOwnFields } from '../../localstack/aws/pattern-settings.ts';
+import { normalizePattern, sluiceEventSourceName, type AwsPatternInput } from '../../localstack/aws/pattern-settings.ts';
 import {
+  bringYourOwnOutputs,
   buildStackTemplate,
   defaultLambdaRuntime,
   sourceTemplateGenerators,
   stackNameFor,
   stackOutputKeys,
   tagStyleByResourceType,
+  templateCreatesResources,
   type StackTemplate,
 } from '../../localstack/aws/template.ts';
 import { templateBodyMaxBytes } from '../../localstack/aws/stack.ts';
@@ -39,11 +41,10 @@ function scenarioFor(pattern: Record<string, unknown>, overrides: Record<string,
   return { scenario, pattern: scenario.patterns[0]! };
 }
 
-/** The stack of one pattern; `extras` names existing resources, which the schema does not accept, on the parsed pattern. */
-function build(pattern: Record<string, unknown>, overrides: Record<string, unknown> = {}, extras: BringYourOwnFields = {}): StackTemplate {
+/** The stack of one pattern, written as a scenario file writes it (existing resources included) and parsed. */
+function build(pattern: Record<string, unknown>, overrides: Record<string, unknown> = {}): StackTemplate {
   const { scenario, pattern: parsed } = scenarioFor(pattern, overrides);
-  const withExtras = { ...parsed, ...extras } as AwsPatternInput;
-  return buildStackTemplate({ ...scenario, patterns: [withExtras] }, withExtras, runId);
+  return buildStackTemplate(scenario, parsed, runId);
 }
 
 /** The stack of the one pattern of a scenario file's text. */
@@ -168,7 +169,7 @@ function forGolden(template: StackTemplate): unknown {
  * merged with `with`), or why it has no AWS equivalent. A field added to a schema fails
  * the first test below until it is placed here.
  */
-type FieldOnStack = { on: string; with?: Record<string, unknown> } | { sluiceOnly: string };
+type FieldOnStack = { on: string; with?: Record<string, unknown> } | { output: string; with: Record<string, unknown> } | { sluiceOnly: string };
 const schemaFieldsOnStack = {
   sqs: {
     source: { on: 'ConsumerFunction.Environment.Variables.SLUICE_SOURCE' },
@@ -181,6 +182,8 @@ const schemaFieldsOnStack = {
     fifo: { on: 'SourceQueue.FifoQueue', with: { fifo: true, maximumBatchingWindow: 0, batchSize: 10 } },
     messageGroups: { sluiceOnly: 'the MessageGroupId values the load generator spreads messages over' },
     sendBatchSize: { sluiceOnly: 'messages per SendMessageBatch call of the load generator' },
+    queueUrl: { on: 'SourceEventSourceMapping.EventSourceArn', with: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' } },
+    functionName: { on: 'SourceEventSourceMapping.FunctionName', with: { functionName: 'orders-consumer' } },
   },
   kinesis: {
     source: { on: 'ConsumerFunction.Environment.Variables.SLUICE_SOURCE' },
@@ -196,6 +199,8 @@ const schemaFieldsOnStack = {
     bisectBatchOnFunctionError: { on: 'SourceEventSourceMapping.BisectBatchOnFunctionError' },
     producerRetries: { sluiceOnly: 'the load generator’s retries after ProvisionedThroughputExceeded' },
     putRecordsBatchSize: { sluiceOnly: 'records per PutRecords call of the load generator' },
+    streamName: { on: 'SourceEventSourceMapping.EventSourceArn', with: { streamName: 'orders' } },
+    functionName: { on: 'SourceEventSourceMapping.FunctionName', with: { functionName: 'orders-consumer' } },
   },
   eventbridge: {
     source: { on: 'ConsumerFunction.Environment.Variables.SLUICE_SOURCE' },
@@ -209,6 +214,8 @@ const schemaFieldsOnStack = {
     putEventsBurstRequests: { sluiceOnly: 'the account’s PutEvents quota (Service Quotas), not a stack property' },
     producerMaxAttempts: { sluiceOnly: 'PutEvents attempts of the load generator' },
     asyncInvoke: { on: 'ConsumerEventInvokeConfig.MaximumEventAgeInSeconds' },
+    busName: { on: 'SourceRule1.EventBusName', with: { busName: 'orders' } },
+    functionName: { on: 'SourceRule1.Targets.0.Arn', with: { functionName: 'orders-consumer' } },
   },
   s3: {
     source: { on: 'ConsumerFunction.Environment.Variables.SLUICE_SOURCE' },
@@ -222,6 +229,9 @@ const schemaFieldsOnStack = {
     putRequestsPerSecondPerPrefix: { sluiceOnly: 'S3’s own per-prefix request rate on AWS' },
     getRequestsPerSecondPerPrefix: { sluiceOnly: 'S3’s own per-prefix request rate on AWS' },
     asyncInvoke: { on: 'ConsumerEventInvokeConfig.MaximumRetryAttempts' },
+    // Your bucket's notification is its own: the stack creates nothing and only names it.
+    bucket: { output: 'BucketName', with: { bucket: 'orders-bucket' } },
+    functionName: { on: 'SourceBucket.NotificationConfiguration.LambdaConfigurations.0.Function', with: { functionName: 'orders-consumer' } },
   },
   apigateway: {
     source: { on: 'ConsumerFunction.Environment.Variables.SLUICE_SOURCE' },
@@ -234,6 +244,9 @@ const schemaFieldsOnStack = {
     throttleBurst: { on: 'HttpApiStage.DefaultRouteSettings.ThrottlingBurstLimit' },
     integrationTimeout: { on: 'HttpApiIntegration.TimeoutInMillis' },
     maxConnections: { sluiceOnly: 'connections the load generator keeps open' },
+    // Your API's integration is its own: the stack creates nothing and only names it.
+    apiUrl: { output: 'ApiUrl', with: { apiUrl: 'https://abc1234567.execute-api.us-east-1.amazonaws.com/events' } },
+    functionName: { on: 'HttpApiIntegration.IntegrationUri', with: { functionName: 'orders-consumer' } },
   },
 } as const satisfies { [S in SourceName]: Record<string, FieldOnStack> };
 
@@ -368,9 +381,10 @@ describe('aws stack template', () => {
 
     it.each(Object.keys(schemaFieldsOnStack) as SourceName[])('sets the property of every %s field with an AWS equivalent', (source) => {
       for (const [field, place] of Object.entries(schemaFieldsOnStack[source] as Record<string, FieldOnStack>)) {
-        if (!('on' in place)) continue;
+        if ('sluiceOnly' in place) continue;
         const template = build({ ...fullPatterns[source], ...place.with });
-        expect(valueAt(template, place.on), `${source}.${field} → ${place.on}`).toBeDefined();
+        if ('output' in place) expect(template.Outputs[place.output]?.Value, `${source}.${field} → output ${place.output}`).toBe(place.with[field]);
+        else expect(valueAt(template, place.on), `${source}.${field} → ${place.on}`).toBeDefined();
       }
     });
   });
@@ -785,7 +799,7 @@ patterns:
     it('refuses a module handler unless the pattern names a function', () => {
       const moduleHandler = { function: { handler: { type: 'module', module: './handlers/orders.ts#handler' } } };
       expect(() => build({ source: 'sqs' }, moduleHandler)).toThrow(/module handler .* cannot be deployed inline/);
-      expect(() => build({ source: 'kinesis' }, moduleHandler, { functionName: 'orders-consumer' })).not.toThrow();
+      expect(() => build({ source: 'kinesis', functionName: 'orders-consumer' }, moduleHandler)).not.toThrow();
     });
 
     it('takes another Lambda runtime when asked', () => {
@@ -795,49 +809,122 @@ patterns:
   });
 
   describe('bring your own', () => {
-    it('creates no queue for a queueUrl and maps the existing queue', () => {
-      const template = build({ source: 'sqs' }, {}, { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders' });
-      expect(template.Resources.SourceQueue).toBeUndefined();
-      expect(template.Resources.SourceDeadLetterQueue).toBeUndefined();
+    const queueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders';
+    const inEuWest1 = { region: 'eu-west-1' };
+
+    it('creates no queue for a queueUrl: the synthetic consumer, its sink and a mapping of your queue', () => {
+      const template = build({ source: 'sqs', queueUrl }, inEuWest1);
+      expect(Object.keys(template.Resources).sort()).toEqual(['ConsumerFunction', 'ConsumerLogGroup', 'ConsumerRole', 'SinkQueue', 'SourceEventSourceMapping']);
       expect(props(template, 'SourceEventSourceMapping').EventSourceArn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:sqs:eu-west-1:123456789012:orders' });
-      expect(template.Outputs[stackOutputKeys.queueUrl]!.Value).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/orders');
-      expect(template.Metadata.sluice.bringYourOwn).toEqual([{ field: 'queueUrl', value: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders' }]);
+      expect(props(template, 'SourceEventSourceMapping').FunctionName).toEqual({ 'Fn::GetAtt': ['ConsumerFunction', 'Arn'] });
+      expect(template.Outputs[stackOutputKeys.queueUrl]!.Value).toBe(queueUrl);
+      expect(template.Metadata.sluice).toMatchObject({ consumer: 'synthetic', bringYourOwn: [{ field: 'queueUrl', value: queueUrl }] });
+      // The role may read your queue, and only it.
+      const statements = (props(template, 'ConsumerRole').Policies as Array<{ PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }>)[0]!.PolicyDocument.Statement;
+      expect(statements.find((statement) => statement.Action.includes('sqs:ReceiveMessage'))?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:sqs:eu-west-1:123456789012:orders' });
+      expect(template.Metadata.sluice.notes.join('\n')).toMatch(/visibilityTimeout and maxReceiveCount describe a queue sluice creates/);
     });
 
-    it('creates no function, role or log group for a functionName and wires the named function', () => {
-      const template = build({ source: 'kinesis' }, {}, { functionName: 'orders-consumer' });
-      for (const id of ['ConsumerFunction', 'ConsumerRole', 'ConsumerLogGroup']) expect(template.Resources[id], id).toBeUndefined();
+    it('takes a FIFO queue of yours with fifo: true', () => {
+      const template = build({ source: 'sqs', queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders.fifo', fifo: true });
+      expect(template.Resources.SourceQueue).toBeUndefined();
+      expect(props(template, 'SourceEventSourceMapping').EventSourceArn).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:sqs:us-east-1:123456789012:orders.fifo' });
+    });
+
+    it('creates no function, role, log group or sink for a functionName and wires the named function', () => {
+      const template = build({ source: 'kinesis', functionName: 'orders-consumer' });
+      for (const id of ['ConsumerFunction', 'ConsumerRole', 'ConsumerLogGroup', 'SinkQueue']) expect(template.Resources[id], id).toBeUndefined();
+      expect(template.Outputs[stackOutputKeys.sinkQueueUrl]).toBeUndefined();
       expect(props(template, 'SourceEventSourceMapping').FunctionName).toEqual({
         'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:orders-consumer',
       });
       expect(template.Metadata.sluice.consumer).toBe('yours');
+      expect(template.Metadata.sluice.notes.join('\n')).toMatch(/writes no completion records/);
+      expect(templateCreatesResources(template)).toBe(true);
     });
 
-    it('creates nothing but the sink for a bucket or an API it cannot wire', () => {
-      for (const [pattern, extras] of [
-        [{ source: 's3' }, { bucket: 'my-bucket' }],
-        [{ source: 'apigateway' }, { apiUrl: 'https://abc.execute-api.us-east-1.amazonaws.com/events' }],
-      ] as const) {
-        const template = build(pattern, {}, extras);
-        expect(Object.keys(template.Resources)).toEqual(['SinkQueue']);
+    it('wires a function named by ARN or with an alias as written', () => {
+      const arn = 'arn:aws:lambda:us-east-1:123456789012:function:orders-consumer:live';
+      expect(props(build({ source: 'sqs', functionName: arn }), 'SourceEventSourceMapping').FunctionName).toBe(arn);
+      expect(props(build({ source: 'eventbridge', functionName: 'orders-consumer:live' }), 'SourceRule1').Targets).toMatchObject([
+        { Arn: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:orders-consumer:live' } },
+      ]);
+    });
+
+    it.each([
+      ['sqs', { queueUrl }],
+      ['kinesis', { streamName: 'orders' }],
+      ['eventbridge', { busName: 'orders' }],
+      ['s3', { bucket: 'orders-bucket' }],
+      ['apigateway', { apiUrl: 'https://abc1234567.execute-api.us-east-1.amazonaws.com/events' }],
+    ] as const)('%s: creates and wires nothing when the source and the function are both yours (no stack)', (source, own) => {
+      const template = build({ source, ...own, functionName: 'orders-consumer' }, inEuWest1);
+      expect(template.Resources).toEqual({});
+      expect(templateCreatesResources(template)).toBe(false);
+      expect(template.Metadata.sluice.consumer).toBe('yours');
+      expect(template.Metadata.sluice.bringYourOwn.map((own) => own.field).sort()).toEqual([Object.keys(own)[0], 'functionName'].sort());
+      expect(template.Metadata.sluice.notes.join('\n')).toMatch(/both yours: sluice creates and wires nothing \(no stack is deployed\)/);
+    });
+
+    it('creates nothing for a bucket or an API it cannot wire, and says so', () => {
+      for (const pattern of [
+        { source: 's3', bucket: 'my-bucket' },
+        { source: 'apigateway', apiUrl: 'https://abc1234567.execute-api.us-east-1.amazonaws.com/events' },
+      ]) {
+        const template = build(pattern);
+        expect(template.Resources).toEqual({});
         expect(template.Metadata.sluice.consumer).toBe('none');
-        expect(template.Metadata.sluice.notes.join('\n')).toMatch(/cannot change/);
+        expect(template.Metadata.sluice.notes.join('\n')).toMatch(/cannot change: sluice creates nothing/);
       }
     });
 
     it('creates rules on an existing bus and streams from an existing stream', () => {
-      const bus = build({ source: 'eventbridge' }, {}, { busName: 'orders-bus' });
+      const bus = build({ source: 'eventbridge', busName: 'orders-bus' });
       expect(bus.Resources.SourceEventBus).toBeUndefined();
       expect(props(bus, 'SourceRule1').EventBusName).toBe('orders-bus');
-      const stream = build({ source: 'kinesis' }, {}, { streamName: 'orders-stream' });
+      expect(bus.Resources.SinkQueue).toBeDefined();
+      const stream = build({ source: 'kinesis', streamName: 'orders-stream' });
       expect(stream.Resources.SourceStream).toBeUndefined();
       expect(props(stream, 'SourceEventSourceMapping').EventSourceArn).toEqual({
         'Fn::Sub': 'arn:${AWS::Partition}:kinesis:${AWS::Region}:${AWS::AccountId}:stream/orders-stream',
       });
     });
 
-    it('rejects a queueUrl that is not a queue URL', () => {
-      expect(() => build({ source: 'sqs' }, {}, { queueUrl: 'orders' })).toThrow(AwsTemplateError);
+    it('refuses a queue or function of another region, which the run’s region cannot reach', () => {
+      expect(() => build({ source: 'sqs', queueUrl })).toThrow(/queueUrl: your queue is in eu-west-1, the run in us-east-1/);
+      expect(() => build({ source: 'kinesis', functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:orders' })).toThrow(/functionName: your function is in eu-west-1, the run in us-east-1/);
+    });
+
+    it('refuses a queueUrl code passes that is not a queue URL', () => {
+      const { scenario, pattern } = scenarioFor({ source: 'sqs' });
+      const raw = { ...pattern, queueUrl: 'orders' } as AwsPatternInput;
+      expect(() => buildStackTemplate({ ...scenario, patterns: [raw] }, raw, runId)).toThrow(AwsTemplateError);
+    });
+
+    describe('the outputs your resources give a run', () => {
+      it('names each source by the output key the drivers read', () => {
+        expect(bringYourOwnOutputs(scenarioFor({ source: 'sqs', queueUrl }, inEuWest1).pattern)).toEqual({ QueueUrl: queueUrl, QueueName: 'orders' });
+        expect(bringYourOwnOutputs(scenarioFor({ source: 'kinesis', streamName: 'orders' }).pattern)).toEqual({ StreamName: 'orders' });
+        expect(bringYourOwnOutputs(scenarioFor({ source: 'eventbridge', busName: 'orders' }).pattern)).toEqual({ EventBusName: 'orders' });
+        expect(bringYourOwnOutputs(scenarioFor({ source: 's3', bucket: 'orders-bucket' }).pattern)).toEqual({ BucketName: 'orders-bucket' });
+        expect(bringYourOwnOutputs(scenarioFor({ source: 'sqs' }).pattern)).toEqual({});
+      });
+
+      it('gives the bare function name CloudWatch measures, whatever form the pattern used', () => {
+        for (const functionName of ['orders-consumer', 'orders-consumer:live', 'arn:aws:lambda:us-east-1:123456789012:function:orders-consumer:7']) {
+          expect(bringYourOwnOutputs(scenarioFor({ source: 'kinesis', functionName }).pattern)).toEqual({ FunctionName: 'orders-consumer' });
+        }
+      });
+
+      it('reads an HTTP API’s id from its execute-api URL, and nothing a REST API’s metrics need', () => {
+        const apiUrl = 'https://abc1234567.execute-api.us-east-1.amazonaws.com/events';
+        expect(bringYourOwnOutputs(scenarioFor({ source: 'apigateway', apiUrl }).pattern)).toEqual({ ApiUrl: apiUrl, ApiId: 'abc1234567', StageName: '$default' });
+        expect(bringYourOwnOutputs(scenarioFor({ source: 'apigateway', apiUrl, stage: 'live' }).pattern)).toMatchObject({ StageName: 'live' });
+        expect(bringYourOwnOutputs(scenarioFor({ source: 'apigateway', type: 'rest', apiUrl: 'https://abc1234567.execute-api.us-east-1.amazonaws.com/prod/events' }).pattern)).toEqual({
+          ApiUrl: 'https://abc1234567.execute-api.us-east-1.amazonaws.com/prod/events',
+        });
+        expect(bringYourOwnOutputs(scenarioFor({ source: 'apigateway', apiUrl: 'https://api.example.com/events' }).pattern)).toEqual({ ApiUrl: 'https://api.example.com/events' });
+      });
     });
   });
 
