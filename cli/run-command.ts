@@ -1,6 +1,7 @@
 import { readFile, writeFile, mkdir, copyFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { loadScenarioFile } from '../scenario/load.ts';
+import { loadScenarioFile, locateKey } from '../scenario/load.ts';
+import { bringYourOwnTargetProblems } from '../localstack/aws/bring-your-own.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import type { TargetName } from '../scenario/schema.ts';
 import { runScenario, patternNameOf } from '../run/run-scenario.ts';
@@ -83,11 +84,17 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     io.print(formatAwsPlan(planAwsRun(scenario)));
     return exitCodes.ok;
   }
+  // Existing resources only mean something where sluice does not create its own: refuse them
+  // elsewhere rather than ignore them.
+  const ownResources = bringYourOwnTargetProblems(scenario.patterns, { target: targetKind, consumer: flags.consumer });
+  if (ownResources.length > 0) {
+    throw new ScenarioError(await Promise.all(ownResources.map(async (problem) => ({ file, ...(await locateKey(file, problem.keyPath)), keyPath: problem.keyPath, message: `${problem.message}. ${problem.hint}` }))));
+  }
   if (targetKind === 'aws') {
     const account = await describeAccount(scenario.region);
     io.print(`AWS account ${account.accountId} (${account.arn}), region ${account.region}`);
     const plan = planAwsRun(scenario);
-    io.print(`this run creates ${plan.patterns.length} CloudFormation stack(s), runs about ${Math.ceil((plan.durationMs + plan.drainTimeoutMs) / 60_000)} min, and costs about $${plan.costUsd.low.toFixed(2)}–$${plan.costUsd.high.toFixed(2)} (--dry-run shows the plan)`);
+    io.print(`this run creates ${plan.patterns.filter((p) => p.deploysStack).length} CloudFormation stack(s), runs about ${Math.ceil((plan.durationMs + plan.drainTimeoutMs) / 60_000)} min, and costs about $${plan.costUsd.low.toFixed(2)}–$${plan.costUsd.high.toFixed(2)} (--dry-run shows the plan)`);
     if (!flags.yes && !(await confirm('type "yes" to create these resources: ', io))) {
       io.printError('not confirmed: nothing was created. Pass --yes to skip the question (CI).');
       return exitCodes.badInput;

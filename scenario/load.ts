@@ -111,3 +111,17 @@ function nearestNode(document: Document, path: Array<string | number>, wantKey: 
   }
   return found;
 }
+
+/**
+ * Where a key of a scenario file is, for problems found after validation (a check that
+ * depends on the command line's target). `keyPath` is written as problems name keys:
+ * `patterns[0].queueUrl`.
+ */
+export async function locateKey(file: string, keyPath: string): Promise<{ line: number; column: number }> {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(await readFile(file, 'utf8'), { lineCounter });
+  const path = [...keyPath.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((match) => (match[2] !== undefined ? Number(match[2]) : match[1]));
+  const node = nearestNode(document, path, true);
+  const position = lineCounter.linePos(node?.range?.[0] ?? 0);
+  return { line: position.line, column: position.col };
+}

@@ -83,6 +83,16 @@ describe('sluice command line', () => {
     expect(code).toBe(0);
   });
 
+  it('run: an existing resource named for a target that would ignore it exits 2 with its line and key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+    const file = join(dir, 'byo.yaml');
+    await writeFile(file, ['name: byo', 'workload:', '  phases: [{ duration: 2, arrivalRate: 5 }]', 'patterns:', '  - source: sqs', '    queueUrl: https://sqs.us-east-1.amazonaws.com/123456789012/orders', ''].join('\n'));
+    const { code, stderr } = await runCli(['run', file, '--out', dir]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${file}:6:5 patterns[0].queueUrl: names an existing resource`);
+    expect(await readdir(dir)).toEqual(['byo.yaml']);
+  });
+
   it('run: a bad scenario exits 2 before anything starts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
     const file = join(dir, 'bad.yaml');
