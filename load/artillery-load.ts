@@ -105,18 +105,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
     registry.delete(engineId);
   }
 
-  const requested = requestedArrivals(options.phases);
-  const lastPhase = options.phases[options.phases.length - 1];
-  const trailingPauseMs = lastPhase && 'pause' in lastPhase ? lastPhase.pause : 0;
-  return {
-    requestedArrivals: requested,
-    achievedArrivals: arrivals,
-    requestedDurationMs: phasesDurationMs(options.phases),
-    achievedDurationMs: firstArrivalMs !== undefined && lastArrivalMs !== undefined ? lastArrivalMs - firstArrivalMs + 1000 + trailingPauseMs : 0,
-    arrivalRateDeviation: requested > 0 ? (arrivals - requested) / requested : 0,
-    arrivalErrors,
-    stopped: options.signal.aborted,
-  };
+  return loadOutcome(options.phases, { arrivals, firstArrivalMs, lastArrivalMs, arrivalErrors }, options.signal);
 }
 
 /** One request as the HTTP load generator is about to send it; `beforeRequest` may set the body and headers. */
@@ -238,16 +227,30 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadOutcome
 
   await runArtilleryScript(script, 'sluice-http.yml', options.signal);
 
-  const requested = requestedArrivals(options.phases);
-  const lastPhase = options.phases[options.phases.length - 1];
+  return loadOutcome(options.phases, { arrivals, firstArrivalMs, lastArrivalMs, arrivalErrors: 0 }, options.signal);
+}
+
+/**
+ * What the generator achieved against what the phases asked. The achieved duration runs from
+ * the first arrival to one second past the last (arrivals are spread over their second),
+ * plus a trailing pause.
+ */
+function loadOutcome(
+  phases: Phase[],
+  counted: { arrivals: number; firstArrivalMs: number | undefined; lastArrivalMs: number | undefined; arrivalErrors: number },
+  signal: AbortSignal,
+): LoadOutcome {
+  const requested = requestedArrivals(phases);
+  const lastPhase = phases[phases.length - 1];
   const trailingPauseMs = lastPhase && 'pause' in lastPhase ? lastPhase.pause : 0;
+  const { arrivals, firstArrivalMs, lastArrivalMs } = counted;
   return {
     requestedArrivals: requested,
     achievedArrivals: arrivals,
-    requestedDurationMs: phasesDurationMs(options.phases),
+    requestedDurationMs: phasesDurationMs(phases),
     achievedDurationMs: firstArrivalMs !== undefined && lastArrivalMs !== undefined ? lastArrivalMs - firstArrivalMs + 1000 + trailingPauseMs : 0,
     arrivalRateDeviation: requested > 0 ? (arrivals - requested) / requested : 0,
-    arrivalErrors: 0,
-    stopped: options.signal.aborted,
+    arrivalErrors: counted.arrivalErrors,
+    stopped: signal.aborted,
   };
 }
