@@ -1,3 +1,4 @@
+import { SluiceError } from './sluice-error.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -14,17 +15,7 @@ export interface Target {
 }
 
 /** A failure of the target itself, with what the user can do about it. */
-export class TargetError extends Error {
-  constructor(
-    readonly code: 'SLUICE_TARGET_START' | 'SLUICE_TARGET_DIED' | 'SLUICE_TARGET_UNREACHABLE' | 'SLUICE_PORT_TAKEN',
-    message: string,
-    readonly hint: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'TargetError';
-  }
-}
+export class TargetError extends SluiceError<'SLUICE_TARGET_START' | 'SLUICE_TARGET_DIED' | 'SLUICE_TARGET_UNREACHABLE' | 'SLUICE_PORT_TAKEN'> {}
 
 const sluiceBin = fileURLToPath(new URL('../bin/sluice.js', import.meta.url));
 

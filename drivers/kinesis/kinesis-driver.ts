@@ -1,3 +1,4 @@
+import { SluiceError } from '../../localstack/sluice-error.ts';
 import {
   CreateStreamCommand,
   DeleteStreamCommand,
@@ -30,17 +31,7 @@ export const kinesisDriverErrorCodes = {
 } as const;
 
 /** The stream could not be made ready for the run. */
-export class KinesisDriverError extends Error {
-  override readonly name = 'KinesisDriverError';
-  constructor(
-    readonly code: (typeof kinesisDriverErrorCodes)[keyof typeof kinesisDriverErrorCodes],
-    message: string,
-    readonly hint?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class KinesisDriverError extends SluiceError<(typeof kinesisDriverErrorCodes)[keyof typeof kinesisDriverErrorCodes]> {}
 
 /**
  * Who enforces Kinesis's quotas on a target: sluice's edge on the embedded target and in

@@ -1,3 +1,4 @@
+import { SluiceError } from '../../localstack/sluice-error.ts';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -30,16 +31,7 @@ export const s3DriverErrorCodes = {
 } as const;
 
 /** The pattern cannot run as asked. */
-export class S3DriverError extends Error {
-  override readonly name = 'S3DriverError';
-  constructor(
-    readonly code: (typeof s3DriverErrorCodes)[keyof typeof s3DriverErrorCodes],
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
+export class S3DriverError extends SluiceError<(typeof s3DriverErrorCodes)[keyof typeof s3DriverErrorCodes]> {}
 
 /**
  * The `s3` pattern: PutObject into a bucket whose notification configuration invokes the

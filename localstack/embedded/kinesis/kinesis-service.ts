@@ -1,3 +1,4 @@
+import { SluiceError } from '../../sluice-error.ts';
 import { request as httpRequest, Agent, type IncomingMessage, type ServerResponse, type Server, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -56,17 +57,7 @@ export const kinesisServiceErrorCodes = {
 } as const;
 
 /** The Kinesis service could not be set up. */
-export class KinesisServiceError extends Error {
-  override readonly name = 'KinesisServiceError';
-  constructor(
-    readonly code: (typeof kinesisServiceErrorCodes)[keyof typeof kinesisServiceErrorCodes],
-    message: string,
-    readonly hint?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class KinesisServiceError extends SluiceError<(typeof kinesisServiceErrorCodes)[keyof typeof kinesisServiceErrorCodes]> {}
 
 /**
  * Where requests go once the quotas let them through: an emulator sluice started on

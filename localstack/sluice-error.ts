@@ -1,0 +1,20 @@
+/**
+ * The shape of every error sluice raises for a user to act on: a stable `code` a caller can
+ * branch on, a message saying what happened, and a `hint` saying what to do. The CLI prints
+ * both; named subclasses fix the code set.
+ *
+ * @example
+ * class TargetError extends SluiceError<'SLUICE_TARGET_DIED'> {}
+ * throw new TargetError('SLUICE_TARGET_DIED', 'the emulator exited', 're-run');
+ */
+export class SluiceError<Code extends string = string> extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
