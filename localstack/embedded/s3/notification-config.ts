@@ -51,7 +51,9 @@ const knownEventPrefixes = ['s3:ObjectCreated:', 's3:ObjectRemoved:', 's3:Object
 /**
  * Parses the body of `PUT /<bucket>?notification`. Only Lambda destinations are
  * supported; queue, topic and EventBridge destinations are refused with NotImplemented
- * rather than accepted and silently never delivered.
+ * rather than accepted and silently never delivered. `NotImplemented` (HTTP 501) is S3's
+ * own error code for a feature a server does not offer, so SDKs report it as S3 would.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  */
 export function parseNotificationConfiguration(xml: string): LambdaNotification[] {
   const root = /<NotificationConfiguration\b[^>]*>([\s\S]*)<\/NotificationConfiguration>|<NotificationConfiguration\b[^>]*\/>/.exec(xml);
