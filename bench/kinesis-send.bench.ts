@@ -3,12 +3,12 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRe
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startEdge, type EdgeEndpoint } from '../localstack/embedded/edge.ts';
 import { createKinesisQuotaService, startKinesisService } from '../localstack/embedded/kinesis/kinesis-service.ts';
-import { sdkClientConfig } from '../localstack/client-config.ts';
+import { sdkClientConfig } from '../targets/client-config.ts';
 import { KinesisProducer } from '../drivers/kinesis/kinesis-producer.ts';
 import { EventFactory, type OutgoingEvent } from '../load/event-factory.ts';
 import { EventLedger } from '../run/event-ledger.ts';
 import { MetricsRecorder } from '../run/metrics-recorder.ts';
-import { realClock } from '../runtime/clock.ts';
+import { realClock } from '../core/clock.ts';
 import { seededRandom } from '../runtime/random.ts';
 import { workloadSchema } from '../scenario/schema.ts';
 

@@ -1,6 +1,6 @@
-import { createAwsClients } from '../localstack/aws/clients.ts';
-import { describeAccount } from '../localstack/aws/credentials.ts';
-import { cleanupLeftoverStacks, findLeftoverStacks } from '../localstack/aws/stack.ts';
+import { createAwsClients } from '../targets/aws/clients.ts';
+import { describeAccount } from '../targets/aws/credentials.ts';
+import { cleanupLeftoverStacks, findLeftoverStacks } from '../targets/aws/stack.ts';
 import type { Io } from './run-command.ts';
 import { exitCodes } from './exit-codes.ts';
 

@@ -1,7 +1,7 @@
 import { readFile, writeFile, mkdir, copyFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { loadScenarioFile, locateKey } from '../scenario/load.ts';
-import { bringYourOwnTargetProblems } from '../localstack/aws/bring-your-own.ts';
+import { bringYourOwnTargetProblems } from '../targets/aws/bring-your-own.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import type { TargetName } from '../scenario/schema.ts';
 import { runScenario, patternNameOf } from '../run/run-scenario.ts';
@@ -11,8 +11,8 @@ import { evaluateThresholds, sortFailuresFirst } from '../analysis/thresholds.ts
 import { compareWithBaseline } from '../analysis/baseline.ts';
 import { renderJunitXml } from '../analysis/junit.ts';
 import type { RunResult } from '../analysis/run-result.ts';
-import { describeAccount } from '../localstack/aws/credentials.ts';
-import { formatAwsPlan, planAwsRun } from '../localstack/aws/dry-run.ts';
+import { describeAccount } from '../targets/aws/credentials.ts';
+import { formatAwsPlan, planAwsRun } from '../targets/aws/dry-run.ts';
 import { exitCodes } from './exit-codes.ts';
 import { progressPrinter } from './progress.ts';
 

@@ -1,7 +1,7 @@
-import type { Clock } from '../runtime/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import type { LambdaFunction, RuntimeObserver } from '../runtime/lambda-function.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import type { Target } from '../localstack/target.ts';
+import type { Target } from '../targets/target.ts';
 import type { EventLedger } from '../run/event-ledger.ts';
 import type { MetricsRecorder } from '../run/metrics-recorder.ts';
 import type { EventFactory, OutgoingEvent } from '../load/event-factory.ts';

@@ -3,9 +3,9 @@ import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { EndpointUnreachableError, LocalstackStartError } from './aws/errors.ts';
-import type { AwsSourceName, PatternLike } from './aws/pattern-settings.ts';
-import { realClock, type WaitClock } from './aws/stack.ts';
+import { EndpointUnreachableError, LocalstackStartError } from '../targets/aws/errors.ts';
+import type { AwsSourceName, PatternLike } from '../targets/aws/pattern-settings.ts';
+import { realClock, type WaitClock } from '../targets/aws/stack.ts';
 
 /**
  * The `localstack` target: LocalStack started through Testcontainers, or an endpoint the

@@ -1,9 +1,9 @@
-import { bringYourOwnOutputs, buildStackTemplate, stackNameFor, stackOutputKeys, templateCreatesResources, type StackTemplate } from '../localstack/aws/template.ts';
-import { deployStack, deleteStack, type StackTeardown } from '../localstack/aws/stack.ts';
-import { drainCompletionRecords } from '../localstack/aws/completions.ts';
-import { fetchRunMetrics, type RunMetrics } from '../localstack/aws/cloudwatch.ts';
-import type { AwsClients } from '../localstack/aws/clients.ts';
-import { bringYourOwnSourceField, type AwsSourceName } from '../localstack/aws/pattern-settings.ts';
+import { bringYourOwnOutputs, buildStackTemplate, stackNameFor, stackOutputKeys, templateCreatesResources, type StackTemplate } from '../targets/aws/template.ts';
+import { deployStack, deleteStack, type StackTeardown } from '../targets/aws/stack.ts';
+import { drainCompletionRecords } from '../targets/aws/completions.ts';
+import { fetchRunMetrics, type RunMetrics } from '../targets/aws/cloudwatch.ts';
+import type { AwsClients } from '../targets/aws/clients.ts';
+import { bringYourOwnSourceField, type AwsSourceName } from '../targets/aws/pattern-settings.ts';
 import type { PatternResult } from '../analysis/run-result.ts';
 import { runPattern, type PatternRunOptions, type RemoteConsumer } from './run-pattern.ts';
 

@@ -1,9 +1,9 @@
-import type { Clock } from '../runtime/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import { LambdaFunction, type RuntimeObserver } from '../runtime/lambda-function.ts';
 import { syntheticHandler, moduleHandler, type RunnableHandler } from '../runtime/handler.ts';
 import { seededRandom } from '../runtime/random.ts';
 import type { Scenario, PatternSpec } from '../scenario/schema.ts';
-import type { Target } from '../localstack/target.ts';
+import type { Target } from '../targets/target.ts';
 import type { PatternResult } from '../analysis/run-result.ts';
 import { summarize } from '../analysis/summarize.ts';
 import { estimateCost } from '../analysis/cost.ts';
@@ -49,7 +49,7 @@ export interface PatternRunOptions {
 
 /** Completion records of a consumer sluice does not run. */
 export interface RemoteConsumer {
-  /** Resources by CloudFormation output key (see localstack/aws/template.ts stackOutputKeys). */
+  /** Resources by CloudFormation output key (see targets/aws/template.ts stackOutputKeys). */
   existing: Record<string, string>;
   /** Reads completion records until the signal aborts. */
   readCompletions(onRecords: (records: Array<{ eventId: number | string; completedAtMs: number; coldStart: boolean; durationMs: number; failed?: true }>) => void, signal: AbortSignal): Promise<void>;

@@ -1,15 +1,18 @@
 import { hostname, cpus } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { realClock, type Clock } from '../runtime/clock.ts';
+import { realClock, type Clock } from '../core/clock.ts';
 import type { Scenario, TargetName } from '../scenario/schema.ts';
 import { driverFor } from '../drivers/registry.ts';
-import { startEmbeddedTarget, startLocalstackTarget, startAwsTarget, type Target } from '../localstack/target.ts';
+import { startEmbeddedTarget } from '../targets/embedded/embedded-target.ts';
+import { startLocalstackTarget } from '../targets/localstack/localstack-target.ts';
+import { startAwsTarget } from '../targets/aws/aws-target.ts';
+import type { Target } from '../targets/target.ts';
 import { runResultSchemaVersion, type PatternResult, type RunResult } from '../analysis/run-result.ts';
 import { runPattern, type PatternProgress } from './run-pattern.ts';
 import { runPatternOnManagedStack } from './managed-stack-run.ts';
-import { createAwsClients, type AwsClients } from '../localstack/aws/clients.ts';
-import { createStackTeardown, type StackTeardown } from '../localstack/aws/stack.ts';
+import { createAwsClients, type AwsClients } from '../targets/aws/clients.ts';
+import { createStackTeardown, type StackTeardown } from '../targets/aws/stack.ts';
 
 /** This package's version, recorded in every RunResult. */
 export const sluiceVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

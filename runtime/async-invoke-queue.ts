@@ -1,8 +1,8 @@
-import type { Clock, TimerHandle } from './clock.ts';
+import type { Clock, TimerHandle } from '../core/clock.ts';
 import type { LambdaFunction } from './lambda-function.ts';
 import type { HandlerEvent } from './handler.ts';
 import { ConcurrencyThrottleError, FunctionError } from './errors.ts';
-import { awsDefaults } from '../scenario/aws-defaults.ts';
+import { awsDefaults } from '../core/aws-defaults.ts';
 
 /**
  * The function's asynchronous invocation settings (what `PutFunctionEventInvokeConfig`
@@ -25,7 +25,7 @@ export interface AsyncInvokeSettings {
   throttleRetryMaxMs: number;
 }
 
-/** AWS's defaults, from the table in scenario/aws-defaults.ts. */
+/** AWS's defaults, from the table in core/aws-defaults.ts. */
 export const defaultAsyncInvokeSettings: AsyncInvokeSettings = {
   maximumRetryAttempts: awsDefaults.asyncInvokeMaximumRetryAttempts.value,
   maximumEventAgeMs: awsDefaults.asyncInvokeMaximumEventAgeMs.value,

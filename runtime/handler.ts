@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { resolve, dirname } from 'node:path';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../core/clock.ts';
 import { lognormalFromPercentiles, type RandomSource } from './random.ts';
 import type { FunctionSpec } from '../scenario/schema.ts';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../core/clock.ts';
 import type { AccountSpec, FunctionSpec } from '../scenario/schema.ts';
 import { createBurstScaling, type BurstScaling } from './burst-scaling.ts';
 import { ConcurrencyThrottleError, FunctionError } from './errors.ts';

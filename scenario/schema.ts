@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationMs } from './duration.ts';
-import { awsDefaults } from './aws-defaults.ts';
+import { durationMs } from '../core/duration.ts';
+import { awsDefaults } from '../core/aws-defaults.ts';
 import { patternSchemas } from '../drivers/schemas.ts';
 import { thresholdsSchema, unknownThresholdPatterns } from '../analysis/thresholds.ts';
 import { priceOverridesSchema } from '../analysis/pricing.ts';

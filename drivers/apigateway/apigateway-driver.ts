@@ -1,7 +1,7 @@
 import type { CustomLoadOptions, Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { ApiGatewayPattern } from './schema.ts';
 import type { QuotaRecord } from '../../analysis/run-result.ts';
-import type { Target } from '../../localstack/target.ts';
+import type { Target } from '../../targets/target.ts';
 import { runHttpLoad, type HttpLoadRequest, type LoadOutcome } from '../../load/artillery-load.ts';
 import { GatewayServer, coldStartHeader, outcomeHeader, type GatewayOutcome } from './gateway-server.ts';
 
@@ -18,7 +18,7 @@ const clientLatencyMsMax = 3_600_000;
  * With `existing.ApiUrl` (a managed stack's API, or the user's own) the load goes to that
  * URL instead, and sluice serves no gateway: the API's own throttles and integration apply.
  * Each request's body is sluice's envelope, which the stack's consumer reads back
- * (`sluiceId`, `sentAtMs`; localstack/aws/consumer-code.ts).
+ * (`sluiceId`, `sentAtMs`; targets/aws/consumer-code.ts).
  */
 export const apiGatewayDriver: Driver<ApiGatewayPattern> = {
   source: 'apigateway',

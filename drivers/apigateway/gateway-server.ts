@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../../runtime/clock.ts';
+import type { Clock } from '../../core/clock.ts';
 import type { InvocationRecord, LambdaFunction, RuntimeObserver } from '../../runtime/lambda-function.ts';
 import { ConcurrencyThrottleError } from '../../runtime/errors.ts';
-import { TokenBucket } from './token-bucket.ts';
+import { TokenBucket } from '../../core/token-bucket.ts';
 import { httpApiEvent, responseOf, restApiEvent, type GatewayRequest } from './proxy-event.ts';
 import type { ApiGatewayPattern } from './schema.ts';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { durationMs } from '../../scenario/duration.ts';
-import { awsDefaults } from '../../scenario/aws-defaults.ts';
-import { bringYourOwnFieldSchemas } from '../../localstack/aws/bring-your-own.ts';
+import { durationMs } from '../../core/duration.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
+import { bringYourOwnFieldSchemas } from '../../targets/aws/bring-your-own.ts';
 
 /**
  * An `apigateway` pattern: an API (HTTP API or REST API) with one route whose Lambda proxy
@@ -35,7 +35,7 @@ export const apiGatewayPatternSchema = z
     maxConnections: z.number().int().min(1).max(10_000).default(1024),
     /**
      * An existing API to send to, route included (`--target aws`): sluice creates none, and
-     * cannot change its integration (localstack/aws/bring-your-own.ts). `method` still applies.
+     * cannot change its integration (targets/aws/bring-your-own.ts). `method` still applies.
      */
     apiUrl: bringYourOwnFieldSchemas.apiUrl.optional(),
     /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationMs } from '../../scenario/duration.ts';
-import { awsDefaults } from '../../scenario/aws-defaults.ts';
+import { durationMs } from '../../core/duration.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
 import type { AsyncInvokeSettings } from '../../runtime/async-invoke-queue.ts';
 
 const [minEventAgeMs, maxEventAgeMs] = awsDefaults.asyncInvokeMaximumEventAgeRangeMs.value;

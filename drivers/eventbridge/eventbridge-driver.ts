@@ -10,16 +10,16 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
-import type { Target } from '../../localstack/target.ts';
+import type { Target } from '../../targets/target.ts';
 import type { QuotaRecord } from '../../analysis/run-result.ts';
 import { eventBridgeDefaultEventSource, type EventBridgePattern } from './schema.ts';
-import { compileEventPattern, type EventPattern } from './event-pattern.ts';
-import { sdkClientConfig } from '../../localstack/client-config.ts';
+import { compileEventPattern, type EventPattern } from '../../core/event-pattern.ts';
+import { sdkClientConfig } from '../../targets/client-config.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { AsyncLambdaTarget, asyncConsumerSide } from '../async-invoke/async-lambda-target.ts';
 import { asyncInvokeSettingsOf } from '../async-invoke/async-invoke-schema.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
-import { sluiceEventSourceName } from '../../localstack/aws/pattern-settings.ts';
+import { sluiceEventSourceName } from '../../targets/aws/pattern-settings.ts';
 
 /** The PutEvents call size limit: the entries' sizes must total under 256 KB. */
 const putEventsBytesMax = 262_144;
@@ -42,7 +42,7 @@ export function enforcerOn(target: Target): QuotaRecord['enforcedBy'] {
  * bus, which the driver neither creates nor deletes. With a `remote` consumer the stack's
  * rules and Lambda target deliver them: sluice creates no rule, target or Invoke endpoint.
  * Each event's `detail` is sluice's envelope, which the stack's consumer reads back
- * (`detail.sluiceId`, `detail.sentAtMs`; localstack/aws/consumer-code.ts).
+ * (`detail.sluiceId`, `detail.sentAtMs`; targets/aws/consumer-code.ts).
  */
 export const eventBridgeDriver: Driver<EventBridgePattern> = {
   source: 'eventbridge',
@@ -72,7 +72,7 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
   const remote = context.consumer === 'remote';
   const existingBusName = context.existing?.EventBusName;
   const busName = existingBusName ?? `sluice-${context.runId}-${context.patternName}`.replace(/[^.\-_A-Za-z0-9]/g, '-').slice(0, 200);
-  // A managed stack's default rule matches the pattern's eventSource (localstack/aws/template.ts), as sluice's does.
+  // A managed stack's default rule matches the pattern's eventSource (targets/aws/template.ts), as sluice's does.
   const eventSource = pattern.eventSource;
   const warnings: string[] = [];
   // The rules that decide delivery: sluice's own, or (remote) the stack's, built from the same pattern.

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { awsDefaults } from '../../scenario/aws-defaults.ts';
-import { bringYourOwnFieldSchemas } from '../../localstack/aws/bring-your-own.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
+import { bringYourOwnFieldSchemas } from '../../targets/aws/bring-your-own.ts';
 import { asyncInvokeSchema } from '../async-invoke/async-invoke-schema.ts';
-import { compileEventPattern, InvalidEventPatternError } from './event-pattern.ts';
+import { compileEventPattern, InvalidEventPatternError } from '../../core/event-pattern.ts';
 
 /** PutEvents takes 1–10 entries a call. https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html */
 const putEventsEntriesMax = 10;
@@ -61,7 +61,7 @@ export const eventBridgePatternSchema = z
     /** PutEvents attempts per entry (throttles and retryable entry errors are retried with backoff). */
     producerMaxAttempts: z.number().int().min(1).max(20).default(5),
     asyncInvoke: asyncInvokeSchema.prefault({}),
-    /** An existing bus to put events on (`--target aws`): sluice creates none (localstack/aws/bring-your-own.ts). */
+    /** An existing bus to put events on (`--target aws`): sluice creates none (targets/aws/bring-your-own.ts). */
     busName: bringYourOwnFieldSchemas.busName.optional(),
     /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */
     functionName: bringYourOwnFieldSchemas.functionName.optional(),

@@ -1,4 +1,4 @@
-import { SluiceError } from '../../localstack/sluice-error.ts';
+import { SluiceError } from '../../core/sluice-error.ts';
 import {
   CreateStreamCommand,
   DeleteStreamCommand,
@@ -9,11 +9,11 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { QuotaRecord } from '../../analysis/run-result.ts';
-import type { Target } from '../../localstack/target.ts';
+import type { Target } from '../../targets/target.ts';
 import type { Scenario } from '../../scenario/schema.ts';
-import { sdkClientConfig } from '../../localstack/client-config.ts';
+import { sdkClientConfig } from '../../targets/client-config.ts';
 import { hashKeyOfRecord, openShardRanges, shardForHashKey, type ListedShard, type ShardHashRange } from '../../localstack/embedded/kinesis/shard-quotas.ts';
-import { awsDefaults } from '../../scenario/aws-defaults.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
 import { seededRandom } from '../../runtime/random.ts';
 import { parseEnvelope } from '../../load/event-factory.ts';
 import type { KinesisPattern } from './schema.ts';
@@ -71,7 +71,7 @@ export function embeddedCeilingWarnings(scenario: Scenario, target: Target): str
  * writes to that stream, which the driver neither creates nor deletes. With a `remote`
  * consumer the stack's own event source mapping reads it: sluice starts no mapping, and
  * the records carry sluice's envelope as their data, which the stack's consumer reads
- * back (`sluiceId`, `sentAtMs`; localstack/aws/consumer-code.ts).
+ * back (`sluiceId`, `sentAtMs`; targets/aws/consumer-code.ts).
  */
 export const kinesisDriver: Driver<KinesisPattern> = {
   source: 'kinesis',

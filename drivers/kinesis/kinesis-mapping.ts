@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { Clock, TimerHandle } from '../../runtime/clock.ts';
+import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { LambdaFunction } from '../../runtime/lambda-function.ts';
 import { ConcurrencyThrottleError } from '../../runtime/errors.ts';
-import { awsDefaults } from '../../scenario/aws-defaults.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
 import type { KinesisPattern } from './schema.ts';
 import { ExpiredShardIteratorError, ShardReadThrottledError, type IteratorPosition, type ShardReader, type StreamRecord } from './shard-reader.ts';
 

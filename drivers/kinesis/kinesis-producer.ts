@@ -1,10 +1,10 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
-import type { Clock } from '../../runtime/clock.ts';
+import type { Clock } from '../../core/clock.ts';
 import type { RandomSource } from '../../runtime/random.ts';
 import type { EventLedger } from '../../run/event-ledger.ts';
 import type { MetricsRecorder } from '../../run/metrics-recorder.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
-import { awsDefaults } from '../../scenario/aws-defaults.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
 
 const throughputExceeded = 'ProvisionedThroughputExceededException';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { durationMs } from '../../scenario/duration.ts';
-import { awsDefaults } from '../../scenario/aws-defaults.ts';
-import { bringYourOwnFieldSchemas } from '../../localstack/aws/bring-your-own.ts';
+import { durationMs } from '../../core/duration.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
+import { bringYourOwnFieldSchemas } from '../../targets/aws/bring-your-own.ts';
 
 const [recordAgeMinMs, recordAgeMaxMs] = awsDefaults.kinesisMaximumRecordAgeRangeMs.value;
 /** Bound on a stream's shards: a limit on everything, far above what one machine drives. */
@@ -48,7 +48,7 @@ export const kinesisPatternSchema = z
     producerRetries: z.number().int().min(0).max(20).default(3),
     /** Records per PutRecords call (Kinesis takes at most 500, and 5 MiB). */
     putRecordsBatchSize: z.number().int().min(1).max(awsDefaults.kinesisPutRecordsRecordsMax.value).default(awsDefaults.kinesisPutRecordsRecordsMax.value),
-    /** An existing stream to write to (`--target aws`): sluice creates none (localstack/aws/bring-your-own.ts). */
+    /** An existing stream to write to (`--target aws`): sluice creates none (targets/aws/bring-your-own.ts). */
     streamName: bringYourOwnFieldSchemas.streamName.optional(),
     /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */
     functionName: bringYourOwnFieldSchemas.functionName.optional(),

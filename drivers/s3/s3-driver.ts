@@ -1,4 +1,4 @@
-import { SluiceError } from '../../localstack/sluice-error.ts';
+import { SluiceError } from '../../core/sluice-error.ts';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -11,7 +11,7 @@ import {
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { S3Pattern } from './schema.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
-import { sdkClientConfig } from '../../localstack/client-config.ts';
+import { sdkClientConfig } from '../../targets/client-config.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { notificationMatches, type LambdaNotification } from '../../localstack/embedded/s3/notification-config.ts';
 import { AsyncLambdaTarget, asyncConsumerSide } from '../async-invoke/async-lambda-target.ts';
@@ -41,7 +41,7 @@ export class S3DriverError extends SluiceError<(typeof s3DriverErrorCodes)[keyof
  * the driver neither creates, configures nor empties. With a `remote` consumer the stack's
  * notification configuration invokes its Lambda: sluice starts no Invoke endpoint, and
  * each key ends in `<sentAtMs>-<id>`, the segment the stack's consumer reads the event
- * from ({@link remoteObjectKeyFor}; localstack/aws/consumer-code.ts).
+ * from ({@link remoteObjectKeyFor}; targets/aws/consumer-code.ts).
  */
 export const s3Driver: Driver<S3Pattern> = {
   source: 's3',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { awsDefaults } from '../../scenario/aws-defaults.ts';
-import { bringYourOwnFieldSchemas } from '../../localstack/aws/bring-your-own.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
+import { bringYourOwnFieldSchemas } from '../../targets/aws/bring-your-own.ts';
 import { asyncInvokeSchema } from '../async-invoke/async-invoke-schema.ts';
 import { keyTemplateProblem } from './object-keys.ts';
 
@@ -56,7 +56,7 @@ export const s3PatternSchema = z
     asyncInvoke: asyncInvokeSchema.prefault({}),
     /**
      * An existing bucket to write to (`--target aws`): sluice creates none, and cannot add its
-     * consumer to the bucket's own notification configuration (localstack/aws/bring-your-own.ts).
+     * consumer to the bucket's own notification configuration (targets/aws/bring-your-own.ts).
      */
     bucket: bringYourOwnFieldSchemas.bucket.optional(),
     /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */

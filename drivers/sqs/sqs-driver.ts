@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { SqsPattern } from './schema.ts';
-import { sdkClientConfig } from '../../localstack/client-config.ts';
+import { sdkClientConfig } from '../../targets/client-config.ts';
 import { sdkPolledQueue, type QueueMessage } from './polled-queue.ts';
 import { SqsEventSourceMapping } from './sqs-mapping.ts';
 import { parseEnvelope, type OutgoingEvent } from '../../load/event-factory.ts';

@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
-import type { Clock, TimerHandle } from '../../runtime/clock.ts';
+import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { LambdaFunction } from '../../runtime/lambda-function.ts';
 import { ConcurrencyThrottleError } from '../../runtime/errors.ts';
-import { awsDefaults } from '../../scenario/aws-defaults.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
 import type { SqsPattern } from './schema.ts';
 import type { PolledQueue, QueueMessage } from './polled-queue.ts';
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ClientSettings } from '../client-config.ts';
+import type { ClientSettings } from '../../targets/client-config.ts';
 
 /**
  * sluice's own control calls on the embedded target: things AWS configures out of band

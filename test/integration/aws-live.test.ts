@@ -1,11 +1,11 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { scenarioSchema } from '../../scenario/schema.ts';
-import { createAwsClients } from '../../localstack/aws/clients.ts';
-import { drainCompletionRecords } from '../../localstack/aws/completions.ts';
-import { describeAccount, type AwsAccount } from '../../localstack/aws/credentials.ts';
-import { deployStack, findLeftoverStacks, withStackTeardown } from '../../localstack/aws/stack.ts';
-import { buildStackTemplate, sluiceTagKeys, stackNameFor, stackOutputKeys } from '../../localstack/aws/template.ts';
+import { createAwsClients } from '../../targets/aws/clients.ts';
+import { drainCompletionRecords } from '../../targets/aws/completions.ts';
+import { describeAccount, type AwsAccount } from '../../targets/aws/credentials.ts';
+import { deployStack, findLeftoverStacks, withStackTeardown } from '../../targets/aws/stack.ts';
+import { buildStackTemplate, sluiceTagKeys, stackNameFor, stackOutputKeys } from '../../targets/aws/template.ts';
 
 /**
  * A real deployment on AWS. Runs only with SLUICE_AWS_IT=1 and working credentials (it

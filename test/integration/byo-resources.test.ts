@@ -12,15 +12,16 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { CreateEventBusCommand, DescribeEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { startEmbeddedTarget, type Target } from '../../localstack/target.ts';
-import { sdkClientConfig } from '../../localstack/client-config.ts';
-import { createStackTeardown } from '../../localstack/aws/stack.ts';
-import type { StackTemplate } from '../../localstack/aws/template.ts';
+import { startEmbeddedTarget } from '../../targets/embedded/embedded-target.ts';
+import type { Target } from '../../targets/target.ts';
+import { sdkClientConfig } from '../../targets/client-config.ts';
+import { createStackTeardown } from '../../targets/aws/stack.ts';
+import type { StackTemplate } from '../../targets/aws/template.ts';
 import { runPatternOnManagedStack } from '../../run/managed-stack-run.ts';
 import { evaluateThresholds } from '../../analysis/thresholds.ts';
 import type { PatternResult, RunResult } from '../../analysis/run-result.ts';
 import { parseScenario } from '../../scenario/load.ts';
-import { realClock } from '../../runtime/clock.ts';
+import { realClock } from '../../core/clock.ts';
 
 /**
  * A pattern that names the user's own resources, on the managed-stack path (`--target aws`)

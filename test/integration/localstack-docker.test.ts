@@ -1,6 +1,6 @@
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { awsClientConfig } from '../../localstack/aws/clients.ts';
+import { awsClientConfig } from '../../targets/aws/clients.ts';
 import { connectToEndpoint, dockerAvailability, localstackServicesFor, startLocalstack } from '../../localstack/localstack-container.ts';
 
 /**

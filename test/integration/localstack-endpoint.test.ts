@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScenario } from '../../scenario/load.ts';
 import { runScenario } from '../../run/run-scenario.ts';
-import { startEmbeddedTarget, type Target } from '../../localstack/target.ts';
+import { startEmbeddedTarget } from '../../targets/embedded/embedded-target.ts';
+import type { Target } from '../../targets/target.ts';
 
 /**
  * `--target localstack --endpoint URL` exercised here against sluice's own edge endpoint,

@@ -4,12 +4,13 @@ import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeS
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { startEmbeddedTarget, type Target } from '../../localstack/target.ts';
-import { sdkClientConfig } from '../../localstack/client-config.ts';
-import { createStackTeardown } from '../../localstack/aws/stack.ts';
+import { startEmbeddedTarget } from '../../targets/embedded/embedded-target.ts';
+import type { Target } from '../../targets/target.ts';
+import { sdkClientConfig } from '../../targets/client-config.ts';
+import { createStackTeardown } from '../../targets/aws/stack.ts';
 import { runPatternOnManagedStack } from '../../run/managed-stack-run.ts';
 import { parseScenario } from '../../scenario/load.ts';
-import { realClock } from '../../runtime/clock.ts';
+import { realClock } from '../../core/clock.ts';
 
 /**
  * The managed-stack path (AWS, LocalStack's Lambda) with CloudFormation mocked and

@@ -14,24 +14,25 @@ import {
   PutBucketNotificationConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { startEmbeddedTarget, type Target } from '../../localstack/target.ts';
-import { sdkClientConfig } from '../../localstack/client-config.ts';
-import { syntheticConsumerCode } from '../../localstack/aws/consumer-code.ts';
-import { drainCompletionRecords } from '../../localstack/aws/completions.ts';
-import { defaultEventPatternFor } from '../../localstack/aws/pattern-settings.ts';
+import { startEmbeddedTarget } from '../../targets/embedded/embedded-target.ts';
+import type { Target } from '../../targets/target.ts';
+import { sdkClientConfig } from '../../targets/client-config.ts';
+import { syntheticConsumerCode } from '../../targets/aws/consumer-code.ts';
+import { drainCompletionRecords } from '../../targets/aws/completions.ts';
+import { defaultEventPatternFor } from '../../targets/aws/pattern-settings.ts';
 import { eventBridgeDefaultEventSource } from '../../drivers/eventbridge/schema.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { startInvokeEndpoint, type InvokeEndpoint } from '../../drivers/async-invoke/invoke-endpoint.ts';
 import { runPattern, type RemoteConsumer } from '../../run/run-pattern.ts';
 import type { PatternResult } from '../../analysis/run-result.ts';
 import { parseScenario } from '../../scenario/load.ts';
-import { realClock } from '../../runtime/clock.ts';
+import { realClock } from '../../core/clock.ts';
 
 /**
  * The four push and stream sources on a managed stack's resources, without AWS: the
  * stack's source resource is created here in the embedded emulator, the run gets it as
  * `existing` with a remote consumer, and the stack's consumer Lambda is its own inline code
- * (localstack/aws/consumer-code.ts) fed the way AWS feeds it — Kinesis records from
+ * (targets/aws/consumer-code.ts) fed the way AWS feeds it — Kinesis records from
  * GetRecords, EventBridge events and S3 notifications delivered by the emulator's rules and
  * notification configuration as asynchronous invokes, API Gateway proxy events from a local
  * HTTP server. It writes completion records to a sink queue, which the run reads. So an

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { realClock } from '../../runtime/clock.ts';
+import { realClock } from '../../core/clock.ts';
 import { LambdaFunction, type RuntimeObserver } from '../../runtime/lambda-function.ts';
 import type { RunnableHandler } from '../../runtime/handler.ts';
 import { GatewayServer, type GatewayOutcome } from '../../drivers/apigateway/gateway-server.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../runtime/clock.ts';
-import { TokenBucket } from '../../drivers/apigateway/token-bucket.ts';
+import { VirtualClock } from '../../core/clock.ts';
+import { TokenBucket } from '../../core/token-bucket.ts';
 import { apiGatewayPatternSchema } from '../../drivers/apigateway/schema.ts';
 
 /** Takes tokens one at a time until refused; returns how many were granted. */

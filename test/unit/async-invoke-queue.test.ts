@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../runtime/clock.ts';
+import { VirtualClock } from '../../core/clock.ts';
 import { LambdaFunction } from '../../runtime/lambda-function.ts';
 import { syntheticHandler } from '../../runtime/handler.ts';
 import { seededRandom } from '../../runtime/random.ts';

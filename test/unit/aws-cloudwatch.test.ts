@@ -1,8 +1,8 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cloudWatchPeriodSec, fetchRunMetrics, runMetricSpecs } from '../../localstack/aws/cloudwatch.ts';
-import { AwsCallError } from '../../localstack/aws/errors.ts';
+import { cloudWatchPeriodSec, fetchRunMetrics, runMetricSpecs } from '../../targets/aws/cloudwatch.ts';
+import { AwsCallError } from '../../targets/aws/errors.ts';
 
 const cloudWatch = mockClient(CloudWatchClient);
 const startMs = Date.UTC(2026, 0, 1, 12, 0, 30); // half a minute past, to check alignment

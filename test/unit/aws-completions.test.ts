@@ -1,9 +1,9 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { awsClientConfig } from '../../localstack/aws/clients.ts';
-import { drainCompletionRecords } from '../../localstack/aws/completions.ts';
-import type { WaitClock } from '../../localstack/aws/stack.ts';
+import { awsClientConfig } from '../../targets/aws/clients.ts';
+import { drainCompletionRecords } from '../../targets/aws/completions.ts';
+import type { WaitClock } from '../../targets/aws/stack.ts';
 
 const sqs = mockClient(SQSClient);
 const queueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/sluice-r1-sqs-sink';

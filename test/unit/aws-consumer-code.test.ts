@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { s3ObjectKeyForEvent, syntheticConsumerCode, type CompletionRecord } from '../../localstack/aws/consumer-code.ts';
+import { s3ObjectKeyForEvent, syntheticConsumerCode, type CompletionRecord } from '../../targets/aws/consumer-code.ts';
 
 /**
  * The inline Lambda code, run here as Lambda's Node.js runtime would load index.js, with a

@@ -1,7 +1,7 @@
 import { awsPrices, pricesAsOf } from '../../analysis/pricing.ts';
 import { describe, expect, it } from 'vitest';
 import { scenarioSchema, type Scenario, type ScenarioInput } from '../../scenario/schema.ts';
-import { awsPriceTable, costAssumptions, formatAwsPlan, planAwsRun } from '../../localstack/aws/dry-run.ts';
+import { awsPriceTable, costAssumptions, formatAwsPlan, planAwsRun } from '../../targets/aws/dry-run.ts';
 
 /** A validated scenario: patterns (existing resources included) go through the schema like a file's. */
 function scenarioWith(overrides: Partial<ScenarioInput>, patterns?: ScenarioInput['patterns']): Scenario {

@@ -12,8 +12,8 @@ import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/c
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { awsClientConfig, awsClientTimeoutDefaults } from '../../localstack/aws/clients.ts';
-import { credentialsProblemOf, describeAccount, resolveAwsCredentials } from '../../localstack/aws/credentials.ts';
+import { awsClientConfig, awsClientTimeoutDefaults } from '../../targets/aws/clients.ts';
+import { credentialsProblemOf, describeAccount, resolveAwsCredentials } from '../../targets/aws/credentials.ts';
 import {
   AwsCallError,
   AwsCredentialsMissingError,
@@ -22,7 +22,7 @@ import {
   StackDeployError,
   StackTeardownError,
   StackTimeoutError,
-} from '../../localstack/aws/errors.ts';
+} from '../../targets/aws/errors.ts';
 import {
   cleanupLeftoverStacks,
   createStackTeardown,
@@ -33,7 +33,7 @@ import {
   withStackTeardown,
   type SignalTarget,
   type WaitClock,
-} from '../../localstack/aws/stack.ts';
+} from '../../targets/aws/stack.ts';
 
 const stackName = 'sluice-orders-sqs-r1';
 const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/${stackName}/0d1e2f`;

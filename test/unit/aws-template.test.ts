@@ -8,11 +8,11 @@ import { parseScenario } from '../../scenario/load.ts';
 import type { Scenario } from '../../scenario/schema.ts';
 import { patternSchemaBySource, type SourceName } from '../../drivers/schemas.ts';
 import { eventBridgeDefaultEventSource } from '../../drivers/eventbridge/schema.ts';
-import { matchesEventPattern } from '../../drivers/eventbridge/event-pattern.ts';
+import { matchesEventPattern } from '../../core/event-pattern.ts';
 import { remoteObjectKeyFor } from '../../drivers/s3/object-keys.ts';
-import { syntheticConsumerCode, type CompletionRecord } from '../../localstack/aws/consumer-code.ts';
-import { AwsTemplateError } from '../../localstack/aws/errors.ts';
-import { normalizePattern, sluiceEventSourceName, type AwsPatternInput } from '../../localstack/aws/pattern-settings.ts';
+import { syntheticConsumerCode, type CompletionRecord } from '../../targets/aws/consumer-code.ts';
+import { AwsTemplateError } from '../../targets/aws/errors.ts';
+import { normalizePattern, sluiceEventSourceName, type AwsPatternInput } from '../../targets/aws/pattern-settings.ts';
 import {
   bringYourOwnOutputs,
   buildStackTemplate,
@@ -23,8 +23,8 @@ import {
   tagStyleByResourceType,
   templateCreatesResources,
   type StackTemplate,
-} from '../../localstack/aws/template.ts';
-import { templateBodyMaxBytes } from '../../localstack/aws/stack.ts';
+} from '../../targets/aws/template.ts';
+import { templateBodyMaxBytes } from '../../targets/aws/stack.ts';
 
 const testDir = dirname(fileURLToPath(import.meta.url));
 const goldenDir = join(testDir, '..', 'fixtures', 'golden', 'aws');

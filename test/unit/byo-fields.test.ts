@@ -9,7 +9,7 @@ import {
   functionNameProblem,
   lambdaFunctionNameOf,
   queueUrlProblem,
-} from '../../localstack/aws/bring-your-own.ts';
+} from '../../targets/aws/bring-your-own.ts';
 
 /** A scenario file whose one pattern is `patternLines` (YAML, indented under `- `). */
 function scenarioText(patternLines: string[]): string {

@@ -4,7 +4,7 @@ import {
   InvalidEventPatternError,
   matchesEventPattern,
   validateEventPattern,
-} from '../../drivers/eventbridge/event-pattern.ts';
+} from '../../core/event-pattern.ts';
 
 // Patterns and events below are the examples of the EventBridge user guide:
 // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html

@@ -4,9 +4,9 @@ import { kinesisPatternSchema } from '../../drivers/kinesis/schema.ts';
 import { drivers } from '../../drivers/registry.ts';
 import { patternSchemaBySource } from '../../drivers/schemas.ts';
 import { embeddedServiceStarters } from '../../localstack/embedded/embedded-services.ts';
-import type { Target } from '../../localstack/target.ts';
+import type { Target } from '../../targets/target.ts';
 import { parseScenario } from '../../scenario/load.ts';
-import { awsDefaults } from '../../scenario/aws-defaults.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
 
 function target(kind: Target['info']['kind']): Target {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
-import { VirtualClock } from '../../runtime/clock.ts';
+import { VirtualClock } from '../../core/clock.ts';
 import { seededRandom } from '../../runtime/random.ts';
 import { EventLedger } from '../../run/event-ledger.ts';
 import { MetricsRecorder } from '../../run/metrics-recorder.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EndpointUnreachableError, LocalstackStartError } from '../../localstack/aws/errors.ts';
+import { EndpointUnreachableError, LocalstackStartError } from '../../targets/aws/errors.ts';
 import {
   connectToEndpoint,
   dockerAvailability,
@@ -14,7 +14,7 @@ import {
   waitForHealthyServices,
   type HealthFetch,
 } from '../../localstack/localstack-container.ts';
-import type { WaitClock } from '../../localstack/aws/stack.ts';
+import type { WaitClock } from '../../targets/aws/stack.ts';
 
 function virtualClock(): WaitClock {
   let nowMs = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../scenario/load.ts';
 import { ScenarioError } from '../../scenario/errors.ts';
-import { parseDurationMs } from '../../scenario/duration.ts';
+import { parseDurationMs } from '../../core/duration.ts';
 
 function problemsOf(text: string) {
   try {

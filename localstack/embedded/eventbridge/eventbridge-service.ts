@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, type EdgeService } from '../edge.ts';
-import { compileEventPattern, InvalidEventPatternError, type EventPattern } from '../../../drivers/eventbridge/event-pattern.ts';
+import { compileEventPattern, InvalidEventPatternError, type EventPattern } from '../../../core/event-pattern.ts';
 
 /**
  * sluice's embedded EventBridge: the event-bus half of the EventBridge API, answered in the

@@ -1,4 +1,4 @@
-import { SluiceError } from '../../sluice-error.ts';
+import { SluiceError } from '../../../core/sluice-error.ts';
 import { request as httpRequest, Agent, type IncomingMessage, type ServerResponse, type Server, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';

@@ -9,12 +9,12 @@ import { forwardTo, readBody, type EdgeService } from '../edge.ts';
 import { functionDirectory, type FunctionDirectory } from '../lambda/function-directory.ts';
 import { isSluiceControlRequest, readControlJson, sendControlJson } from '../sluice-control.ts';
 import { NotificationConfigError, notificationConfigurationXml, notificationMatches, parseNotificationConfiguration, type LambdaNotification } from './notification-config.ts';
-import { TokenBucket } from '../../../drivers/apigateway/token-bucket.ts';
-import { awsDefaults } from '../../../scenario/aws-defaults.ts';
+import { TokenBucket } from '../../../core/token-bucket.ts';
+import { awsDefaults } from '../../../core/aws-defaults.ts';
 
 const require = createRequire(import.meta.url);
 
-/** The credentials sluice's clients use on local targets (see localstack/client-config.ts). */
+/** The credentials sluice's clients use on local targets (see targets/client-config.ts). */
 const localAccessKeyId = 'sluice';
 /** Per-prefix buckets kept at most; beyond, the oldest are forgotten (they refill anyway). */
 const prefixBucketsMax = 100_000;

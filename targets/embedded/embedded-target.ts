@@ -1,23 +1,9 @@
-import { SluiceError } from './sluice-error.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import type { ClientSettings } from './client-config.ts';
-import type { TargetInfo } from '../analysis/run-result.ts';
+import { TargetError, type Target } from '../target.ts';
 
-/** Where a run's resources live and how to reach them. */
-export interface Target {
-  readonly info: TargetInfo;
-  readonly clientSettings: ClientSettings;
-  /** Rejects when the target dies during the run (emulator crashed), so the run stops with a reason. */
-  readonly died: Promise<never>;
-  stop(): Promise<void>;
-}
-
-/** A failure of the target itself, with what the user can do about it. */
-export class TargetError extends SluiceError<'SLUICE_TARGET_START' | 'SLUICE_TARGET_DIED' | 'SLUICE_TARGET_UNREACHABLE' | 'SLUICE_PORT_TAKEN'> {}
-
-const sluiceBin = fileURLToPath(new URL('../bin/sluice.js', import.meta.url));
+const sluiceBin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 
 /**
  * Starts the embedded target in a child process (`sluice serve`): the emulators get a core
@@ -92,51 +78,3 @@ export async function startEmbeddedTarget(services: string[], region: string, op
   };
 }
 
-/**
- * `--target localstack`: LocalStack started through Testcontainers, or the endpoint the user
- * gives (LocalStack, or another sluice's `sluice serve`; never stopped by sluice). LocalStack
- * enforces no AWS quota, so sluice's quota edge runs in front of it (a `sluice serve
- * --upstream` child) and every SDK call of the run goes through that edge.
- */
-export async function startLocalstackTarget(
-  patterns: ReadonlyArray<{ source: string }>,
-  services: string[],
-  region: string,
-  options: { endpoint?: string; image?: string } = {},
-): Promise<Target> {
-  const { startLocalstack, connectToEndpoint, localstackServicesFor } = await import('./localstack-container.ts');
-  const upstream = options.endpoint
-    ? await connectToEndpoint(options.endpoint, { services: [] })
-    : await startLocalstack({ services: localstackServicesFor(patterns as never), ...(options.image ? { image: options.image } : {}) });
-  let edge: Target;
-  try {
-    edge = await startEmbeddedTarget(services, region, { upstream: upstream.endpoint });
-  } catch (error) {
-    await upstream.stop();
-    throw error;
-  }
-  return {
-    info: { kind: 'localstack', endpoint: upstream.endpoint, region, consumer: 'sluice', quotaEdge: edge.info.endpoint },
-    clientSettings: edge.clientSettings,
-    died: edge.died,
-    async stop() {
-      await edge.stop();
-      await upstream.stop();
-    },
-  };
-}
-
-/**
- * `--target aws`: the real account the SDK's default credential chain resolves to. Nothing
- * is started; the run creates one CloudFormation stack per pattern and deletes it.
- */
-export async function startAwsTarget(region: string): Promise<Target> {
-  const { describeAccount } = await import('./aws/credentials.ts');
-  await describeAccount(region);
-  return {
-    info: { kind: 'aws', region, consumer: 'aws' },
-    clientSettings: { region, useLocalCredentials: false },
-    died: new Promise<never>(() => undefined),
-    async stop() {},
-  };
-}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Scenario } from '../../scenario/schema.ts';
-import { awsDefaults } from '../../scenario/aws-defaults.ts';
-import { formatDurationMs } from '../../scenario/duration.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
+import { formatDurationMs } from '../../core/duration.ts';
 import { remoteObjectKeyFor } from '../../drivers/s3/object-keys.ts';
 import { consumerEnvironment, syntheticConsumerCode } from './consumer-code.ts';
 import { AwsTemplateError } from './errors.ts';
@@ -30,7 +30,7 @@ import {
  * deployed without any tool beyond CloudFormation.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/introduction.html
  *
- * A pattern may name resources of its own ("bring your own", localstack/aws/bring-your-own.ts);
+ * A pattern may name resources of its own ("bring your own", targets/aws/bring-your-own.ts);
  * the stack then creates only what is missing:
  *
  * | the pattern names                       | the stack creates                                  |

@@ -41,7 +41,7 @@ export const bringYourOwnSourceField = {
 /**
  * Existing resources a pattern may name: every pattern's `functionName`, and its source's
  * field of {@link bringYourOwnSourceField}. The scenario schemas accept and check them
- * (localstack/aws/bring-your-own.ts has the rules); the type lists them all, so code that
+ * (targets/aws/bring-your-own.ts has the rules); the type lists them all, so code that
  * reads any pattern can ask for any of them.
  */
 export interface BringYourOwnFields {

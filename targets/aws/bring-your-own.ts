@@ -5,7 +5,7 @@ import { z } from 'zod';
  * the source (`queueUrl`, `streamName`, `busName`, `bucket`, `apiUrl`) and the consumer
  * (`functionName`). With them, on `--target aws` (or `--target localstack --consumer
  * localstack`), sluice creates nothing for what they name: it sends load to the source and
- * reads CloudWatch's metrics of the resources; see localstack/aws/template.ts for what a
+ * reads CloudWatch's metrics of the resources; see targets/aws/template.ts for what a
  * stack still creates in each combination.
  *
  * The field schemas live here, beside the rules of what they mean, and each source's schema
