@@ -11,6 +11,7 @@ import { isSluiceControlRequest, readControlJson, sendControlJson } from '../slu
 import { NotificationConfigError, notificationConfigurationXml, notificationMatches, parseNotificationConfiguration, type LambdaNotification } from './notification-config.ts';
 import { TokenBucket } from '../../../core/token-bucket.ts';
 import { awsDefaults } from '../../../core/aws-defaults.ts';
+import { encodeS3EventKey } from '../../../core/s3-key-encoding.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -217,7 +218,7 @@ function awsShapedRecord(record: S3rverRecord, notification: LambdaNotification,
       ...record.s3,
       configurationId: notification.id,
       bucket: { ...record.s3.bucket, arn: `arn:aws:s3:::${record.s3.bucket.name}` },
-      object: { ...record.s3.object, key: encodeURIComponent(record.s3.object.key).replaceAll('%2F', '/').replaceAll('%20', '+') },
+      object: { ...record.s3.object, key: encodeS3EventKey(record.s3.object.key) },
     },
   };
 }
