@@ -10,7 +10,7 @@ import { EventLedger } from '../run/event-ledger.ts';
 import { MetricsRecorder } from '../run/metrics-recorder.ts';
 import { realClock } from '../core/clock.ts';
 import { seededRandom } from '../runtime/random.ts';
-import { workloadSchema } from '../scenario/schema.ts';
+import { workloadSchema } from '../scenario/parts.ts';
 
 /**
  * What sluice's edge and Kinesis quota layer cost a producer, measured in one run against

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { ScenarioError } from '../scenario/errors.ts';
-import { targetNames } from '../scenario/schema.ts';
+import { targetNames } from '../scenario/parts.ts';
 import { patternNameOf } from '../run/run-scenario.ts';
 import { exitCodes } from './exit-codes.ts';
 import { serve } from './serve.ts';

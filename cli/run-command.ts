@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { loadScenarioFile, locateKey } from '../scenario/load.ts';
 import { bringYourOwnTargetProblems } from '../targets/aws/bring-your-own.ts';
 import { ScenarioError } from '../scenario/errors.ts';
-import type { TargetName } from '../scenario/schema.ts';
+import type { TargetName } from '../scenario/parts.ts';
 import { runScenario, patternNameOf } from '../run/run-scenario.ts';
 import { writeRun } from '../run/write-run.ts';
 import { summaryTable } from '../analysis/report-markdown.ts';

@@ -1,25 +1,26 @@
 import type { Clock } from '../core/clock.ts';
 import type { LambdaFunction, RuntimeObserver } from '../runtime/lambda-function.ts';
-import type { Scenario } from '../scenario/schema.ts';
 import type { Target } from '../targets/target.ts';
-import type { EventLedger } from '../run/event-ledger.ts';
-import type { MetricsRecorder } from '../run/metrics-recorder.ts';
+import type { EventFates, SourceMetrics } from './event-reporting.ts';
 import type { EventFactory, OutgoingEvent } from '../load/event-factory.ts';
 import type { LoadOutcome } from '../load/artillery-load.ts';
-import type { Phase } from '../scenario/schema.ts';
+import type { Phase, ScenarioParts } from '../scenario/parts.ts';
 import type { QuotaRecord } from '../analysis/run-result.ts';
 
 /** What a driver is given for one pattern run. */
 export interface PatternRunContext<Pattern> {
-  scenario: Scenario;
+  /** The scenario's settings (its workload, function, account); patterns arrive one at a time as `pattern`. */
+  scenario: ScenarioParts;
   scenarioFile: string;
   pattern: Pattern;
   patternName: string;
   runId: string;
   target: Target;
   clock: Clock;
-  ledger: EventLedger;
-  recorder: MetricsRecorder;
+  /** Where the driver reports each event's fate. */
+  ledger: EventFates;
+  /** Where the driver reports its per-second measurements. */
+  recorder: SourceMetrics;
   /** The consumer function of sluice's own runtime (unused when `consumer` is `remote`). */
   fn: LambdaFunction;
   /**

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Phase } from '../scenario/schema.ts';
+import type { Phase } from '../scenario/parts.ts';
 import { toArtilleryPhases, requestedArrivals, phasesDurationMs } from './phases.ts';
 
 const require = createRequire(import.meta.url);

@@ -1,4 +1,4 @@
-import type { Workload } from '../scenario/schema.ts';
+import type { Workload } from '../scenario/parts.ts';
 import { seededRandom } from '../runtime/random.ts';
 import { keyPicker } from './key-distribution.ts';
 

@@ -1,5 +1,5 @@
 import type { RandomSource } from '../runtime/random.ts';
-import type { Workload } from '../scenario/schema.ts';
+import type { Workload } from '../scenario/parts.ts';
 
 /**
  * Picks each event's partition key (Kinesis shard, FIFO message group) from the workload's

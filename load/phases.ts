@@ -1,4 +1,4 @@
-import type { Phase } from '../scenario/schema.ts';
+import type { Phase } from '../scenario/parts.ts';
 
 /** Artillery's phase vocabulary, in its units (seconds). */
 export interface ArtilleryPhase {

@@ -1,4 +1,5 @@
 import type { EventAccounting } from '../analysis/run-result.ts';
+import type { EventFates } from '../drivers/event-reporting.ts';
 
 const accepted = 1;
 const throttledOnce = 2;
@@ -12,7 +13,7 @@ const filtered = 64;
  * The fate of every event of a pattern run, indexed by its sequence id. Typed arrays keep a
  * million events in a few megabytes.
  */
-export class EventLedger {
+export class EventLedger implements EventFates {
   private readonly sentAtMs: Float64Array;
   private readonly flags: Uint8Array;
   private readonly deliveries: Uint16Array;

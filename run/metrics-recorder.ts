@@ -1,5 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Percentiles, SeriesPoint } from '../analysis/run-result.ts';
+import type { CounterName, GaugeName, SourceMetrics } from '../drivers/event-reporting.ts';
 
 type Histogram = ReturnType<typeof hdr.build>;
 
@@ -25,18 +26,12 @@ function clampMs(valueMs: number): number {
   return Math.min(3_600_000, Math.max(1, Math.round(valueMs)));
 }
 
-/** Counters that add up within a second. */
-export const counterNames = ['sent', 'accepted', 'completed', 'failedInvocations', 'sourceThrottles', 'functionThrottles', 'coldStarts', 'deadLettered'] as const;
-export type CounterName = (typeof counterNames)[number];
-
-/** Gauges sampled once a second by the collectors; the highest sample in a second wins. */
-export type GaugeName = 'concurrency' | 'queueDepth' | 'queueAgeMsMax' | 'iteratorAgeMsMax' | 'asyncEventAgeMsMax' | 'pollers';
 
 /**
  * Per-second series and whole-run histograms of one pattern run. Counters add, gauges keep
  * the second's maximum, and end-to-end latency is kept per second (p50/p99) and overall.
  */
-export class MetricsRecorder {
+export class MetricsRecorder implements SourceMetrics {
   private readonly points = new Map<number, SeriesPoint>();
   private readonly secondHistograms = new Map<number, Histogram>();
   readonly endToEnd = newHistogram();
@@ -98,10 +93,10 @@ export class MetricsRecorder {
     }
   }
 
-  clientObserved(latencyMs: number, coldStart: boolean): void {
+  clientObserved(latencyMs: number, coldStart?: boolean): void {
     const value = clampMs(latencyMs);
     this.clientLatency.all.recordValue(value);
-    (coldStart ? this.clientLatency.cold : this.clientLatency.warm).recordValue(value);
+    if (coldStart !== undefined) (coldStart ? this.clientLatency.cold : this.clientLatency.warm).recordValue(value);
   }
 
   /** The series from the first to the last second, with no gaps. */

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.ts';
-import type { AccountSpec } from '../scenario/schema.ts';
+import type { AccountSpec } from '../scenario/parts.ts';
 
 /**
  * How fast a function may add execution environments.

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve, dirname } from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import { lognormalFromPercentiles, type RandomSource } from './random.ts';
-import type { FunctionSpec } from '../scenario/schema.ts';
+import type { FunctionSpec } from '../scenario/parts.ts';
 
 /** What a handler is given: the source's event (an SQS batch, a Kinesis batch, an API request, …). */
 export type HandlerEvent = unknown;

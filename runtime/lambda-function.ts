@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
-import type { AccountSpec, FunctionSpec } from '../scenario/schema.ts';
+import type { AccountSpec, FunctionSpec } from '../scenario/parts.ts';
 import { createBurstScaling, type BurstScaling } from './burst-scaling.ts';
 import { ConcurrencyThrottleError, FunctionError } from './errors.ts';
 import type { HandlerEvent, RunnableHandler } from './handler.ts';

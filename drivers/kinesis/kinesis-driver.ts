@@ -10,7 +10,7 @@ import {
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { QuotaRecord } from '../../analysis/run-result.ts';
 import type { Target } from '../../targets/target.ts';
-import type { Scenario } from '../../scenario/schema.ts';
+import type { ScenarioParts } from '../../scenario/parts.ts';
 import { sdkClientConfig } from '../../targets/client-config.ts';
 import { hashKeyOfRecord, openShardRanges, shardForHashKey, type ListedShard, type ShardHashRange } from '../../localstack/embedded/kinesis/shard-quotas.ts';
 import { awsDefaults } from '../../core/aws-defaults.ts';
@@ -45,7 +45,7 @@ function quotaEnforcer(target: Target): QuotaRecord['enforcedBy'] {
 }
 
 /** The highest write rate the phases ask for, in records/s. */
-export function requestedWriteRatePerSecond(scenario: Scenario): number {
+export function requestedWriteRatePerSecond(scenario: ScenarioParts): number {
   const arrivalsPerSecond = Math.max(0, ...scenario.workload.phases.map((phase) => ('pause' in phase ? 0 : Math.max(phase.arrivalRate, phase.rampTo ?? 0))));
   return arrivalsPerSecond * scenario.workload.eventsPerArrival;
 }
@@ -54,7 +54,7 @@ export function requestedWriteRatePerSecond(scenario: Scenario): number {
  * What a run must tell its reader about the embedded Kinesis: above its measured write
  * ceiling, the emulator — not Kinesis — limits the rate.
  */
-export function embeddedCeilingWarnings(scenario: Scenario, target: Target): string[] {
+export function embeddedCeilingWarnings(scenario: ScenarioParts, target: Target): string[] {
   const ceiling = awsDefaults.kinesisEmbeddedWriteCeilingRecordsPerSecond.value;
   const requested = requestedWriteRatePerSecond(scenario);
   if (target.info.kind !== 'embedded' || requested <= ceiling) return [];

@@ -1,8 +1,7 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import type { Clock } from '../../core/clock.ts';
 import type { RandomSource } from '../../runtime/random.ts';
-import type { EventLedger } from '../../run/event-ledger.ts';
-import type { MetricsRecorder } from '../../run/metrics-recorder.ts';
+import type { EventFates, SourceMetrics } from '../event-reporting.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
 import { awsDefaults } from '../../core/aws-defaults.ts';
 
@@ -15,8 +14,8 @@ export interface KinesisProducerOptions {
   client: PutRecordsClient;
   streamName: string;
   clock: Clock;
-  ledger: EventLedger;
-  recorder: MetricsRecorder;
+  ledger: EventFates;
+  recorder: SourceMetrics;
   /** Records per PutRecords call (≤ 500); a call is also cut at 5 MiB. */
   putRecordsBatchSize: number;
   /** Times a refused record is sent again, with backoff, before it counts as a source failure. */

@@ -1,4 +1,4 @@
-import type { FunctionSpec } from '../../scenario/schema.ts';
+import type { FunctionSpec } from '../../scenario/parts.ts';
 import type { AwsSourceName } from './pattern-settings.ts';
 
 /**

@@ -1,5 +1,6 @@
 import { awsPrices, pricesAsOf, pricesRegion, type PriceName } from '../../analysis/pricing.ts';
-import type { Phase, Scenario } from '../../scenario/schema.ts';
+import type { Scenario } from '../../scenario/schema.ts';
+import type { Phase } from '../../scenario/parts.ts';
 import { formatDurationMs } from '../../core/duration.ts';
 import { normalizePattern, type AwsPatternSettings } from './pattern-settings.ts';
 import { buildStackTemplate, describeTemplateResources, stackNameFor, templateCreatesResources, type BuildStackTemplateOptions } from './template.ts';

@@ -1,4 +1,4 @@
-import { accountSchema, functionSchema, type AccountSpec, type FunctionSpec } from '../../scenario/schema.ts';
+import { accountSchema, functionSchema, type AccountSpec, type FunctionSpec } from '../../scenario/parts.ts';
 import { sqsPatternSchema, type SqsPattern } from '../../drivers/sqs/schema.ts';
 
 /** A validated function spec from partial input, as a scenario file would give it. */
