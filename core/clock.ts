@@ -15,6 +15,19 @@ export interface TimerHandle {
   readonly id: number;
 }
 
+/** What code that only reads the time needs (token buckets, quotas): any `Clock` satisfies it. */
+export type NowClock = Pick<Clock, 'nowMs'>;
+
+/** What a polling wait needs (read the time, sleep between polls): any `Clock` satisfies it. */
+export type SleepClock = Pick<Clock, 'nowMs' | 'sleep'>;
+
+/**
+ * A monotonic clock for rate limits in live runs: `performance.now()` never jumps when the
+ * wall clock is adjusted, so a token bucket can neither refill early nor stall. Its zero is
+ * the process start, so it is for intervals, not for timestamps.
+ */
+export const monotonicClock: NowClock = { nowMs: () => performance.now() };
+
 class RealClock implements Clock {
   private nextId = 1;
   private readonly timers = new Map<number, NodeJS.Timeout>();

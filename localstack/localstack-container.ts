@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { EndpointUnreachableError, LocalstackStartError } from '../targets/aws/errors.ts';
 import type { AwsSourceName, PatternLike } from '../targets/aws/pattern-settings.ts';
-import { realClock, type WaitClock } from '../targets/aws/stack.ts';
+import { realClock, type SleepClock } from '../core/clock.ts';
 
 /**
  * The `localstack` target: LocalStack started through Testcontainers, or an endpoint the
@@ -121,7 +121,7 @@ export interface HealthWaitOptions {
   pollIntervalMs?: number;
   healthPath?: string;
   fetch?: HealthFetch;
-  clock?: WaitClock;
+  clock?: SleepClock;
 }
 
 /**
@@ -138,7 +138,7 @@ export async function waitForHealthyServices(endpoint: string, services: readonl
   const fetchHealth = options.fetch ?? defaultHealthFetch;
   const timeoutMs = options.timeoutMs ?? localstackDefaults.readyTimeoutMs;
   const url = `${endpoint.replace(/\/+$/, '')}${options.healthPath ?? healthPaths.localstack}`;
-  const deadline = clock.now() + timeoutMs;
+  const deadline = clock.nowMs() + timeoutMs;
   let last: HealthReport | undefined;
   let lastError: unknown;
   for (;;) {
@@ -149,8 +149,8 @@ export async function waitForHealthyServices(endpoint: string, services: readonl
     } catch (error) {
       lastError = error;
     }
-    if (clock.now() >= deadline) break;
-    await clock.sleep(Math.min(options.pollIntervalMs ?? localstackDefaults.pollIntervalMs, Math.max(0, deadline - clock.now())));
+    if (clock.nowMs() >= deadline) break;
+    await clock.sleep(Math.min(options.pollIntervalMs ?? localstackDefaults.pollIntervalMs, Math.max(0, deadline - clock.nowMs())));
   }
   const pending = notReady(services, last).map((name) => `${name}=${last?.services[name] ?? 'missing'}`);
   throw new LocalstackStartError(
@@ -272,7 +272,7 @@ export async function startLocalstack(options: StartLocalstackOptions): Promise<
  */
 export async function connectToEndpoint(
   url: string,
-  options: { services?: string[]; timeoutMs?: number; pollIntervalMs?: number; fetch?: HealthFetch; clock?: WaitClock } = {},
+  options: { services?: string[]; timeoutMs?: number; pollIntervalMs?: number; fetch?: HealthFetch; clock?: SleepClock } = {},
 ): Promise<TargetEndpoint> {
   let base: string;
   try {

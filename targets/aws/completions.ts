@@ -1,7 +1,7 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { CompletionRecord } from './consumer-code.ts';
 import { AwsCallError } from './errors.ts';
-import { realClock, type WaitClock } from './stack.ts';
+import { realClock, type SleepClock } from '../../core/clock.ts';
 
 /** Options of {@link drainCompletionRecords}. */
 export interface DrainCompletionOptions {
@@ -13,7 +13,7 @@ export interface DrainCompletionOptions {
   waitTimeSeconds?: number;
   /** Called with each batch of records as it arrives (live progress). */
   onRecords?: (records: CompletionRecord[]) => void;
-  clock?: WaitClock;
+  clock?: SleepClock;
 }
 
 function parseBody(body: string | undefined): CompletionRecord[] {
@@ -42,12 +42,12 @@ function parseBody(body: string | undefined): CompletionRecord[] {
  */
 export async function drainCompletionRecords(sqs: SQSClient, queueUrl: string, options: DrainCompletionOptions): Promise<CompletionRecord[]> {
   const clock = options.clock ?? realClock;
-  const deadline = clock.now() + options.timeoutMs;
+  const deadline = clock.nowMs() + options.timeoutMs;
   const records: CompletionRecord[] = [];
   const completed = new Set<number | string>();
   const done = () => options.expectedCompletions !== undefined && completed.size >= options.expectedCompletions;
-  while (!done() && clock.now() < deadline) {
-    const remainingSec = Math.max(0, Math.floor((deadline - clock.now()) / 1000));
+  while (!done() && clock.nowMs() < deadline) {
+    const remainingSec = Math.max(0, Math.floor((deadline - clock.nowMs()) / 1000));
     let answer;
     try {
       answer = await sqs.send(

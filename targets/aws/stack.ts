@@ -19,6 +19,7 @@ import {
   StackTimeoutError,
 } from './errors.ts';
 import { sluiceTagKeys } from './template.ts';
+import { realClock, type SleepClock } from '../../core/clock.ts';
 
 /**
  * Deploying and deleting one stack per pattern run, finding stacks a crashed run left
@@ -26,23 +27,6 @@ import { sluiceTagKeys } from './template.ts';
  * interruption. Every function takes its CloudFormationClient as a parameter, so tests pass
  * a mocked one and nothing reaches AWS unless a caller asks.
  */
-
-/** Time as the waits see it; tests pass a virtual clock so nothing actually sleeps. */
-export interface WaitClock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-/**
- * The wall clock.
- *
- * @example
- * await deleteStack(client, name, { clock: realClock });
- */
-export const realClock: WaitClock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
 
 /** Bounds on every wait; CloudFormation itself has no timeout on a delete. */
 export const stackWaitDefaults = {
@@ -58,7 +42,8 @@ export const stackWaitDefaults = {
 export const templateBodyMaxBytes = 51_200;
 
 interface WaitOptions {
-  clock?: WaitClock;
+  /** Time as the waits see it (default the wall clock); tests pass one whose sleeps return at once. */
+  clock?: SleepClock;
   pollIntervalMs?: number;
   /** Called with each status seen, for progress output. */
   onStatus?: (stackName: string, status: string) => void;
@@ -130,7 +115,7 @@ async function waitWhileInProgress(
 ): Promise<Stack | undefined> {
   const clock = options.clock ?? realClock;
   const interval = options.pollIntervalMs ?? stackWaitDefaults.pollIntervalMs;
-  const deadline = clock.now() + timeoutMs;
+  const deadline = clock.nowMs() + timeoutMs;
   let lastStatus = 'UNKNOWN';
   for (;;) {
     options.signal?.throwIfAborted();
@@ -140,8 +125,8 @@ async function waitWhileInProgress(
     if (status !== lastStatus) options.onStatus?.(displayName, status);
     lastStatus = status;
     if (!status.endsWith('_IN_PROGRESS')) return stack;
-    if (clock.now() >= deadline) throw new StackTimeoutError(displayName, status, timeoutMs);
-    await clock.sleep(Math.min(interval, Math.max(0, deadline - clock.now())));
+    if (clock.nowMs() >= deadline) throw new StackTimeoutError(displayName, status, timeoutMs);
+    await clock.sleep(Math.min(interval, Math.max(0, deadline - clock.nowMs())));
   }
 }
 

@@ -3,15 +3,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../targets/aws/clients.ts';
 import { drainCompletionRecords } from '../../targets/aws/completions.ts';
-import type { WaitClock } from '../../targets/aws/stack.ts';
+import type { SleepClock } from '../../core/clock.ts';
 
 const sqs = mockClient(SQSClient);
 const queueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/sluice-r1-sqs-sink';
 
 /** Each receive moves the virtual clock by its long-poll wait. */
-function virtualClock(): WaitClock & { advance(ms: number): void } {
+function virtualClock(): SleepClock & { advance(ms: number): void } {
   let nowMs = 0;
-  return { now: () => nowMs, sleep: async (ms) => void (nowMs += ms), advance: (ms) => void (nowMs += ms) };
+  return { nowMs: () => nowMs, sleep: async (ms) => void (nowMs += ms), advance: (ms) => void (nowMs += ms) };
 }
 
 const record = (eventId: string, extra: Record<string, unknown> = {}) => ({ eventId, sentAtMs: 1, completedAtMs: 2, coldStart: false, durationMs: 1, ...extra });

@@ -32,20 +32,20 @@ import {
   findLeftoverStacks,
   withStackTeardown,
   type SignalTarget,
-  type WaitClock,
 } from '../../targets/aws/stack.ts';
+import type { SleepClock } from '../../core/clock.ts';
 
 const stackName = 'sluice-orders-sqs-r1';
 const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/${stackName}/0d1e2f`;
 const template = { AWSTemplateFormatVersion: '2010-09-09', Resources: { SinkQueue: { Type: 'AWS::SQS::Queue', Properties: {} } } };
 
 /** A clock whose sleeps return at once and move time forward, so waits are instant and bounded. */
-function virtualClock(): WaitClock & { sleeps: number[] } {
+function virtualClock(): SleepClock & { sleeps: number[] } {
   let nowMs = 1_767_225_600_000;
   const sleeps: number[] = [];
   return {
     sleeps,
-    now: () => nowMs,
+    nowMs: () => nowMs,
     sleep: async (ms) => {
       sleeps.push(ms);
       nowMs += ms;

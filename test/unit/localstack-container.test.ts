@@ -14,11 +14,11 @@ import {
   waitForHealthyServices,
   type HealthFetch,
 } from '../../localstack/localstack-container.ts';
-import type { WaitClock } from '../../targets/aws/stack.ts';
+import type { SleepClock } from '../../core/clock.ts';
 
-function virtualClock(): WaitClock {
+function virtualClock(): SleepClock {
   let nowMs = 0;
-  return { now: () => nowMs, sleep: async (ms) => void (nowMs += ms) };
+  return { nowMs: () => nowMs, sleep: async (ms) => void (nowMs += ms) };
 }
 
 /** A health URL that answers each poll with the next body in turn (the last one repeats). */
