@@ -147,7 +147,39 @@ export const awsDefaults = {
   },
   eventBridgePutEventsRequestsPerSecond: {
     value: 10_000,
-    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (PutEvents: 10,000 requests/s in us-east-1, us-west-2, eu-west-1; 400–2,400 elsewhere)',
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (PutEvents: a soft limit of 10,000 requests/s in us-east-1, us-west-2, eu-west-1; 400–2,400 in other Regions)',
+  },
+  eventBridgePutEventsEntriesMax: {
+    value: 10,
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html (Entries: 1 to 10 items)',
+  },
+  eventBridgePutEventsEntriesBytesMax: {
+    value: 262_144,
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html (the total entry size must be less than 256 KB)',
+  },
+  eventBridgeEventPatternCharsMax: {
+    value: 2_048,
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (event pattern: 2,048 characters by default, adjustable to 4,096)',
+  },
+  eventBridgeRulesPerBusMax: {
+    value: 300,
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (rules: 300 per event bus)',
+  },
+  eventBridgeTargetsPerRuleMax: {
+    value: 5,
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (targets: 5 per rule)',
+  },
+  eventBridgeTargetsPerCallMax: {
+    value: 10,
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (PutTargets and RemoveTargets: 10 entries per request)',
+  },
+  eventBridgeEventBusesPerAccountMax: {
+    value: 100,
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (event buses: 100 per account)',
+  },
+  eventBridgeListResultsPerPageMax: {
+    value: 100,
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (ListRules, ListTargetsByRule: 100 results per page)',
   },
   s3PutRequestsPerSecondPerPrefix: {
     value: 3_500,

@@ -1,11 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
-import {
-  KinesisShardQuotas,
-  hashKeyOfRecord,
-  shardForHashKey,
-  type KinesisShardQuotaSettings,
-  type ShardHashRange,
-} from '../../localstack/embedded/kinesis/shard-quotas.ts';
+import { hashKeyOfPartitionKey, shardForHashKey, type ShardHashRange } from '../../core/shard-routing.ts';
+import { KinesisShardQuotas, type KinesisShardQuotaSettings } from '../../localstack/embedded/kinesis/shard-quotas.ts';
 import { ExpiredShardIteratorError, ShardReadThrottledError, type GetRecordsPage, type IteratorPosition, type ShardReader, type StreamRecord } from './shard-reader.ts';
 
 /** Iterators expire after 5 minutes. https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetShardIterator.html */
@@ -71,7 +66,7 @@ export class VirtualStream implements ShardReader {
 
   /** The shard a partition key maps to. */
   shardOf(partitionKey: string): string {
-    return shardForHashKey(this.ranges, hashKeyOfRecord({ PartitionKey: partitionKey }))!.shardId;
+    return shardForHashKey(this.ranges, hashKeyOfPartitionKey(partitionKey))!.shardId;
   }
 
   /** Records stored on a shard, oldest first. */

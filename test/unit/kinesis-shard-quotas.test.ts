@@ -1,20 +1,17 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { hashKeyOfPartitionKey, openShardRanges, shardForHashKey, type ListedShard } from '../../core/shard-routing.ts';
+import { TokenBucket } from '../../core/token-bucket.ts';
 import {
   KinesisQuotaConfigError,
   KinesisShardQuotas,
-  TokenBucket,
   base64DecodedLengthBytes,
-  hashKeyOfPartitionKey,
   hashKeyOfRecord,
   kinesisShardQuotaDefaults,
-  openShardRanges,
   parseExplicitHashKey,
   recordSizeBytes,
   resolveKinesisShardQuotas,
-  shardForHashKey,
   throughputExceededMessage,
-  type ListedShard,
 } from '../../localstack/embedded/kinesis/shard-quotas.ts';
 
 /** A clock the test moves by hand. */
@@ -268,7 +265,7 @@ describe('kinesis read quotas', () => {
 describe('token bucket', () => {
   it('never holds more than its capacity and can go into debt', () => {
     const clock = fakeClock();
-    const bucket = new TokenBucket(5, 5, clock);
+    const bucket = new TokenBucket({ ratePerSecond: 5, burst: 5, clock });
     clock.advance(10_000);
     expect(bucket.availableTokens).toBe(5);
     bucket.forceTake(8);

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, type EdgeService } from '../edge.ts';
 import { compileEventPattern, InvalidEventPatternError, type EventPattern } from '../../../core/event-pattern.ts';
+import { awsDefaults } from '../../../core/aws-defaults.ts';
+import { monotonicClock, realClock, type NowClock } from '../../../core/clock.ts';
+import { TokenBucket } from '../../../core/token-bucket.ts';
 
 /**
  * sluice's embedded EventBridge: the event-bus half of the EventBridge API, answered in the
@@ -15,41 +18,6 @@ import { compileEventPattern, InvalidEventPatternError, type EventPattern } from
  *
  * API reference: https://docs.aws.amazon.com/eventbridge/latest/APIReference/Welcome.html
  */
-
-const quotaPage = 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html';
-
-/**
- * EventBridge's documented quotas and limits that this service applies, one row each with
- * its source. Every row can be overridden through {@link EventBridgeServiceOptions}.
- */
-export const eventBridgeQuotaDefaults = {
-  putEventsRequestsPerSecond: {
-    value: 10_000,
-    source: `${quotaPage} (PutEvents: soft limit of 10,000 requests per second in us-east-1, us-west-2 and eu-west-1; 400–2,400 in other Regions)`,
-  },
-  putEventsEntriesPerCallMax: {
-    value: 10,
-    source: 'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html (Entries: 1 to 10 items)',
-  },
-  putEventsEntriesBytesMax: {
-    value: 262_144,
-    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html (the total entry size must be less than 256 KB)',
-  },
-  eventPatternCharsMax: {
-    value: 2_048,
-    source: `${quotaPage} (event pattern: 2,048 characters by default, adjustable to 4,096)`,
-  },
-  rulesPerBusMax: { value: 300, source: `${quotaPage} (rules: 300 per event bus)` },
-  targetsPerRuleMax: { value: 5, source: `${quotaPage} (targets: 5 per rule)` },
-  targetsPerCallMax: { value: 10, source: `${quotaPage} (PutTargets and RemoveTargets: 10 entries per request)` },
-  eventBusesMax: { value: 100, source: `${quotaPage} (event buses: 100 per account)` },
-  listResultsPerPageMax: { value: 100, source: `${quotaPage} (ListRules, ListTargetsByRule: 100 results per page)` },
-} as const;
-
-/** The one thing the quota needs from a clock. A runtime `Clock` satisfies it. */
-export interface EventBridgeClock {
-  nowMs(): number;
-}
 
 /** The target a matched event is handed to. */
 export interface EventBridgeDeliveryTarget {
@@ -115,9 +83,9 @@ export interface EventBridgeServiceOptions {
   /** Told about each `deliver` throw (counted in `stats().deliveryErrors` as well). */
   onDeliveryError?(error: unknown, target: EventBridgeDeliveryTarget, event: EventBridgeEvent): void;
   /** Clock of the TPS token bucket; default monotonic `performance.now()`. */
-  clock?: EventBridgeClock;
+  clock?: NowClock;
   /** Wall clock for the events' `time` when an entry gives none; default `Date.now()`. */
-  wallClock?: EventBridgeClock;
+  wallClock?: NowClock;
   /** Account in ARNs and in the envelope; default `000000000000`, as LocalStack uses. */
   accountId?: string;
   /** Region when a request carries no SigV4 credential scope; default `us-east-1`. */
@@ -128,7 +96,7 @@ export interface EventBridgeServiceOptions {
   newEventId?: () => string;
 }
 
-/** The non-rate limits in force (defaults in {@link eventBridgeQuotaDefaults}). */
+/** The non-rate limits in force (defaults: the `eventBridge…` rows of core/aws-defaults.ts). */
 export interface EventBridgeLimits {
   putEventsEntriesPerCallMax: number;
   putEventsEntriesBytesMax: number;
@@ -218,10 +186,6 @@ export class EventBridgeApiError extends Error {
   }
 }
 
-/** A monotonic clock: `performance.now()` never jumps when the wall clock is adjusted. */
-const monotonicClock: EventBridgeClock = { nowMs: () => performance.now() };
-const systemWallClock: EventBridgeClock = { nowMs: () => Date.now() };
-
 /**
  * Starts the embedded EventBridge. Mount it on the edge endpoint; it answers the `events`
  * signing name.
@@ -249,7 +213,7 @@ export function startEventBridgeService(options: EventBridgeServiceOptions): Eve
         unit: settings.unit,
         enforced: settings.enforce,
         enforcedBy: 'sluice-edge',
-        source: eventBridgeQuotaDefaults.putEventsRequestsPerSecond.source,
+        source: awsDefaults.eventBridgePutEventsRequestsPerSecond.source,
       },
     ],
     configurePutEventsQuota: (quota) => state.configurePutEventsQuota(quota),
@@ -273,7 +237,7 @@ interface Settings extends EventBridgeLimits {
 
 function resolveSettings(options: EventBridgeServiceOptions): Settings {
   const quota = options.putEventsQuota ?? {};
-  const requestsPerSecond = quota.requestsPerSecond ?? eventBridgeQuotaDefaults.putEventsRequestsPerSecond.value;
+  const requestsPerSecond = quota.requestsPerSecond ?? awsDefaults.eventBridgePutEventsRequestsPerSecond.value;
   const limits = options.limits ?? {};
   const settings: Settings = {
     requestsPerSecond,
@@ -283,13 +247,13 @@ function resolveSettings(options: EventBridgeServiceOptions): Settings {
     unit: quota.unit ?? 'request',
     accountId: options.accountId ?? '000000000000',
     defaultRegion: options.defaultRegion ?? 'us-east-1',
-    putEventsEntriesPerCallMax: limits.putEventsEntriesPerCallMax ?? eventBridgeQuotaDefaults.putEventsEntriesPerCallMax.value,
-    putEventsEntriesBytesMax: limits.putEventsEntriesBytesMax ?? eventBridgeQuotaDefaults.putEventsEntriesBytesMax.value,
-    eventPatternCharsMax: limits.eventPatternCharsMax ?? eventBridgeQuotaDefaults.eventPatternCharsMax.value,
-    rulesPerBusMax: limits.rulesPerBusMax ?? eventBridgeQuotaDefaults.rulesPerBusMax.value,
-    targetsPerRuleMax: limits.targetsPerRuleMax ?? eventBridgeQuotaDefaults.targetsPerRuleMax.value,
-    targetsPerCallMax: limits.targetsPerCallMax ?? eventBridgeQuotaDefaults.targetsPerCallMax.value,
-    eventBusesMax: limits.eventBusesMax ?? eventBridgeQuotaDefaults.eventBusesMax.value,
+    putEventsEntriesPerCallMax: limits.putEventsEntriesPerCallMax ?? awsDefaults.eventBridgePutEventsEntriesMax.value,
+    putEventsEntriesBytesMax: limits.putEventsEntriesBytesMax ?? awsDefaults.eventBridgePutEventsEntriesBytesMax.value,
+    eventPatternCharsMax: limits.eventPatternCharsMax ?? awsDefaults.eventBridgeEventPatternCharsMax.value,
+    rulesPerBusMax: limits.rulesPerBusMax ?? awsDefaults.eventBridgeRulesPerBusMax.value,
+    targetsPerRuleMax: limits.targetsPerRuleMax ?? awsDefaults.eventBridgeTargetsPerRuleMax.value,
+    targetsPerCallMax: limits.targetsPerCallMax ?? awsDefaults.eventBridgeTargetsPerCallMax.value,
+    eventBusesMax: limits.eventBusesMax ?? awsDefaults.eventBridgeEventBusesPerAccountMax.value,
   };
   const problems: string[] = [];
   for (const key of ['requestsPerSecond', 'burstRequests'] as const) {
@@ -309,42 +273,6 @@ function resolveSettings(options: EventBridgeServiceOptions): Settings {
   if (!/^\d{12}$/.test(settings.accountId)) problems.push(`accountId must be 12 digits, got "${settings.accountId}"`);
   if (problems.length > 0) throw new EventBridgeServiceConfigError(problems);
   return settings;
-}
-
-// ---------------------------------------------------------------------------------------
-// The PutEvents TPS quota
-// ---------------------------------------------------------------------------------------
-
-/** A token bucket that refills continuously; a token is one PutEvents call (or entry). */
-class TokenBucket {
-  private levelTokens: number;
-  private lastRefillMs: number;
-
-  constructor(
-    private readonly capacityTokens: number,
-    private readonly refillTokensPerSecond: number,
-    private readonly clock: EventBridgeClock,
-  ) {
-    this.levelTokens = capacityTokens;
-    this.lastRefillMs = clock.nowMs();
-  }
-
-  has(tokens: number): boolean {
-    this.refill();
-    return this.levelTokens >= tokens;
-  }
-
-  take(tokens: number): void {
-    this.refill();
-    this.levelTokens -= tokens;
-  }
-
-  private refill(): void {
-    const nowMs = this.clock.nowMs();
-    const elapsedMs = Math.max(0, nowMs - this.lastRefillMs);
-    this.lastRefillMs = nowMs;
-    this.levelTokens = Math.min(this.capacityTokens, this.levelTokens + (elapsedMs * this.refillTokensPerSecond) / 1000);
-  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -394,8 +322,8 @@ type Handler = (body: Record<string, unknown>, region: string) => { result: Reco
 class EventBridgeState {
   private readonly busesByRegion = new Map<string, Map<string, Bus>>();
   private readonly buckets = new Map<string, TokenBucket>();
-  private readonly clock: EventBridgeClock;
-  private readonly wallClock: EventBridgeClock;
+  private readonly clock: NowClock;
+  private readonly wallClock: NowClock;
   private readonly newEventId: () => string;
   private readonly counters: Omit<EventBridgeStats, 'deliveriesByRule'> = {
     putEventsCalls: 0,
@@ -417,7 +345,7 @@ class EventBridgeState {
     private readonly settings: Settings,
   ) {
     this.clock = options.clock ?? monotonicClock;
-    this.wallClock = options.wallClock ?? systemWallClock;
+    this.wallClock = options.wallClock ?? realClock;
     this.newEventId = options.newEventId ?? randomUUID;
     this.handlers = {
       CreateEventBus: (body, region) => ({ result: this.createEventBus(body, region) }),
@@ -812,13 +740,13 @@ class EventBridgeState {
     const charges = [...tokensByKey].map(([key, tokens]) => {
       let bucket = this.buckets.get(key);
       if (!bucket) {
-        bucket = new TokenBucket(this.settings.burstRequests, this.settings.requestsPerSecond, this.clock);
+        bucket = new TokenBucket({ ratePerSecond: this.settings.requestsPerSecond, burst: this.settings.burstRequests, clock: this.clock });
         this.buckets.set(key, bucket);
       }
       return { bucket, tokens };
     });
     if (charges.every(({ bucket, tokens }) => bucket.has(tokens))) {
-      for (const { bucket, tokens } of charges) bucket.take(tokens);
+      for (const { bucket, tokens } of charges) bucket.forceTake(tokens);
       return;
     }
     if (!this.settings.enforce) {
@@ -990,9 +918,9 @@ function withoutUndefined(record: Record<string, unknown>): Record<string, unkno
 /** `NextToken` is the index of the next item; `Limit` is 1–100 (default 100). */
 function paginate<T>(items: readonly T[], body: Record<string, unknown>): { page: T[]; nextToken?: string } {
   const limitValue = body['Limit'];
-  const limit = limitValue === undefined || limitValue === null ? eventBridgeQuotaDefaults.listResultsPerPageMax.value : Number(limitValue);
-  if (!Number.isInteger(limit) || limit < 1 || limit > eventBridgeQuotaDefaults.listResultsPerPageMax.value) {
-    throw validation(`Value '${String(limitValue)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${eventBridgeQuotaDefaults.listResultsPerPageMax.value}`);
+  const limit = limitValue === undefined || limitValue === null ? awsDefaults.eventBridgeListResultsPerPageMax.value : Number(limitValue);
+  if (!Number.isInteger(limit) || limit < 1 || limit > awsDefaults.eventBridgeListResultsPerPageMax.value) {
+    throw validation(`Value '${String(limitValue)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${awsDefaults.eventBridgeListResultsPerPageMax.value}`);
   }
   const token = optionalString(body, 'NextToken');
   const start = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));

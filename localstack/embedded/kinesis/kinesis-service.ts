@@ -4,19 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readBody, type EdgeService } from '../edge.ts';
+import type { NowClock } from '../../../core/clock.ts';
+import { openShardRanges, shardForHashKey, type ListedShard, type ShardHashRange } from '../../../core/shard-routing.ts';
 import {
   KinesisShardQuotas,
   base64DecodedLengthBytes,
   hashKeyOfRecord,
-  openShardRanges,
   recordSizeBytes,
-  shardForHashKey,
   throughputExceededMessage,
   type KinesisQuotaStats,
   type KinesisShardQuotaSettings,
-  type ListedShard,
-  type QuotaClock,
-  type ShardHashRange,
 } from './shard-quotas.ts';
 
 /**
@@ -72,7 +69,7 @@ export interface KinesisQuotaServiceOptions extends Partial<KinesisShardQuotaSet
   /** False: forward everything and only count. Default true. */
   enforce?: boolean;
   /** Defaults to a monotonic real clock. */
-  clock?: QuotaClock;
+  clock?: NowClock;
   /**
    * Account named in throttle messages when the request's access key is not a 12-digit
    * account id (LocalStack's convention). Default `000000000000`, kinesalite's and LocalStack's.
@@ -599,7 +596,7 @@ export function createKinesisQuotaService(options: KinesisQuotaServiceOptions): 
 export interface KinesisServiceOptions extends Partial<KinesisShardQuotaSettings> {
   /** False: forward everything and only count. Default true. */
   enforce?: boolean;
-  clock?: QuotaClock;
+  clock?: NowClock;
   /**
    * kinesalite's own cap on open shards across all streams (its default is 10). The
    * account's shard quota is not what sluice models, so it is set out of the way.

@@ -1,51 +1,29 @@
-import { createHash } from 'node:crypto';
+import { awsDefaults } from '../../../core/aws-defaults.ts';
+import { monotonicClock, type NowClock } from '../../../core/clock.ts';
+import { hashKeyMax, hashKeyOfPartitionKey } from '../../../core/shard-routing.ts';
+import { TokenBucket } from '../../../core/token-bucket.ts';
 
 /**
  * Kinesis Data Streams' per-shard quotas, enforced by sluice itself: no local emulator
  * (kinesalite, LocalStack's kinesis-mock) throttles, yet the quotas shape the numbers a
- * load test is run for. This module is the pure part — hashing, shard lookup, token
+ * load test is run for. This module is the pure part — hash keys, record sizes, token
  * buckets and counters — with an injected clock and no I/O, so the rules are tested
- * deterministically. `kinesis-service.ts` puts it in front of an emulator.
+ * deterministically. `kinesis-service.ts` puts it in front of an emulator; which shard a
+ * record goes to is core/shard-routing.ts.
  *
  * Quotas: https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
  */
 
-/** The one thing the quotas need from a clock. A runtime `Clock` satisfies it. */
-export interface QuotaClock {
-  nowMs(): number;
-}
-
 /**
- * A monotonic clock for live runs: `performance.now()` never jumps when the wall clock is
- * adjusted, so a bucket can neither refill early nor stall.
- */
-export const monotonicClock: QuotaClock = { nowMs: () => performance.now() };
-
-const quotaPage = 'https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html';
-
-/**
- * Kinesis's documented per-shard quotas (provisioned mode, which is what a shard count
- * means), one row each with its source. `kinesis-service.ts` takes any of them as an
- * override.
+ * The default of each quota setting: its row of the AWS defaults table (provisioned mode,
+ * which is what a shard count means). `kinesis-service.ts` takes any of them as an override.
  */
 export const kinesisShardQuotaDefaults = {
-  writeRecordsPerSecondPerShard: {
-    value: 1_000,
-    source: `${quotaPage} (each shard supports writes up to 1,000 records per second)`,
-  },
-  writeBytesPerSecondPerShard: {
-    value: 1_048_576,
-    source: `${quotaPage} (each shard supports writes up to 1 MiB per second)`,
-  },
-  readCallsPerSecondPerShard: {
-    value: 5,
-    source: `${quotaPage} (each shard supports up to 5 GetRecords transactions per second)`,
-  },
-  readBytesPerSecondPerShard: {
-    value: 2_097_152,
-    source: `${quotaPage} (each shard supports a total data read rate of 2 MiB per second through GetRecords)`,
-  },
-} as const;
+  writeRecordsPerSecondPerShard: awsDefaults.kinesisWriteRecordsPerSecondPerShard,
+  writeBytesPerSecondPerShard: awsDefaults.kinesisWriteBytesPerSecondPerShard,
+  readCallsPerSecondPerShard: awsDefaults.kinesisGetRecordsCallsPerSecondPerShard,
+  readBytesPerSecondPerShard: awsDefaults.kinesisReadBytesPerSecondPerShard,
+} as const satisfies Record<keyof KinesisShardQuotaSettings, { value: number; source: string }>;
 
 /** The quota values in force, per shard. */
 export interface KinesisShardQuotaSettings {
@@ -97,19 +75,8 @@ export function resolveKinesisShardQuotas(overrides: Partial<KinesisShardQuotaSe
 }
 
 // ---------------------------------------------------------------------------------------
-// Which shard a record goes to
+// Hash keys and record sizes
 // ---------------------------------------------------------------------------------------
-
-const hashKeyMax = (1n << 128n) - 1n;
-
-/**
- * The hash key of a partition key: its MD5 digest read as a 128-bit unsigned integer,
- * which Kinesis matches against the shards' hash-key ranges.
- * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecord.html
- */
-export function hashKeyOfPartitionKey(partitionKey: string): bigint {
-  return BigInt(`0x${createHash('md5').update(partitionKey, 'utf8').digest('hex')}`);
-}
 
 /**
  * Parses an `ExplicitHashKey` (a decimal string in [0, 2^128 - 1]), which overrides the
@@ -124,53 +91,6 @@ export function parseExplicitHashKey(explicitHashKey: string): bigint {
     throw new KinesisQuotaConfigError(kinesisQuotaErrorCodes.invalidHashKey, [`ExplicitHashKey ${explicitHashKey} is over 2^128 - 1`]);
   }
   return value;
-}
-
-/** One open shard and the hash keys it owns (both ends inclusive). */
-export interface ShardHashRange {
-  readonly shardId: string;
-  readonly startingHashKey: bigint;
-  readonly endingHashKey: bigint;
-}
-
-/** The shape ListShards and DescribeStream answer with (only the fields used here). */
-export interface ListedShard {
-  ShardId: string;
-  HashKeyRange: { StartingHashKey: string; EndingHashKey: string };
-  SequenceNumberRange?: { StartingSequenceNumber?: string; EndingSequenceNumber?: string | null };
-}
-
-/**
- * The shards that take writes, from a ListShards answer: closed shards (a parent after a
- * split or merge has an `EndingSequenceNumber`) keep their range but no longer take records.
- * https://docs.aws.amazon.com/streams/latest/dev/kinesis-using-sdk-java-after-resharding.html
- */
-export function openShardRanges(shards: readonly ListedShard[]): ShardHashRange[] {
-  return shards
-    .filter((shard) => shard.SequenceNumberRange?.EndingSequenceNumber == null)
-    .map((shard) => ({
-      shardId: shard.ShardId,
-      startingHashKey: BigInt(shard.HashKeyRange.StartingHashKey),
-      endingHashKey: BigInt(shard.HashKeyRange.EndingHashKey),
-    }))
-    .sort((a, b) => (a.startingHashKey < b.startingHashKey ? -1 : a.startingHashKey > b.startingHashKey ? 1 : 0));
-}
-
-/**
- * The shard whose range holds `hashKey`, by binary search over ranges sorted by start (as
- * {@link openShardRanges} returns them). Undefined when no open shard owns it.
- */
-export function shardForHashKey(shards: readonly ShardHashRange[], hashKey: bigint): ShardHashRange | undefined {
-  let low = 0;
-  let high = shards.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    const shard = shards[middle];
-    if (hashKey < shard.startingHashKey) high = middle - 1;
-    else if (hashKey > shard.endingHashKey) low = middle + 1;
-    else return shard;
-  }
-  return undefined;
 }
 
 /** The hash key a record is routed by: its ExplicitHashKey if given, else the MD5 of its partition key. */
@@ -195,78 +115,6 @@ export function base64DecodedLengthBytes(base64: string): number {
   if (base64.charCodeAt(length - 1) === 61 /* = */) padding++;
   if (length > 1 && base64.charCodeAt(length - 2) === 61) padding++;
   return Math.floor((length * 3) / 4) - padding;
-}
-
-// ---------------------------------------------------------------------------------------
-// Token buckets
-// ---------------------------------------------------------------------------------------
-
-/**
- * A token bucket that refills continuously, holding at most one second's worth.
- *
- * Why continuous rather than a fresh allowance each wall-clock second: AWS states the
- * quotas "per second" without saying how the second is measured, and a fixed window has
- * artefacts Kinesis users do not see — a producer writing steadily at exactly the quota is
- * throttled or not depending on how its bursts line up with the window's edges, and a
- * consumer polling 5 times a second would be refused whenever two of its polls land in the
- * same window. A continuous bucket of one second's capacity never throttles traffic that
- * stays at or under the rate, still refuses any burst over one second's quota (1,500 records
- * at once on one shard → 500 refused), holds sustained over-rate traffic to the rate, and is
- * the same arithmetic in a virtual clock. The price: a shard idle for a second can take a
- * full bucket at once and then the refill, so its first second may admit up to twice the
- * quota when the burst comes first; AWS does not document its own burst behaviour.
- *
- * The level may go below zero: a GetRecords answer can be larger than the read quota (up
- * to 10 MiB), and Kinesis then refuses reads until the debt is repaid ("if a call returns
- * 10 MiB, subsequent calls made within the next 5 seconds throw an exception").
- */
-export class TokenBucket {
-  private levelTokens: number;
-  private lastRefillMs: number;
-
-  constructor(
-    readonly capacityTokens: number,
-    readonly refillTokensPerSecond: number,
-    private readonly clock: QuotaClock,
-  ) {
-    this.levelTokens = capacityTokens;
-    this.lastRefillMs = clock.nowMs();
-  }
-
-  /** Tokens available now (negative while in debt). */
-  get availableTokens(): number {
-    this.refill();
-    return this.levelTokens;
-  }
-
-  /** Takes `tokens` if that many are available; otherwise takes nothing and returns false. */
-  tryTake(tokens: number): boolean {
-    this.refill();
-    if (this.levelTokens < tokens) return false;
-    this.levelTokens -= tokens;
-    return true;
-  }
-
-  /** Takes `tokens` whatever the level: the bucket may go into debt. */
-  forceTake(tokens: number): void {
-    this.refill();
-    this.levelTokens -= tokens;
-  }
-
-  /** Gives tokens back (a request the upstream refused did not use the quota). */
-  giveBack(tokens: number): void {
-    this.refill();
-    this.levelTokens = Math.min(this.capacityTokens, this.levelTokens + tokens);
-  }
-
-  private refill(): void {
-    const nowMs = this.clock.nowMs();
-    const elapsedMs = nowMs - this.lastRefillMs;
-    if (elapsedMs > 0) {
-      this.levelTokens = Math.min(this.capacityTokens, this.levelTokens + (elapsedMs * this.refillTokensPerSecond) / 1000);
-      this.lastRefillMs = nowMs;
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -313,6 +161,15 @@ export interface QuotaRecord {
   sizeBytes: number;
 }
 
+/**
+ * One shard's quotas: a continuous token bucket each, holding one second's worth. So a
+ * shard takes 1,000 records at once and refuses the next 500 of a 1,500-record burst, and a
+ * consumer polling 5 times a second is never refused for how its polls fall in a window.
+ * The read-byte level may go into debt: a GetRecords answer can be larger than the read
+ * quota (up to 10 MiB), and Kinesis then refuses reads until it is repaid ("if a call
+ * returns 10 MiB, subsequent calls made within the next 5 seconds throw an exception").
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html
+ */
 interface ShardState {
   writeRecords: TokenBucket;
   writeBytes: TokenBucket;
@@ -323,8 +180,8 @@ interface ShardState {
 
 /** Options of {@link KinesisShardQuotas}. */
 export interface KinesisShardQuotasOptions extends Partial<KinesisShardQuotaSettings> {
-  /** Defaults to {@link monotonicClock}. */
-  clock?: QuotaClock;
+  /** Defaults to a monotonic clock (core/clock.ts `monotonicClock`). */
+  clock?: NowClock;
   /** False: count only, refuse nothing (a baseline run, or quotas enforced elsewhere). Default true. */
   enforce?: boolean;
 }
@@ -345,7 +202,7 @@ function emptyCounters(): KinesisShardCounters {
 export class KinesisShardQuotas {
   readonly settings: KinesisShardQuotaSettings;
   readonly enforce: boolean;
-  private readonly clock: QuotaClock;
+  private readonly clock: NowClock;
   private readonly streams = new Map<string, Map<string, ShardState>>();
 
   constructor(options: KinesisShardQuotasOptions = {}) {
@@ -366,8 +223,8 @@ export class KinesisShardQuotas {
       if (!this.enforce) return true;
       // A record larger than the byte bucket (1 MiB of data plus its key) could never fit;
       // it is let through when the bucket is full, and the debt throttles what follows.
-      const bytesNeeded = Math.min(record.sizeBytes, shard.writeBytes.capacityTokens);
-      if (shard.writeRecords.availableTokens < 1 || shard.writeBytes.availableTokens < bytesNeeded) {
+      const bytesNeeded = Math.min(record.sizeBytes, shard.writeBytes.burst);
+      if (!shard.writeRecords.has(1) || !shard.writeBytes.has(bytesNeeded)) {
         shard.counters.recordsThrottled++;
         return false;
       }
@@ -444,11 +301,12 @@ export class KinesisShardQuotas {
     let state = shards.get(shardId);
     if (!state) {
       const { writeRecordsPerSecondPerShard, writeBytesPerSecondPerShard, readCallsPerSecondPerShard, readBytesPerSecondPerShard } = this.settings;
+      const perSecond = (ratePerSecond: number) => new TokenBucket({ ratePerSecond, burst: ratePerSecond, clock: this.clock });
       state = {
-        writeRecords: new TokenBucket(writeRecordsPerSecondPerShard, writeRecordsPerSecondPerShard, this.clock),
-        writeBytes: new TokenBucket(writeBytesPerSecondPerShard, writeBytesPerSecondPerShard, this.clock),
-        readCalls: new TokenBucket(readCallsPerSecondPerShard, readCallsPerSecondPerShard, this.clock),
-        readBytes: new TokenBucket(readBytesPerSecondPerShard, readBytesPerSecondPerShard, this.clock),
+        writeRecords: perSecond(writeRecordsPerSecondPerShard),
+        writeBytes: perSecond(writeBytesPerSecondPerShard),
+        readCalls: perSecond(readCallsPerSecondPerShard),
+        readBytes: perSecond(readBytesPerSecondPerShard),
         counters: emptyCounters(),
       };
       shards.set(shardId, state);

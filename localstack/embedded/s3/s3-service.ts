@@ -10,6 +10,7 @@ import { functionDirectory, type FunctionDirectory } from '../lambda/function-di
 import { isSluiceControlRequest, readControlJson, sendControlJson } from '../sluice-control.ts';
 import { NotificationConfigError, notificationConfigurationXml, notificationMatches, parseNotificationConfiguration, type LambdaNotification } from './notification-config.ts';
 import { TokenBucket } from '../../../core/token-bucket.ts';
+import { monotonicClock } from '../../../core/clock.ts';
 import { awsDefaults } from '../../../core/aws-defaults.ts';
 import { encodeS3EventKey } from '../../../core/s3-key-encoding.ts';
 
@@ -83,7 +84,6 @@ export async function startS3Service(directory: FunctionDirectory = functionDire
   const rate = { putPerSecond: awsDefaults.s3PutRequestsPerSecondPerPrefix.value as number, getPerSecond: awsDefaults.s3GetRequestsPerSecondPerPrefix.value as number, enforce: true };
   const prefixBuckets = new Map<string, TokenBucket>();
   const stats: S3ServiceStats = { objectEvents: 0, notificationsSent: 0, objectEventsNotMatched: 0, slowDowns: 0 };
-  const clock = { nowMs: () => performance.now() };
 
   app.on('event', (event) => {
     for (const record of event.Records ?? []) {
@@ -110,7 +110,7 @@ export async function startS3Service(directory: FunctionDirectory = functionDire
     if (!tokens) {
       if (prefixBuckets.size >= prefixBucketsMax) prefixBuckets.delete(prefixBuckets.keys().next().value!);
       const perSecond = reads ? rate.getPerSecond : rate.putPerSecond;
-      tokens = new TokenBucket({ ratePerSecond: perSecond, burst: perSecond, clock });
+      tokens = new TokenBucket({ ratePerSecond: perSecond, burst: perSecond, clock: monotonicClock });
       prefixBuckets.set(name, tokens);
     }
     return tokens.tryTake();
