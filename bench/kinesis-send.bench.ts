@@ -3,7 +3,7 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRe
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startEdge, type EdgeEndpoint } from '../localstack/embedded/edge.ts';
 import { createKinesisQuotaService, startKinesisService } from '../localstack/embedded/kinesis/kinesis-service.ts';
-import { sdkClientConfig } from '../targets/client-config.ts';
+import { sdkClientConfig } from '../core/client-config.ts';
 import { KinesisProducer } from '../drivers/kinesis/kinesis-producer.ts';
 import { EventFactory, type OutgoingEvent } from '../load/event-factory.ts';
 import { EventLedger } from '../run/event-ledger.ts';

@@ -1,7 +1,7 @@
 import { SQSClient, CreateQueueCommand, SendMessageCommand, DeleteQueueCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { startEmbeddedTarget } from '../targets/embedded/embedded-target.ts';
 import type { Target } from '../targets/target.ts';
-import { sdkClientConfig } from '../targets/client-config.ts';
+import { sdkClientConfig } from '../core/client-config.ts';
 import { realClock } from '../core/clock.ts';
 import { LambdaFunction } from '../runtime/lambda-function.ts';
 import { syntheticHandler } from '../runtime/handler.ts';

@@ -80,13 +80,12 @@ export interface CustomLoadOptions {
 }
 
 /**
- * One event source. Adding a source is adding a folder under drivers/ that exports one of
- * these, and registering it in drivers/registry.ts.
+ * The local side of one event source: its resources on a local or managed target, the load
+ * it sends, and (with sluice's runtime) the mapping rules that consume it. A source module
+ * (drivers/source-module.ts) loads it when a run starts.
  */
 export interface Driver<Pattern> {
   readonly source: string;
-  /** Emulators the embedded target must run for this source. */
-  readonly embeddedServices: readonly string[];
   /** The quotas that shape this source's numbers, and who enforces them on the target. */
   quotas(pattern: Pattern, target: Target): QuotaRecord[];
   /** Creates the source's resources and returns the session that drives them. */

@@ -8,7 +8,8 @@ import type { PatternResult } from '../analysis/run-result.ts';
 import { summarize } from '../analysis/summarize.ts';
 import { estimateCost } from '../analysis/cost.ts';
 import { resolvePrices } from '../analysis/pricing.ts';
-import { driverFor } from '../drivers/registry.ts';
+import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
+import { localRuntimeConsumer, type PatternConsumer } from './pattern-consumer.ts';
 import type { PatternSession } from '../drivers/driver.ts';
 import { EventLedger } from './event-ledger.ts';
 import { MetricsRecorder, percentilesOf } from './metrics-recorder.ts';
@@ -43,16 +44,10 @@ export interface PatternRunOptions {
   clock: Clock;
   signal: AbortSignal;
   onProgress?: (progress: PatternProgress) => void;
-  /** A real Lambda consumes (AWS, LocalStack's Lambda); its completions come from a sink queue. */
-  remote?: RemoteConsumer;
-}
-
-/** Completion records of a consumer sluice does not run. */
-export interface RemoteConsumer {
-  /** Resources by CloudFormation output key (see targets/aws/template.ts stackOutputKeys). */
-  existing: Record<string, string>;
-  /** Reads completion records until the signal aborts. */
-  readCompletions(onRecords: (records: Array<{ eventId: number | string; completedAtMs: number; coldStart: boolean; durationMs: number; failed?: true }>) => void, signal: AbortSignal): Promise<void>;
+  /** Who consumes: sluice's runtime (the default), or a stack's Lambda whose completions arrive as records. */
+  consumer?: PatternConsumer;
+  /** The sources the scenario was parsed with (default: sluice's own, drivers/registry.ts). */
+  sources?: SourceRegistry;
 }
 
 /**
@@ -62,7 +57,8 @@ export interface RemoteConsumer {
  */
 export async function runPattern(options: PatternRunOptions): Promise<PatternResult> {
   const { scenario, pattern, clock, signal } = options;
-  const driver = driverFor(pattern.source);
+  const consumer = options.consumer ?? localRuntimeConsumer;
+  const driver = await sourceModuleFor(pattern.source, options.sources).loadDriver();
   const eventsPerArrival = scenario.workload.eventsPerArrival;
   const plannedEvents = Math.ceil(requestedArrivals(scenario.workload.phases) * eventsPerArrival);
   const ledger = new EventLedger(Math.min(maxEventsPerPattern, Math.ceil(plannedEvents * 1.05) + 1000));
@@ -100,8 +96,6 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   });
 
   const warnings: string[] = [];
-  const remoteAbort = new AbortController();
-  let remoteReading: Promise<void> | undefined;
   let session: PatternSession | undefined;
   let load: LoadOutcome | undefined;
   let pendingAtEnd = 0;
@@ -123,28 +117,11 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
       recorder,
       fn,
       runtimeObservers,
-      consumer: options.remote ? 'remote' : 'sluice',
-      existing: options.remote?.existing,
+      consumer: consumer.kind,
+      existing: consumer.existing,
     });
     await session.startConsumer();
-    if (options.remote) {
-      remoteReading = options.remote
-        .readCompletions((records) => {
-          for (const record of records) {
-            const id = Number(record.eventId);
-            ledger.recordDelivered(id);
-            if (record.failed) continue;
-            const latencyMs = ledger.recordCompleted(id, record.completedAtMs);
-            if (latencyMs !== undefined) {
-              recorder.endToEndLatency(record.completedAtMs, latencyMs);
-              recorder.count('completed', record.completedAtMs);
-            }
-          }
-        }, remoteAbort.signal)
-        .catch((error: Error) => {
-          warnings.push(`reading completion records failed: ${error.message}`);
-        });
-    }
+    consumer.start({ ledger, recorder, warn: (message) => warnings.push(message) });
 
     let lastSampleCompleted = 0;
     let lastSampleSent = 0;
@@ -204,7 +181,8 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
     }
 
     draining = true;
-    const drainDeadlineMs = clock.nowMs() + scenario.drainTimeout;
+    const drainTimeoutMs = consumer.drainWaits ? scenario.drainTimeout : 0;
+    const drainDeadlineMs = clock.nowMs() + drainTimeoutMs;
     while (!signal.aborted && clock.nowMs() < drainDeadlineMs) {
       if (ledger.unfinished === 0 && fn.concurrency === 0) {
         drained = true;
@@ -216,13 +194,12 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
       }
       await clock.sleep(250, signal).catch(() => undefined);
     }
-    if (!drained && !signal.aborted) {
+    if (!drained && !signal.aborted && consumer.drainWaits) {
       warnings.push(`events were still in flight when the drain timeout (${scenario.drainTimeout / 1000} s) ended: they are counted as pending, not lost`);
     }
   } finally {
     if (sampling) clearInterval(sampling);
-    remoteAbort.abort();
-    await remoteReading;
+    await consumer.stop();
     if (session) {
       await session.stopConsumer().catch((error: Error) => warnings.push(`stopping the consumer failed: ${error.message}`));
       const nowMs = clock.nowMs();
@@ -234,14 +211,25 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
     }
   }
 
-  const accounting = ledger.accounting(signal.aborted ? ledger.unfinished : pendingAtEnd);
+  const measured = ledger.accounting(signal.aborted ? ledger.unfinished : pendingAtEnd);
+  // Without completion records, every accepted event sluice could not follow to its end has
+  // an unknown fate: pending, not lost. (The split above is what the source still held.)
+  const accounting = consumer.completionsObservable ? measured : { ...measured, pendingAtEnd: measured.pendingAtEnd + measured.lost, lost: 0, completionsObserved: false as const };
   if (ledger.foreignDeliveries > 0) warnings.push(`${ledger.foreignDeliveries} deliveries carried no sluice event id (messages from elsewhere in the source)`);
   if (accounting.lost > 0) warnings.push(`${accounting.lost} accepted events have no fate: neither completed, failed, dead-lettered nor still held by the source`);
+  if (!consumer.completionsObservable && consumer.unobservedNotice) {
+    warnings.unshift(consumer.unobservedNotice({ unobserved: accounting.pendingAtEnd, heldBySource: measured.pendingAtEnd, interrupted: signal.aborted }));
+  }
   const { warnings: driverWarnings, ...extras } = (session?.extras() ?? {}) as Record<string, unknown> & { warnings?: string[] };
   if (Array.isArray(driverWarnings)) warnings.push(...driverWarnings);
   await session?.teardown().catch((error: Error) => warnings.push(`teardown failed: ${error.message}`));
   const series = recorder.series();
   const endedAtMs = clock.nowMs();
+  const observed = (await consumer.observe?.({ startedAtMs, endedAtMs })) ?? {};
+  if (observed.warnings) warnings.push(...observed.warnings);
+  const summary = summarize({ series, accounting, invocations, invocationErrors, loadDurationMs: Math.max(1000, (load?.achievedDurationMs ?? loadEndedAtMs - startedAtMs) || 1000) });
+  for (const [key, value] of Object.entries(observed.summaryAtLeast ?? {}) as Array<[keyof NonNullable<typeof observed.summaryAtLeast>, number]>) summary[key] = Math.max(summary[key], value);
+  for (const [key, value] of Object.entries(observed.summaryFrom ?? {}) as Array<[keyof NonNullable<typeof observed.summaryFrom>, number | undefined]>) if (value !== undefined) summary[key] = value;
   const { source, ...settings } = pattern;
   const result: PatternResult = {
     name: options.patternName,
@@ -267,10 +255,10 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
         ? { clientMs: { all: percentilesOf(recorder.clientLatency.all), warm: percentilesOf(recorder.clientLatency.warm), cold: percentilesOf(recorder.clientLatency.cold) } }
         : {}),
     },
-    summary: summarize({ series, accounting, invocations, invocationErrors, loadDurationMs: Math.max(1000, (load?.achievedDurationMs ?? loadEndedAtMs - startedAtMs) || 1000) }),
+    summary,
     series,
     quotas: driver.quotas(pattern, options.target),
-    extras: { ...extras, drained },
+    extras: { ...extras, drained, ...observed.extras },
     warnings,
   };
   result.cost = estimateCost(result, resolvePrices(scenario.prices ?? {}));

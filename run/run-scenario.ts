@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { realClock, type Clock } from '../core/clock.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { TargetName } from '../scenario/parts.ts';
-import { driverFor } from '../drivers/registry.ts';
+import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
 import { startEmbeddedTarget } from '../targets/embedded/embedded-target.ts';
 import { startLocalstackTarget } from '../targets/localstack/localstack-target.ts';
 import { startAwsTarget } from '../targets/aws/aws-target.ts';
@@ -39,6 +39,8 @@ export interface RunScenarioOptions {
   consumer?: 'sluice' | 'localstack';
   /** Progress of CloudFormation stacks on managed-stack runs. */
   onStackStatus?: (stackName: string, status: string) => void;
+  /** The sources the scenario was parsed with (default: sluice's own, drivers/registry.ts). */
+  sources?: SourceRegistry;
 }
 
 export function patternNameOf(pattern: { name?: string; source: string }): string {
@@ -63,7 +65,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   const startedAtMs = clock.nowMs();
   const targetKind = options.target ?? scenario.target;
   const selected = scenario.patterns.filter((pattern) => !options.only || options.only.includes(patternNameOf(pattern)));
-  const services = [...new Set(selected.flatMap((pattern) => driverFor(pattern.source).embeddedServices))];
+  const services = [...new Set(selected.flatMap((pattern) => sourceModuleFor(pattern.source, options.sources).embeddedServices))];
 
   const runAbort = new AbortController();
   const onUserAbort = () => runAbort.abort(options.signal.reason);
@@ -90,7 +92,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       const patternName = patternNameOf(pattern);
       options.onPatternStart?.(patternName, index, selected.length);
       try {
-        const patternOptions = { scenario, scenarioFile: options.scenarioFile, pattern, patternName, runId: `${runId}-${index}`, target: target!, clock, signal: runAbort.signal, onProgress: options.onProgress };
+        const patternOptions = { scenario, scenarioFile: options.scenarioFile, pattern, patternName, runId: `${runId}-${index}`, target: target!, clock, signal: runAbort.signal, onProgress: options.onProgress, sources: options.sources };
         return managed
           ? await runPatternOnManagedStack({ ...patternOptions, clients: managed.clients, teardown: managed.teardown, onStackStatus: options.onStackStatus })
           : await runPattern(patternOptions);

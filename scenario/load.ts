@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
 import type { ZodError } from 'zod';
-import { scenarioSchema, type Scenario } from './schema.ts';
+import { scenarioSchema, scenarioSchemaFor, type Scenario } from './schema.ts';
+import type { SourceRegistry } from '../drivers/registry.ts';
 import { ScenarioError, type ScenarioProblem } from './errors.ts';
 
 /**
@@ -22,7 +23,7 @@ export async function loadScenarioFile(file: string): Promise<Scenario> {
 }
 
 /** Parses and validates scenario YAML; `file` names it in error messages. */
-export function parseScenario(text: string, file: string): Scenario {
+export function parseScenario(text: string, file: string, sources?: SourceRegistry): Scenario {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -37,11 +38,13 @@ export function parseScenario(text: string, file: string): Scenario {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ScenarioError([{ file, line: 1, column: 1, keyPath: '', message: 'a scenario file is a YAML mapping with name, workload, function and patterns' }]);
   }
-  const parsed = scenarioSchema.safeParse(raw);
+  // A registry of one's own (a test's extra source) gets its own schema; sluice's sources share one.
+  const schema = sources ? scenarioSchemaFor(sources) : scenarioSchema;
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new ScenarioError(problemsFromZod(parsed.error, document, lineCounter, file));
   }
-  return parsed.data;
+  return parsed.data as Scenario;
 }
 
 function problemsFromZod(error: ZodError, document: Document, lineCounter: LineCounter, file: string): ScenarioProblem[] {

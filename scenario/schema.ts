@@ -1,11 +1,28 @@
 import { z } from 'zod';
 import { durationMs } from '../core/duration.ts';
-import { patternSchemas } from '../drivers/schemas.ts';
+import { sourceModules, type SourceRegistry } from '../drivers/registry.ts';
 import { thresholdsSchema, unknownThresholdPatterns } from '../analysis/thresholds.ts';
 import { priceOverridesSchema } from '../analysis/pricing.ts';
 import { accountSchema, functionSchema, targetNames, workloadSchema } from './parts.ts';
 
-export const scenarioSchema = z
+/**
+ * One pattern of any registered source: the sources' schemas, told apart by `source`.
+ *
+ * @example
+ * patternSchemaOf(sourceModules).parse({ source: 'sqs' }) // { source: 'sqs', batchSize: 10, … }
+ */
+export function patternSchemaOf<Registry extends SourceRegistry>(registry: Registry) {
+  type ModuleSchema = Registry[keyof Registry]['patternSchema'];
+  const schemas = Object.values(registry).map((module) => module.patternSchema) as [ModuleSchema, ...ModuleSchema[]];
+  return z.discriminatedUnion('source', schemas);
+}
+
+/**
+ * The scenario file's schema for the sources of a registry. {@link scenarioSchema} is the
+ * one for sluice's own sources; a test passes a registry with a source of its own.
+ */
+export function scenarioSchemaFor<Registry extends SourceRegistry>(registry: Registry) {
+  return z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lowercase letters, digits and dashes'),
     description: z.string().optional(),
@@ -14,7 +31,7 @@ export const scenarioSchema = z
     workload: workloadSchema,
     function: functionSchema.default(functionSchema.parse({})),
     account: accountSchema.default(accountSchema.parse({})),
-    patterns: z.array(patternSchemas).min(1).max(20),
+    patterns: z.array(patternSchemaOf(registry)).min(1).max(20),
     /** How long to wait after the last phase for in-flight events to finish. */
     drainTimeout: durationMs({ minMs: 0, maxMs: 3_600_000 }).prefault(60),
     /** Pass/fail checks for CI: a list for every pattern, or `{ all: [...], <pattern>: [...] }`. */
@@ -49,6 +66,9 @@ export const scenarioSchema = z
       ctx.addIssue({ code: 'custom', path: ['function', 'provisionedConcurrency'], message: 'cannot exceed the function’s concurrency limit' });
     }
   });
+}
+
+export const scenarioSchema = scenarioSchemaFor(sourceModules);
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.infer<typeof scenarioSchema>;

@@ -1,5 +1,5 @@
 import { SluiceError } from '../core/sluice-error.ts';
-import type { ClientSettings } from './client-config.ts';
+import type { ClientSettings } from '../core/client-config.ts';
 import type { TargetInfo } from '../analysis/run-result.ts';
 
 /**

@@ -20,7 +20,6 @@ const clientTimeoutMarginMs = 10_000;
  */
 export const apiGatewayDriver: Driver<ApiGatewayPattern> = {
   source: 'apigateway',
-  embeddedServices: [],
   quotas(pattern, target) {
     const enforcedBy = enforcerOf(target);
     return [

@@ -4,7 +4,7 @@ import type { PatternRunContext } from '../driver.ts';
 import { AsyncInvokeQueue, type AsyncFailureCondition, type AsyncInvocation, type AsyncInvokeSettings } from '../../runtime/async-invoke-queue.ts';
 import { FunctionError } from '../../runtime/errors.ts';
 import { seededRandom, type RandomSource } from '../../runtime/random.ts';
-import { sdkClientConfig } from '../../targets/client-config.ts';
+import { sdkClientConfig } from '../../core/client-config.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { startInvokeEndpoint, type InvokeEndpoint } from './invoke-endpoint.ts';
 

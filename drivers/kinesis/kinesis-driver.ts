@@ -11,8 +11,8 @@ import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { QuotaRecord } from '../../analysis/run-result.ts';
 import type { Target } from '../../targets/target.ts';
 import type { ScenarioParts } from '../../scenario/parts.ts';
-import { sdkClientConfig } from '../../targets/client-config.ts';
-import { hashKeyOfRecord, openShardRanges, shardForHashKey, type ListedShard, type ShardHashRange } from '../../localstack/embedded/kinesis/shard-quotas.ts';
+import { sdkClientConfig } from '../../core/client-config.ts';
+import { hashKeyOfPartitionKey, openShardRanges, shardForHashKey, type ListedShard, type ShardHashRange } from '../../core/shard-routing.ts';
 import { awsDefaults } from '../../core/aws-defaults.ts';
 import { seededRandom } from '../../runtime/random.ts';
 import { parseEnvelope } from '../../load/event-factory.ts';
@@ -75,7 +75,6 @@ export function embeddedCeilingWarnings(scenario: ScenarioParts, target: Target)
  */
 export const kinesisDriver: Driver<KinesisPattern> = {
   source: 'kinesis',
-  embeddedServices: ['kinesis'],
   quotas(pattern, target) {
     const enforcedBy = quotaEnforcer(target);
     const streamWide =
@@ -155,7 +154,7 @@ async function provisionKinesis(context: PatternRunContext<KinesisPattern>): Pro
   const shardOfKey = (partitionKey: string) => {
     if (!shardByKey.has(partitionKey)) {
       if (shardByKey.size >= 100_000) shardByKey.clear();
-      shardByKey.set(partitionKey, shardForHashKey(shardRanges, hashKeyOfRecord({ PartitionKey: partitionKey }))?.shardId);
+      shardByKey.set(partitionKey, shardForHashKey(shardRanges, hashKeyOfPartitionKey(partitionKey))?.shardId);
     }
     return shardByKey.get(partitionKey);
   };

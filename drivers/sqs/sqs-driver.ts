@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { SqsPattern } from './schema.ts';
-import { sdkClientConfig } from '../../targets/client-config.ts';
+import { sdkClientConfig } from '../../core/client-config.ts';
 import { sdkPolledQueue, type QueueMessage } from './polled-queue.ts';
 import { SqsEventSourceMapping } from './sqs-mapping.ts';
 import { parseEnvelope, type OutgoingEvent } from '../../load/event-factory.ts';
@@ -23,7 +23,6 @@ const deadLetterReadLimitMs = 60_000;
  */
 export const sqsDriver: Driver<SqsPattern> = {
   source: 'sqs',
-  embeddedServices: ['sqs'],
   quotas(pattern) {
     return pattern.fifo
       ? [{ name: 'sqs.fifo_throughput', limit: '300 API calls/s per queue (3,000 messages/s with batching)', enforcedBy: 'none' }]

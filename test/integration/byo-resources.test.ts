@@ -14,7 +14,7 @@ import {
 import { CreateEventBusCommand, DescribeEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { startEmbeddedTarget } from '../../targets/embedded/embedded-target.ts';
 import type { Target } from '../../targets/target.ts';
-import { sdkClientConfig } from '../../targets/client-config.ts';
+import { sdkClientConfig } from '../../core/client-config.ts';
 import { createStackTeardown } from '../../targets/aws/stack.ts';
 import type { StackTemplate } from '../../targets/aws/template.ts';
 import { runPatternOnManagedStack } from '../../run/managed-stack-run.ts';

@@ -6,7 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { startEmbeddedTarget } from '../../targets/embedded/embedded-target.ts';
 import type { Target } from '../../targets/target.ts';
-import { sdkClientConfig } from '../../targets/client-config.ts';
+import { sdkClientConfig } from '../../core/client-config.ts';
 import { createStackTeardown } from '../../targets/aws/stack.ts';
 import { runPatternOnManagedStack } from '../../run/managed-stack-run.ts';
 import { parseScenario } from '../../scenario/load.ts';

@@ -16,14 +16,15 @@ import {
 } from '@aws-sdk/client-s3';
 import { startEmbeddedTarget } from '../../targets/embedded/embedded-target.ts';
 import type { Target } from '../../targets/target.ts';
-import { sdkClientConfig } from '../../targets/client-config.ts';
+import { sdkClientConfig } from '../../core/client-config.ts';
 import { syntheticConsumerCode } from '../../targets/aws/consumer-code.ts';
 import { drainCompletionRecords } from '../../targets/aws/completions.ts';
 import { defaultEventPatternFor } from '../../targets/aws/pattern-settings.ts';
 import { eventBridgeDefaultEventSource } from '../../drivers/eventbridge/schema.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { startInvokeEndpoint, type InvokeEndpoint } from '../../drivers/async-invoke/invoke-endpoint.ts';
-import { runPattern, type RemoteConsumer } from '../../run/run-pattern.ts';
+import { runPattern } from '../../run/run-pattern.ts';
+import { remoteConsumer, type PatternConsumer } from '../../run/pattern-consumer.ts';
 import type { PatternResult } from '../../analysis/run-result.ts';
 import { parseScenario } from '../../scenario/load.ts';
 import { realClock } from '../../core/clock.ts';
@@ -120,14 +121,16 @@ describe('remote consumer on existing resources', () => {
   }
 
   /** Reads the sink as run/managed-stack-run.ts does. */
-  function remoteConsumer(existing: Record<string, string>): RemoteConsumer {
-    return {
+  function sinkReader(existing: Record<string, string>): PatternConsumer {
+    return remoteConsumer({
       existing,
+      completionsObservable: true,
+      drainWaits: true,
       async readCompletions(onRecords, signal) {
         while (!signal.aborted) await drainCompletionRecords(sqs, existing.SinkQueueUrl!, { timeoutMs: 1_000, waitTimeSeconds: 1, onRecords });
         await drainCompletionRecords(sqs, existing.SinkQueueUrl!, { timeoutMs: 1_500, waitTimeSeconds: 1, onRecords });
       },
-    };
+    });
   }
 
   /** Every resource of every kind on the target, by name, to show the driver made and removed none. */
@@ -171,7 +174,7 @@ drainTimeout: 20s
       target: stackTarget,
       clock: realClock,
       signal: new AbortController().signal,
-      remote: remoteConsumer(existing),
+      consumer: sinkReader(existing),
       onProgress: () => {
         during ??= resources(busName);
       },

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { embeddedCeilingWarnings, kinesisDriver, requestedWriteRatePerSecond } from '../../drivers/kinesis/kinesis-driver.ts';
 import { kinesisPatternSchema } from '../../drivers/kinesis/schema.ts';
-import { drivers } from '../../drivers/registry.ts';
-import { patternSchemaBySource } from '../../drivers/schemas.ts';
+import { sourceModules } from '../../drivers/registry.ts';
 import { embeddedServiceStarters } from '../../localstack/embedded/embedded-services.ts';
 import type { Target } from '../../targets/target.ts';
 import { parseScenario } from '../../scenario/load.ts';
@@ -25,11 +24,11 @@ function scenario(phases: string, eventsPerArrival = 10) {
 }
 
 describe('kinesis driver', () => {
-  it('is registered with its schema and its embedded service', () => {
-    expect(drivers.kinesis).toBe(kinesisDriver);
-    expect(patternSchemaBySource.kinesis).toBe(kinesisPatternSchema);
-    expect(kinesisDriver.embeddedServices).toEqual(['kinesis']);
-    for (const service of kinesisDriver.embeddedServices) expect(Object.keys(embeddedServiceStarters)).toContain(service);
+  it('is registered with its schema and its embedded service', async () => {
+    expect(await sourceModules.kinesis.loadDriver()).toBe(kinesisDriver);
+    expect(sourceModules.kinesis.patternSchema).toBe(kinesisPatternSchema);
+    expect(sourceModules.kinesis.embeddedServices).toEqual(['kinesis']);
+    for (const service of sourceModules.kinesis.embeddedServices) expect(Object.keys(embeddedServiceStarters)).toContain(service);
   });
 
   it('records the per-shard quotas and who enforces them on each target', () => {

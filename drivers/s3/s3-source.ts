@@ -1,0 +1,25 @@
+import type { SourceModule } from '../source-module.ts';
+import { s3PatternSchema } from './schema.ts';
+
+/**
+ * S3 event notifications: PutObject, then an asynchronous invoke per object event.
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html
+ */
+export const s3Source = {
+  source: 's3',
+  patternSchema: s3PatternSchema,
+  defaults: [
+    's3PutRequestsPerSecondPerPrefix',
+    's3GetRequestsPerSecondPerPrefix',
+    'asyncInvokeMaximumRetryAttempts',
+    'asyncInvokeMaximumEventAgeMs',
+    'asyncInvokeErrorRetryDelaysMs',
+    'asyncInvokeThrottleRetryInitialMs',
+    'asyncInvokeThrottleRetryMaxMs',
+  ],
+  // Notifications invoke the run's function through the Lambda invoke service; the on-failure destination is a queue.
+  embeddedServices: ['s3', 'lambda', 'sqs'],
+  loadDriver: async () => (await import('./s3-driver.ts')).s3Driver,
+  // A bucket's objects stay whether notified or not: only completion records tell.
+  holdsWhatIsUnread: false,
+} as const satisfies SourceModule<'s3', typeof s3PatternSchema>;

@@ -1,0 +1,57 @@
+import type { z } from 'zod';
+import type { AwsDefaultName } from '../core/aws-defaults.ts';
+import type { EmbeddedServiceName } from '../localstack/embedded/embedded-services.ts';
+import type { Driver } from './driver.ts';
+
+/**
+ * The pattern schema of a source: a zod object whose `source` field is the source's name,
+ * so the scenario schema can tell the patterns apart (a discriminated union).
+ */
+export type PatternSchema<Name extends string = string> = z.ZodType<{ source: Name; name?: string }> & z.core.$ZodTypeDiscriminable;
+
+/**
+ * Everything sluice knows about one event source, in its own folder `drivers/<source>/`,
+ * behind this one contract. A source is registered by one line in drivers/registry.ts;
+ * nothing else names it. The contract test (test/unit/source-modules.test.ts) checks every
+ * registered module's parts, and a test-only source proves that a new one is validated,
+ * planned, priced, templated and run without touching any other file.
+ *
+ * @example
+ * export const sqsSource = {
+ *   source: 'sqs',
+ *   patternSchema: sqsPatternSchema,
+ *   defaults: ['sqsInitialPollers', …],
+ *   embeddedServices: ['sqs'],
+ *   loadDriver: async () => (await import('./sqs-driver.ts')).sqsDriver,
+ *   …
+ * } as const satisfies SourceModule<'sqs', typeof sqsPatternSchema>;
+ */
+export interface SourceModule<Name extends string = string, Schema extends PatternSchema<Name> = PatternSchema<Name>> {
+  /** The `source` value a scenario's pattern names. */
+  readonly source: Name;
+  /** The pattern's scenario schema: what users write, and the one parsed type every part reads (units in the names). */
+  readonly patternSchema: Schema;
+  /** The rows of the AWS defaults table (core/aws-defaults.ts) that shape this source's numbers. */
+  readonly defaults: readonly AwsDefaultName[];
+  /** The emulators the embedded target runs for this source (localstack/embedded/embedded-services.ts). */
+  readonly embeddedServices: readonly EmbeddedServiceName[];
+  /**
+   * The local driver: provisioning, sending and the mapping rules. Loaded when a run starts,
+   * not when a file is validated: it brings the AWS SDK and the emulator clients.
+   */
+  loadDriver(): Promise<Driver<z.infer<Schema>>>;
+  /**
+   * Whether the source's resource says how much of the load it still holds (a queue's
+   * depth), so a managed-stack run whose consumer writes no completion records can still
+   * wait for it to drain. A stream keeps every record for its retention, a bus and a bucket
+   * hold nothing, an API answers each request: for them only completion records tell.
+   */
+  readonly holdsWhatIsUnread: boolean;
+}
+
+/** A source module of any source, as the registry and the run handle them. */
+// The pattern type varies by source; code that holds any module reads patterns it parsed with that module's schema.
+export type AnySourceModule = SourceModule<string, PatternSchema>;
+
+/** The parsed pattern a module's schema produces. */
+export type PatternOf<Module extends AnySourceModule> = z.infer<Module['patternSchema']>;
