@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SluiceError } from '../core/sluice-error.ts';
 import type { PatternResult, RunResult } from './run-result.ts';
 import { formatValue, type ValueKind } from './value-format.ts';
 import { hasNoSamples, metricNames, patternMetrics, readMetric, type MetricName } from './metrics.ts';
@@ -73,11 +74,13 @@ export interface ThresholdProblem {
  * @example
  * try { parseThresholds(['p99 < 2s']) } catch (error) { (error as ThresholdError).problems[0].message }
  */
-export class ThresholdError extends Error {
-  readonly code = 'SLUICE_BAD_THRESHOLD';
+export class ThresholdError extends SluiceError<'SLUICE_BAD_THRESHOLD'> {
   constructor(readonly problems: ThresholdProblem[]) {
-    super(problems.map((p) => `thresholds${p.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}: ${p.message}`).join('\n'));
-    this.name = 'ThresholdError';
+    super(
+      'SLUICE_BAD_THRESHOLD',
+      problems.map((p) => `thresholds${p.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}: ${p.message}`).join('\n'),
+      'Write each threshold as `<metric> <operator> <value>[unit]`, e.g. `p99 < 2s` or `lost == 0`, in a list or under `all:` or a pattern name.',
+    );
   }
 }
 

@@ -1,3 +1,5 @@
+import { SluiceError } from './sluice-error.ts';
+
 /**
  * EventBridge event-pattern matching, implemented from AWS's own documentation, because no
  * maintained npm package implements the full operator set (AWS's reference engine,
@@ -43,14 +45,16 @@ export interface EventPatternProblem {
  * try { compileEventPattern('{"source": "aws.ec2"}'); }
  * catch (error) { if (error instanceof InvalidEventPatternError) error.problems[0].reason; } // '"source" must be an object or an array'
  */
-export class InvalidEventPatternError extends Error {
-  override readonly name = 'InvalidEventPatternError';
-  readonly code = eventPatternErrorCodes.invalidEventPattern;
+export class InvalidEventPatternError extends SluiceError<(typeof eventPatternErrorCodes)['invalidEventPattern']> {
   readonly awsErrorType = 'InvalidEventPatternException';
   constructor(readonly problems: readonly EventPatternProblem[]) {
     const [first] = problems;
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-    super(`Event pattern is not valid. Reason: ${first?.reason ?? 'unknown'} at ${first?.path ?? '$'}${more}`);
+    super(
+      eventPatternErrorCodes.invalidEventPattern,
+      `Event pattern is not valid. Reason: ${first?.reason ?? 'unknown'} at ${first?.path ?? '$'}${more}`,
+      'Fix the pattern at each path listed in `problems`; the syntax is https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html',
+    );
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The shape of every error sluice raises for a user to act on: a stable `code` a caller can
- * branch on, a message saying what happened, and a `hint` saying what to do. The CLI prints
- * both; named subclasses fix the code set.
+ * branch on, a message saying what happened, a `hint` saying what to do, and the `cause`
+ * (the error it wraps) when there is one. The CLI prints the message and the hint; named
+ * subclasses fix the code set.
  *
  * @example
  * class TargetError extends SluiceError<'SLUICE_TARGET_DIED'> {}

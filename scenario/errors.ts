@@ -1,3 +1,5 @@
+import { SluiceError } from '../core/sluice-error.ts';
+
 /** One problem in a scenario file, located by line and key path. */
 export interface ScenarioProblem {
   file: string;
@@ -11,11 +13,13 @@ export interface ScenarioProblem {
  * A scenario file that cannot run. Carries every problem found, not just the first, so a
  * user fixes the file in one pass.
  */
-export class ScenarioError extends Error {
-  readonly code = 'SLUICE_BAD_SCENARIO';
+export class ScenarioError extends SluiceError<'SLUICE_BAD_SCENARIO'> {
   constructor(readonly problems: ScenarioProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
-    this.name = 'ScenarioError';
+    super(
+      'SLUICE_BAD_SCENARIO',
+      problems.map(formatProblem).join('\n'),
+      'Fix each problem at the file, line and key shown; `sluice validate <scenario>` checks a scenario file again without running it.',
+    );
   }
 }
 

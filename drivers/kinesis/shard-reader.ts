@@ -5,6 +5,7 @@ import {
   ProvisionedThroughputExceededException,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
+import { SluiceError } from '../../core/sluice-error.ts';
 
 /** A record as the Kinesis poller sees it. */
 export interface StreamRecord {
@@ -48,20 +49,26 @@ export interface ShardReader {
 }
 
 /** The shard's read quota (5 calls/s, 2 MiB/s) refused a GetRecords: ProvisionedThroughputExceededException. */
-export class ShardReadThrottledError extends Error {
-  readonly code = 'ProvisionedThroughputExceededException';
+export class ShardReadThrottledError extends SluiceError<'ProvisionedThroughputExceededException'> {
   constructor(message = 'Rate exceeded for shard', options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ShardReadThrottledError';
+    super(
+      'ProvisionedThroughputExceededException',
+      message,
+      "Back off and read again, as Lambda's poller does; a stream that is read faster needs more shards (https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html).",
+      options,
+    );
   }
 }
 
 /** The shard iterator is older than 5 minutes; get a new one after the last record read. */
-export class ExpiredShardIteratorError extends Error {
-  readonly code = 'ExpiredIteratorException';
+export class ExpiredShardIteratorError extends SluiceError<'ExpiredIteratorException'> {
   constructor(message = 'Iterator expired', options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ExpiredShardIteratorError';
+    super(
+      'ExpiredIteratorException',
+      message,
+      'Get a new shard iterator AFTER_SEQUENCE_NUMBER of the last record read (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetShardIterator.html).',
+      options,
+    );
   }
 }
 

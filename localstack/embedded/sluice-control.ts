@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ClientSettings } from '../../targets/client-config.ts';
+import type { ClientSettings } from '../../core/client-config.ts';
+import { SluiceError } from '../../core/sluice-error.ts';
 
 /**
  * sluice's own control calls on the embedded target: things AWS configures out of band
@@ -14,15 +15,10 @@ export const sluiceControlPathPrefix = '/_sluice/';
 export type SluiceControlService = 'lambda' | 'events' | 's3';
 
 /** A control call the target refused or could not answer — typically not sluice's embedded target. */
-export class SluiceControlError extends Error {
-  override readonly name = 'SluiceControlError';
-  readonly code = 'SLUICE_TARGET_UNSUPPORTED';
-  constructor(
-    message: string,
-    readonly hint: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class SluiceControlError extends SluiceError<'SLUICE_TARGET_UNSUPPORTED'> {
+  declare readonly hint: string;
+  constructor(message: string, hint: string, options?: { cause?: unknown }) {
+    super('SLUICE_TARGET_UNSUPPORTED', message, hint, options);
   }
 }
 

@@ -1,3 +1,5 @@
+import { SluiceError } from '../../core/sluice-error.ts';
+
 /**
  * Named errors of the `aws` and `localstack` targets. Each carries a stable `code` (for
  * the CLI's exit-code table and for tests), a `hint` that says what to do, and the
@@ -18,13 +20,11 @@ export interface TargetErrorOptions {
  * try { await deployStack(client, request); }
  * catch (error) { if (error instanceof SluiceTargetError) console.error(`${error.message}\n${error.hint}`); }
  */
-export abstract class SluiceTargetError extends Error {
-  abstract readonly code: string;
-  readonly hint: string;
-  constructor(message: string, options: TargetErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.hint = options.hint;
-    this.name = new.target.name;
+export abstract class SluiceTargetError<Code extends string = string> extends SluiceError<Code> {
+  /** A target error always says what to do. */
+  declare readonly hint: string;
+  constructor(code: Code, message: string, options: TargetErrorOptions) {
+    super(code, message, options.hint, options.cause === undefined ? undefined : { cause: options.cause });
   }
 }
 
@@ -51,8 +51,7 @@ const credentialHints: Record<CredentialsProblem, string> = {
  * @example
  * throw new AwsCredentialsMissingError('missing', { cause: error });
  */
-export class AwsCredentialsMissingError extends SluiceTargetError {
-  readonly code = 'SLUICE_AWS_CREDENTIALS';
+export class AwsCredentialsMissingError extends SluiceTargetError<'SLUICE_AWS_CREDENTIALS'> {
   constructor(
     readonly problem: CredentialsProblem,
     options: { cause?: unknown; detail?: string } = {},
@@ -62,7 +61,7 @@ export class AwsCredentialsMissingError extends SluiceTargetError {
       expired: 'The AWS credentials have expired',
       invalid: 'AWS did not accept the credentials',
     }[problem];
-    super(options.detail ? `${lead}: ${options.detail}` : lead, { hint: credentialHints[problem], cause: options.cause });
+    super('SLUICE_AWS_CREDENTIALS', options.detail ? `${lead}: ${options.detail}` : lead, { hint: credentialHints[problem], cause: options.cause });
   }
 }
 
@@ -74,13 +73,12 @@ export class AwsCredentialsMissingError extends SluiceTargetError {
  * @example
  * throw new AwsTemplateError(['patterns[0].visibilityTimeout: 10s is shorter than the function timeout 30s'], 'Raise visibilityTimeout.');
  */
-export class AwsTemplateError extends SluiceTargetError {
-  readonly code = 'SLUICE_AWS_TEMPLATE';
+export class AwsTemplateError extends SluiceTargetError<'SLUICE_AWS_TEMPLATE'> {
   constructor(
     readonly problems: string[],
     hint: string,
   ) {
-    super(problems.join('\n'), { hint });
+    super('SLUICE_AWS_TEMPLATE', problems.join('\n'), { hint });
   }
 }
 
@@ -91,8 +89,7 @@ export class AwsTemplateError extends SluiceTargetError {
  * @example
  * if (error instanceof StackDeployError) for (const reason of error.reasons) console.error(reason);
  */
-export class StackDeployError extends SluiceTargetError {
-  readonly code = 'SLUICE_AWS_STACK_FAILED';
+export class StackDeployError extends SluiceTargetError<'SLUICE_AWS_STACK_FAILED'> {
   constructor(
     readonly stackName: string,
     readonly status: string,
@@ -100,6 +97,7 @@ export class StackDeployError extends SluiceTargetError {
     options: { cause?: unknown; deleted: boolean },
   ) {
     super(
+      'SLUICE_AWS_STACK_FAILED',
       `Stack ${stackName} failed (${status})${reasons.length ? `:\n  ${reasons.join('\n  ')}` : ''}`,
       {
         hint: options.deleted
@@ -118,14 +116,13 @@ export class StackDeployError extends SluiceTargetError {
  * @example
  * throw new StackTimeoutError('sluice-demo-sqs-r1', 'CREATE_IN_PROGRESS', 900_000);
  */
-export class StackTimeoutError extends SluiceTargetError {
-  readonly code = 'SLUICE_AWS_STACK_TIMEOUT';
+export class StackTimeoutError extends SluiceTargetError<'SLUICE_AWS_STACK_TIMEOUT'> {
   constructor(
     readonly stackName: string,
     readonly lastStatus: string,
     readonly timeoutMs: number,
   ) {
-    super(`Stack ${stackName} was still ${lastStatus} after ${Math.round(timeoutMs / 1000)}s`, {
+    super('SLUICE_AWS_STACK_TIMEOUT', `Stack ${stackName} was still ${lastStatus} after ${Math.round(timeoutMs / 1000)}s`, {
       hint: `Check the stack's events in the CloudFormation console; run \`sluice cleanup\` to delete what is left.`,
     });
   }
@@ -137,14 +134,13 @@ export class StackTimeoutError extends SluiceTargetError {
  * @example
  * if (error instanceof StackDeleteError) console.error(error.reasons.join('\n'));
  */
-export class StackDeleteError extends SluiceTargetError {
-  readonly code = 'SLUICE_AWS_STACK_DELETE';
+export class StackDeleteError extends SluiceTargetError<'SLUICE_AWS_STACK_DELETE'> {
   constructor(
     readonly stackName: string,
     readonly reasons: string[],
     options: { cause?: unknown } = {},
   ) {
-    super(`Stack ${stackName} could not be deleted${reasons.length ? `:\n  ${reasons.join('\n  ')}` : ''}`, {
+    super('SLUICE_AWS_STACK_DELETE', `Stack ${stackName} could not be deleted${reasons.length ? `:\n  ${reasons.join('\n  ')}` : ''}`, {
       hint:
         'A bucket that still holds objects is the usual cause: pass an S3 client to deleteStack so sluice empties it, ' +
         'or empty it yourself, then run `sluice cleanup` again.',
@@ -159,10 +155,9 @@ export class StackDeleteError extends SluiceTargetError {
  * @example
  * if (error instanceof StackTeardownError) for (const f of error.failures) console.error(f.stackName, f.error.message);
  */
-export class StackTeardownError extends SluiceTargetError {
-  readonly code = 'SLUICE_AWS_TEARDOWN';
+export class StackTeardownError extends SluiceTargetError<'SLUICE_AWS_TEARDOWN'> {
   constructor(readonly failures: Array<{ stackName: string; error: Error }>) {
-    super(`${failures.length} stack(s) were not deleted: ${failures.map((f) => f.stackName).join(', ')}`, {
+    super('SLUICE_AWS_TEARDOWN', `${failures.length} stack(s) were not deleted: ${failures.map((f) => f.stackName).join(', ')}`, {
       hint: 'Run `sluice cleanup` to find and delete every leftover sluice stack.',
       cause: failures[0]?.error,
     });
@@ -176,14 +171,13 @@ export class StackTeardownError extends SluiceTargetError {
  * @example
  * throw new AwsCallError('sts:GetCallerIdentity', error);
  */
-export class AwsCallError extends SluiceTargetError {
-  readonly code = 'SLUICE_AWS_CALL';
+export class AwsCallError extends SluiceTargetError<'SLUICE_AWS_CALL'> {
   constructor(
     readonly operation: string,
     cause: unknown,
   ) {
     const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    super(`${operation} failed (${detail})`, {
+    super('SLUICE_AWS_CALL', `${operation} failed (${detail})`, {
       hint: 'Check the network path to AWS and the region; a request timeout means AWS did not answer within requestTimeoutMs.',
       cause,
     });
@@ -196,10 +190,9 @@ export class AwsCallError extends SluiceTargetError {
  * @example
  * throw new LocalstackStartError('LocalStack did not become ready', 'Check `docker logs`.');
  */
-export class LocalstackStartError extends SluiceTargetError {
-  readonly code = 'SLUICE_LOCALSTACK_START';
+export class LocalstackStartError extends SluiceTargetError<'SLUICE_LOCALSTACK_START'> {
   constructor(message: string, hint: string, cause?: unknown) {
-    super(message, { hint, cause });
+    super('SLUICE_LOCALSTACK_START', message, { hint, cause });
   }
 }
 
@@ -210,14 +203,13 @@ export class LocalstackStartError extends SluiceTargetError {
  * @example
  * throw new EndpointUnreachableError('http://localhost:4566', 'connection refused');
  */
-export class EndpointUnreachableError extends SluiceTargetError {
-  readonly code = 'SLUICE_ENDPOINT_UNREACHABLE';
+export class EndpointUnreachableError extends SluiceTargetError<'SLUICE_ENDPOINT_UNREACHABLE'> {
   constructor(
     readonly endpoint: string,
     detail: string,
     cause?: unknown,
   ) {
-    super(`${endpoint} is not a usable target: ${detail}`, {
+    super('SLUICE_ENDPOINT_UNREACHABLE', `${endpoint} is not a usable target: ${detail}`, {
       hint: 'Start LocalStack (`localstack start`, or `docker run -p 4566:4566 localstack/localstack:4`) or check the --endpoint URL.',
       cause,
     });

@@ -5,6 +5,7 @@ import { compileEventPattern, InvalidEventPatternError, type EventPattern } from
 import { awsDefaults } from '../../../core/aws-defaults.ts';
 import { monotonicClock, realClock, type NowClock } from '../../../core/clock.ts';
 import { TokenBucket } from '../../../core/token-bucket.ts';
+import { SluiceError } from '../../../core/sluice-error.ts';
 
 /**
  * sluice's embedded EventBridge: the event-bus half of the EventBridge API, answered in the
@@ -163,28 +164,36 @@ export const eventBridgeServiceErrorCodes = {
 } as const;
 
 /** Options that cannot be used; `problems` lists every one found. */
-export class EventBridgeServiceConfigError extends Error {
-  override readonly name = 'EventBridgeServiceConfigError';
-  readonly code = eventBridgeServiceErrorCodes.invalidConfig;
+export class EventBridgeServiceConfigError extends SluiceError<(typeof eventBridgeServiceErrorCodes)['invalidConfig']> {
   constructor(readonly problems: readonly string[]) {
-    super(`invalid embedded EventBridge options: ${problems.join('; ')}`);
+    super(
+      eventBridgeServiceErrorCodes.invalidConfig,
+      `invalid embedded EventBridge options: ${problems.join('; ')}`,
+      'Give the PutEvents rate and burst as positive numbers (a burst of at least one call, and of one full call when each entry is charged), every limit as a positive integer, and the account id as 12 digits.',
+    );
   }
 }
 
 /**
  * An error answered to the client as AWS does: HTTP 400 with `__type` and `message`.
  * `code` is the AWS error type, which the SDK turns into the error's `name`.
+ * https://docs.aws.amazon.com/eventbridge/latest/APIReference/CommonErrors.html
  */
-export class EventBridgeApiError extends Error {
-  override readonly name = 'EventBridgeApiError';
+export class EventBridgeApiError extends SluiceError {
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
     readonly statusCode = 400,
   ) {
-    super(message);
+    super(code, message, apiErrorHints[code] ?? 'EventBridge would refuse this request too: fix it as the message says (https://docs.aws.amazon.com/eventbridge/latest/APIReference/CommonErrors.html).');
   }
 }
+
+/** What to do about the errors a load test provokes on purpose: quotas. */
+const apiErrorHints: Partial<Record<string, string>> = {
+  ThrottlingException: "PutEvents is over its requests-per-second quota: send more slowly, or raise the pattern's putEventsRequestsPerSecond to model a raised quota.",
+  LimitExceededException: 'An EventBridge quota on buses, rules or targets is reached: delete what is no longer used, or raise the limit in the options.',
+};
 
 /**
  * Starts the embedded EventBridge. Mount it on the edge endpoint; it answers the `events`

@@ -2,6 +2,7 @@ import { awsDefaults } from '../../../core/aws-defaults.ts';
 import { monotonicClock, type NowClock } from '../../../core/clock.ts';
 import { hashKeyMax, hashKeyOfPartitionKey } from '../../../core/shard-routing.ts';
 import { TokenBucket } from '../../../core/token-bucket.ts';
+import { SluiceError } from '../../../core/sluice-error.ts';
 
 /**
  * Kinesis Data Streams' per-shard quotas, enforced by sluice itself: no local emulator
@@ -39,14 +40,25 @@ export const kinesisQuotaErrorCodes = {
   invalidHashKey: 'INVALID_HASH_KEY',
 } as const;
 
-/** A quota override or a hash key that cannot be used. `problems` lists every one found. */
-export class KinesisQuotaConfigError extends Error {
-  override readonly name = 'KinesisQuotaConfigError';
+type KinesisQuotaErrorCode = (typeof kinesisQuotaErrorCodes)[keyof typeof kinesisQuotaErrorCodes];
+
+const kinesisQuotaErrorHints: Record<KinesisQuotaErrorCode, string> = {
+  INVALID_KINESIS_QUOTA: "Give each per-shard quota override as a positive number, or leave it out for AWS's default.",
+  INVALID_HASH_KEY: 'An ExplicitHashKey is a decimal integer from 0 to 2^128 - 1 (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecord.html).',
+};
+
+/**
+ * A quota override or a hash key that cannot be used. `problems` lists every one found.
+ *
+ * @example
+ * if (error instanceof KinesisQuotaConfigError) for (const problem of error.problems) console.error(problem);
+ */
+export class KinesisQuotaConfigError extends SluiceError<KinesisQuotaErrorCode> {
   constructor(
-    readonly code: (typeof kinesisQuotaErrorCodes)[keyof typeof kinesisQuotaErrorCodes],
+    code: KinesisQuotaErrorCode,
     readonly problems: readonly string[],
   ) {
-    super(problems.join('; '));
+    super(code, problems.join('; '), kinesisQuotaErrorHints[code]);
   }
 }
 

@@ -1,3 +1,5 @@
+import { SluiceError } from '../../../core/sluice-error.ts';
+
 /**
  * S3 event notifications to Lambda, as the embedded target applies them: the bucket's
  * notification configuration (event types, prefix/suffix key filters) and the rule that
@@ -18,14 +20,25 @@ export interface LambdaNotification {
   suffix?: string;
 }
 
-/** A notification configuration sluice cannot honour, or one S3 would refuse. */
-export class NotificationConfigError extends Error {
-  override readonly name = 'NotificationConfigError';
-  constructor(
-    readonly code: 'InvalidArgument' | 'MalformedXML' | 'NotImplemented',
-    message: string,
-  ) {
-    super(message);
+/** The S3 error codes a notification configuration is refused with, answered as S3 does. */
+export type NotificationConfigErrorCode = 'InvalidArgument' | 'MalformedXML' | 'NotImplemented';
+
+const notificationConfigHints: Record<NotificationConfigErrorCode, string> = {
+  InvalidArgument: 'S3 refuses this configuration too: fix it as the message says (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html).',
+  MalformedXML: 'Send a NotificationConfiguration document as https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketNotificationConfiguration.html describes it.',
+  NotImplemented: "sluice's embedded S3 notifies Lambda functions only: use a Lambda function configuration, or run on LocalStack or AWS for queue and topic destinations.",
+};
+
+/**
+ * A notification configuration sluice cannot honour, or one S3 would refuse. `code` is the
+ * S3 error code the embedded S3 answers with.
+ *
+ * @example
+ * if (error instanceof NotificationConfigError) s3Error(response, error.code === 'NotImplemented' ? 501 : 400, error.code, error.message);
+ */
+export class NotificationConfigError extends SluiceError<NotificationConfigErrorCode> {
+  constructor(code: NotificationConfigErrorCode, message: string) {
+    super(code, message, notificationConfigHints[code]);
   }
 }
 
