@@ -8,7 +8,7 @@ import type { Phase, ScenarioParts } from '../scenario/parts.ts';
 import type { QuotaRecord } from '../analysis/run-result.ts';
 
 /** What a driver is given for one pattern run. */
-export interface PatternRunContext<Pattern> {
+export interface PatternRunContext<Pattern, Resources = unknown> {
   /** The scenario's settings (its workload, function, account); patterns arrive one at a time as `pattern`. */
   scenario: ScenarioParts;
   scenarioFile: string;
@@ -30,11 +30,11 @@ export interface PatternRunContext<Pattern> {
    */
   consumer?: 'sluice' | 'remote';
   /**
-   * Resources that already exist, by CloudFormation output key (`QueueUrl`, `StreamName`,
-   * `EventBusName`, `BucketName`, `ApiUrl`, …): the managed stack's outputs, or the user's
-   * own resources. The driver uses them instead of creating its own, and never deletes them.
+   * The source's resources that already exist — the managed stack's, or the user's own —
+   * as the source module reads them (its `existingResources`). The driver uses them instead
+   * of creating its own, and never deletes them.
    */
-  existing?: Record<string, string>;
+  existing?: Resources;
   /** Lets a driver hear about invocations it starts itself (synchronous sources). */
   runtimeObservers: RuntimeObserver[];
 }
@@ -84,10 +84,10 @@ export interface CustomLoadOptions {
  * it sends, and (with sluice's runtime) the mapping rules that consume it. A source module
  * (drivers/source-module.ts) loads it when a run starts.
  */
-export interface Driver<Pattern> {
+export interface Driver<Pattern, Resources = unknown> {
   readonly source: string;
   /** The quotas that shape this source's numbers, and who enforces them on the target. */
   quotas(pattern: Pattern, target: Target): QuotaRecord[];
   /** Creates the source's resources and returns the session that drives them. */
-  provision(context: PatternRunContext<Pattern>): Promise<PatternSession>;
+  provision(context: PatternRunContext<Pattern, Resources>): Promise<PatternSession>;
 }

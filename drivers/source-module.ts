@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import type { AwsDefaultName } from '../core/aws-defaults.ts';
 import type { EmbeddedServiceName } from '../localstack/embedded/embedded-services.ts';
 import type { Driver } from './driver.ts';
+import type { AwsStackPiece } from '../targets/aws/stack-piece.ts';
+import type { SourceMetricSpecs } from '../targets/aws/cloudwatch.ts';
+import type { SourceCostModel } from '../analysis/cost.ts';
 
 /**
  * The pattern schema of a source: a zod object whose `source` field is the source's name,
@@ -26,7 +29,7 @@ export type PatternSchema<Name extends string = string> = z.ZodType<{ source: Na
  *   …
  * } as const satisfies SourceModule<'sqs', typeof sqsPatternSchema>;
  */
-export interface SourceModule<Name extends string = string, Schema extends PatternSchema<Name> = PatternSchema<Name>> {
+export interface SourceModule<Name extends string = string, Schema extends PatternSchema<Name> = PatternSchema<Name>, Resources = unknown> {
   /** The `source` value a scenario's pattern names. */
   readonly source: Name;
   /** The pattern's scenario schema: what users write, and the one parsed type every part reads (units in the names). */
@@ -39,7 +42,13 @@ export interface SourceModule<Name extends string = string, Schema extends Patte
    * The local driver: provisioning, sending and the mapping rules. Loaded when a run starts,
    * not when a file is validated: it brings the AWS SDK and the emulator clients.
    */
-  loadDriver(): Promise<Driver<z.infer<Schema>>>;
+  loadDriver(): Promise<Driver<z.infer<Schema>, Resources>>;
+  /**
+   * The source's resources that exist already, read from a managed stack's outputs (and the
+   * user's own resources, which the stack piece gives as outputs): what the driver sends to
+   * instead of creating its own. Undefined when they name none.
+   */
+  existingResources(outputs: Readonly<Record<string, string>>): Resources | undefined;
   /**
    * Whether the source's resource says how much of the load it still holds (a queue's
    * depth), so a managed-stack run whose consumer writes no completion records can still
@@ -47,11 +56,21 @@ export interface SourceModule<Name extends string = string, Schema extends Patte
    * hold nothing, an API answers each request: for them only completion records tell.
    */
   readonly holdsWhatIsUnread: boolean;
+  /** Its part of a managed CloudFormation stack, its bring-your-own outputs and the synthetic consumer's reader (drivers/<source>/aws-stack.ts). */
+  readonly aws: AwsStackPiece<z.infer<Schema>>;
+  /** What its requests cost: the same model prices the dry run before a run and the measured run after it (drivers/<source>/cost.ts). */
+  readonly cost: SourceCostModel<z.infer<Schema>>;
+  /** Its CloudWatch metrics, read from a managed stack's run window (drivers/<source>/cloudwatch-metrics.ts). */
+  readonly cloudWatchMetrics: SourceMetricSpecs<z.infer<Schema>>;
 }
 
-/** A source module of any source, as the registry and the run handle them. */
-// The pattern type varies by source; code that holds any module reads patterns it parsed with that module's schema.
-export type AnySourceModule = SourceModule<string, PatternSchema>;
+/**
+ * A source module of any source, as the registry and the run handle them. Its pattern and
+ * resource types are erased (`any`): code that holds any module hands it only patterns its
+ * own schema parsed, so each module still reads its own types.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySourceModule = SourceModule<string, any, any>;
 
 /** The parsed pattern a module's schema produces. */
 export type PatternOf<Module extends AnySourceModule> = z.infer<Module['patternSchema']>;

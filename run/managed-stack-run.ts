@@ -6,6 +6,7 @@ import type { AwsClients } from '../targets/aws/clients.ts';
 import type { AwsStackPiece, StackPattern } from '../targets/aws/stack-piece.ts';
 import type { PatternResult } from '../analysis/run-result.ts';
 import { sourceModuleFor } from '../drivers/registry.ts';
+import type { AnySourceModule } from '../drivers/source-module.ts';
 import { runPattern, type PatternRunOptions } from './run-pattern.ts';
 import { remoteConsumer, type ConsumerObservations, type PatternConsumer } from './pattern-consumer.ts';
 
@@ -43,7 +44,7 @@ export async function runPatternOnManagedStack(options: ManagedStackRunOptions):
     const deployed = await deployStack(clients.cloudFormation, { stackName, template, signal: options.signal, onStatus: options.onStackStatus, s3Client: clients.s3 });
     outputs = deployed.outputs;
   }
-  const consumer = stackConsumer({ options, template, piece, outputs, stackName, holdsWhatIsUnread: module.holdsWhatIsUnread });
+  const consumer = stackConsumer({ options, template, piece, outputs, stackName, module });
   // On failure the stack is not deleted here: the run's teardown deletes every tracked stack.
   const result = await runPattern({ ...options, consumer });
   if (stackName) await deleteStack(clients.cloudFormation, stackName, { s3Client: clients.s3, onStatus: options.onStackStatus });
@@ -61,12 +62,12 @@ function stackConsumer(context: {
   piece: AwsStackPiece<StackPattern>;
   outputs: Record<string, string>;
   stackName: string | undefined;
-  holdsWhatIsUnread: boolean;
+  module: AnySourceModule;
 }): PatternConsumer {
   const { options, template, piece, outputs, stackName } = context;
   const meta = template.Metadata.sluice;
   // The pattern's own resources over the stack's outputs: a stack echoes them, and without one they are all there is.
-  const existing = { ...outputs, ...piece.bringYourOwnOutputs(options.pattern) };
+  const existingOutputs = { ...outputs, ...piece.bringYourOwnOutputs(options.pattern) };
   const completionsObservable = meta.consumer === 'synthetic';
   const sinkQueueUrl = outputs[stackOutputKeys.sinkQueueUrl];
   if (completionsObservable && !sinkQueueUrl) {
@@ -74,10 +75,10 @@ function stackConsumer(context: {
   }
   const whose = meta.consumer === 'yours' ? 'your own function' : `your own ${piece.bringYourOwnField} (its integration is yours: sluice wires no consumer to it)`;
   return remoteConsumer({
-    existing,
+    existing: context.module.existingResources(existingOutputs),
     completionsObservable,
     // Without completion records only a queue can say the load has been consumed.
-    drainWaits: completionsObservable || context.holdsWhatIsUnread,
+    drainWaits: completionsObservable || context.module.holdsWhatIsUnread,
     ...(sinkQueueUrl
       ? {
           async readCompletions(onRecords, signal) {
@@ -93,13 +94,13 @@ function stackConsumer(context: {
     unobservedNotice({ unobserved, heldBySource, interrupted }) {
       const details = [
         `completed stays 0 and the ${unobserved} accepted events whose fate sluice cannot see are counted as pendingAtEnd, not lost`,
-        ...(context.holdsWhatIsUnread && !interrupted ? [`the queue still held ${heldBySource} of them when the run ended`] : []),
+        ...(context.module.holdsWhatIsUnread && !interrupted ? [`the queue still held ${heldBySource} of them when the run ended`] : []),
         ...(options.pattern.source === 'apigateway' ? ['the API’s status codes (extras.statusCodes) and client latency (latency.clientMs) are the end-to-end view of a synchronous call'] : []),
       ];
       return `end-to-end latency and completions are not observable with ${whose}; sluice measured the send side and CloudWatch's view: ${details.join('; ')}`;
     },
     async observe(window) {
-      const cloudWatch = await readCloudWatch(options, existing, window);
+      const cloudWatch = await readCloudWatch(options, context.module, existingOutputs, window);
       return {
         ...cloudWatch,
         extras: { stackName: stackName ?? null, ...(meta.bringYourOwn.length > 0 ? { bringYourOwn: meta.bringYourOwn } : {}), ...cloudWatch.extras },
@@ -114,26 +115,15 @@ function stackConsumer(context: {
  * late, so they complement sluice's own per-second measurements rather than replace them:
  * the summary takes CloudWatch's figure where it is higher.
  */
-async function readCloudWatch(options: ManagedStackRunOptions, outputs: Record<string, string>, window: { startedAtMs: number; endedAtMs: number }): Promise<ConsumerObservations> {
+async function readCloudWatch(options: ManagedStackRunOptions, module: AnySourceModule, outputs: Record<string, string>, window: { startedAtMs: number; endedAtMs: number }): Promise<ConsumerObservations> {
   let metrics: RunMetrics;
   try {
     metrics = await fetchRunMetrics({
       client: options.clients.cloudWatch,
       startMs: window.startedAtMs - 60_000,
       endMs: window.endedAtMs + 60_000,
-      functionName: outputs[stackOutputKeys.functionName],
-      source: options.pattern.source as never,
-      resourceNames: {
-        queueName: outputs[stackOutputKeys.queueName],
-        deadLetterQueueName: outputs[stackOutputKeys.deadLetterQueueName],
-        streamName: outputs[stackOutputKeys.streamName],
-        eventBusName: outputs[stackOutputKeys.eventBusName],
-        ruleNames: outputs[stackOutputKeys.ruleNames]?.split(','),
-        apiId: outputs[stackOutputKeys.apiId],
-        apiName: outputs[stackOutputKeys.apiName],
-        stageName: outputs[stackOutputKeys.stageName],
-        ...(options.pattern.source === 'apigateway' ? { apiType: options.pattern.type } : {}),
-      },
+      outputs,
+      sourceSpecs: module.cloudWatchMetrics(outputs, options.pattern),
     });
   } catch (error) {
     return { warnings: [`CloudWatch metrics could not be read (${(error as Error).message}); the summary has sluice's own measurements only`] };

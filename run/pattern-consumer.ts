@@ -34,10 +34,10 @@ export interface PatternConsumer {
   /** `sluice`: the driver's session consumes with sluice's runtime; `remote`: the driver only sends and samples. */
   readonly kind: 'sluice' | 'remote';
   /**
-   * Resources that exist already, by CloudFormation output key (the stack's outputs, the
-   * user's own resources): the driver uses them instead of creating its own.
+   * The source's resources that exist already (the stack's, the user's own), as the source
+   * module reads them: the driver uses them instead of creating its own.
    */
-  readonly existing?: Record<string, string>;
+  readonly existing?: unknown;
   /** Whether each event's completion reaches the run (sluice's runtime, or a stack's synthetic consumer). */
   readonly completionsObservable: boolean;
   /**
@@ -76,7 +76,7 @@ export const localRuntimeConsumer: PatternConsumer = {
  * const consumer = remoteConsumer({ existing: outputs, completionsObservable: true, drainWaits: true, readCompletions });
  */
 export function remoteConsumer(options: {
-  existing: Record<string, string>;
+  existing: unknown;
   completionsObservable: boolean;
   drainWaits: boolean;
   /** Reads completion records until the signal aborts (and once more after it, for what arrived meanwhile). */

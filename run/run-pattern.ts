@@ -58,7 +58,8 @@ export interface PatternRunOptions {
 export async function runPattern(options: PatternRunOptions): Promise<PatternResult> {
   const { scenario, pattern, clock, signal } = options;
   const consumer = options.consumer ?? localRuntimeConsumer;
-  const driver = await sourceModuleFor(pattern.source, options.sources).loadDriver();
+  const sourceModule = sourceModuleFor(pattern.source, options.sources);
+  const driver = await sourceModule.loadDriver();
   const eventsPerArrival = scenario.workload.eventsPerArrival;
   const plannedEvents = Math.ceil(requestedArrivals(scenario.workload.phases) * eventsPerArrival);
   const ledger = new EventLedger(Math.min(maxEventsPerPattern, Math.ceil(plannedEvents * 1.05) + 1000));
@@ -261,7 +262,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
     extras: { ...extras, drained, ...observed.extras },
     warnings,
   };
-  result.cost = estimateCost(result, resolvePrices(scenario.prices ?? {}));
+  result.cost = estimateCost(result, resolvePrices(scenario.prices ?? {}), sourceModule.cost);
   return result;
 }
 

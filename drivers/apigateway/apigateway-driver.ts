@@ -1,3 +1,4 @@
+import type { ApiGatewayResources } from './apigateway-resources.ts';
 import type { CustomLoadOptions, Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { ApiGatewayPattern } from './schema.ts';
 import type { QuotaRecord } from '../../analysis/run-result.ts';
@@ -18,7 +19,7 @@ const clientTimeoutMarginMs = 10_000;
  * Each request's body is sluice's envelope, which the stack's consumer reads back
  * (`sluiceId`, `sentAtMs`; targets/aws/consumer-code.ts).
  */
-export const apiGatewayDriver: Driver<ApiGatewayPattern> = {
+export const apiGatewayDriver: Driver<ApiGatewayPattern, ApiGatewayResources> = {
   source: 'apigateway',
   quotas(pattern, target) {
     const enforcedBy = enforcerOf(target);
@@ -28,7 +29,7 @@ export const apiGatewayDriver: Driver<ApiGatewayPattern> = {
     ];
   },
   provision(context) {
-    return context.existing?.ApiUrl ? provisionExistingApi(context, context.existing.ApiUrl) : provisionApiGateway(context);
+    return context.existing ? provisionExistingApi(context, context.existing.apiUrl) : provisionApiGateway(context);
   },
 };
 

@@ -1,4 +1,8 @@
 import type { SourceModule } from '../source-module.ts';
+import { apiGatewayAwsStack } from './aws-stack.ts';
+import { apiGatewayCost } from './cost.ts';
+import { apiGatewayCloudWatchMetrics } from './cloudwatch-metrics.ts';
+import { apiGatewayResourcesFrom, type ApiGatewayResources } from './apigateway-resources.ts';
 import { apiGatewayPatternSchema } from './schema.ts';
 
 /**
@@ -13,5 +17,9 @@ export const apiGatewaySource = {
   embeddedServices: [],
   loadDriver: async () => (await import('./apigateway-driver.ts')).apiGatewayDriver,
   // An API holds nothing: each request is answered.
+  existingResources: apiGatewayResourcesFrom,
   holdsWhatIsUnread: false,
-} as const satisfies SourceModule<'apigateway', typeof apiGatewayPatternSchema>;
+  aws: apiGatewayAwsStack,
+  cost: apiGatewayCost,
+  cloudWatchMetrics: apiGatewayCloudWatchMetrics,
+} as const satisfies SourceModule<'apigateway', typeof apiGatewayPatternSchema, ApiGatewayResources>;

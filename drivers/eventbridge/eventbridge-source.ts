@@ -1,4 +1,8 @@
 import type { SourceModule } from '../source-module.ts';
+import { eventBridgeAwsStack } from './aws-stack.ts';
+import { eventBridgeCost } from './cost.ts';
+import { eventBridgeCloudWatchMetrics } from './cloudwatch-metrics.ts';
+import { eventBridgeResourcesFrom, type EventBridgeResources } from './eventbridge-resources.ts';
 import { eventBridgePatternSchema } from './schema.ts';
 
 /**
@@ -22,5 +26,9 @@ export const eventBridgeSource = {
   embeddedServices: ['eventbridge', 'lambda', 'sqs'],
   loadDriver: async () => (await import('./eventbridge-driver.ts')).eventBridgeDriver,
   // A bus holds nothing: a matched event is handed to its targets at once.
+  existingResources: eventBridgeResourcesFrom,
   holdsWhatIsUnread: false,
-} as const satisfies SourceModule<'eventbridge', typeof eventBridgePatternSchema>;
+  aws: eventBridgeAwsStack,
+  cost: eventBridgeCost,
+  cloudWatchMetrics: eventBridgeCloudWatchMetrics,
+} as const satisfies SourceModule<'eventbridge', typeof eventBridgePatternSchema, EventBridgeResources>;

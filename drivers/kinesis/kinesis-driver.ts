@@ -1,3 +1,4 @@
+import type { KinesisResources } from './kinesis-resources.ts';
 import { SluiceError } from '../../core/sluice-error.ts';
 import {
   CreateStreamCommand,
@@ -73,7 +74,7 @@ export function embeddedCeilingWarnings(scenario: ScenarioParts, target: Target)
  * the records carry sluice's envelope as their data, which the stack's consumer reads
  * back (`sluiceId`, `sentAtMs`; targets/aws/consumer-code.ts).
  */
-export const kinesisDriver: Driver<KinesisPattern> = {
+export const kinesisDriver: Driver<KinesisPattern, KinesisResources> = {
   source: 'kinesis',
   quotas(pattern, target) {
     const enforcedBy = quotaEnforcer(target);
@@ -107,12 +108,12 @@ function sequenceAfter(a: string, b: string): boolean {
   return a.length !== b.length ? a.length > b.length : a > b;
 }
 
-async function provisionKinesis(context: PatternRunContext<KinesisPattern>): Promise<PatternSession> {
+async function provisionKinesis(context: PatternRunContext<KinesisPattern, KinesisResources>): Promise<PatternSession> {
   const { pattern, target, ledger, recorder, clock, fn, scenario } = context;
   const client = new KinesisClient(sdkClientConfig(target.clientSettings));
   // One attempt: a read throttle reaches the mapping, which backs off as Lambda does.
   const readClient = new KinesisClient(sdkClientConfig(target.clientSettings, { maxAttempts: 1 }));
-  const existingStreamName = context.existing?.StreamName;
+  const existingStreamName = context.existing?.streamName;
   const streamName = existingStreamName ?? streamNameFor(context.runId, context.patternName);
   const remote = context.consumer === 'remote';
   const onDemand = pattern.streamMode === 'on-demand';
@@ -129,7 +130,7 @@ async function provisionKinesis(context: PatternRunContext<KinesisPattern>): Pro
   try {
     if (existingStreamName) {
       // A managed stack's stream or the user's own: used as it is, never deleted.
-      streamArn = context.existing?.StreamArn ?? (await waitUntilActive(client, streamName, clock));
+      streamArn = context.existing?.streamArn ?? (await waitUntilActive(client, streamName, clock));
     } else {
       // kinesalite predates on-demand streams: there an on-demand stream is its starting shards.
       const embedded = target.info.kind === 'embedded';

@@ -1,4 +1,8 @@
 import type { SourceModule } from '../source-module.ts';
+import { kinesisAwsStack } from './aws-stack.ts';
+import { kinesisCost } from './cost.ts';
+import { kinesisCloudWatchMetrics } from './cloudwatch-metrics.ts';
+import { kinesisResourcesFrom, type KinesisResources } from './kinesis-resources.ts';
 import { kinesisPatternSchema } from './schema.ts';
 
 /**
@@ -27,5 +31,9 @@ export const kinesisSource = {
   embeddedServices: ['kinesis'],
   loadDriver: async () => (await import('./kinesis-driver.ts')).kinesisDriver,
   // A stream keeps every record for its retention, read or not.
+  existingResources: kinesisResourcesFrom,
   holdsWhatIsUnread: false,
-} as const satisfies SourceModule<'kinesis', typeof kinesisPatternSchema>;
+  aws: kinesisAwsStack,
+  cost: kinesisCost,
+  cloudWatchMetrics: kinesisCloudWatchMetrics,
+} as const satisfies SourceModule<'kinesis', typeof kinesisPatternSchema, KinesisResources>;

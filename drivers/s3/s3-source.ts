@@ -1,4 +1,8 @@
 import type { SourceModule } from '../source-module.ts';
+import { s3AwsStack } from './aws-stack.ts';
+import { s3Cost } from './cost.ts';
+import { s3CloudWatchMetrics } from './cloudwatch-metrics.ts';
+import { s3ResourcesFrom, type S3Resources } from './s3-resources.ts';
 import { s3PatternSchema } from './schema.ts';
 
 /**
@@ -21,5 +25,9 @@ export const s3Source = {
   embeddedServices: ['s3', 'lambda', 'sqs'],
   loadDriver: async () => (await import('./s3-driver.ts')).s3Driver,
   // A bucket's objects stay whether notified or not: only completion records tell.
+  existingResources: s3ResourcesFrom,
   holdsWhatIsUnread: false,
-} as const satisfies SourceModule<'s3', typeof s3PatternSchema>;
+  aws: s3AwsStack,
+  cost: s3Cost,
+  cloudWatchMetrics: s3CloudWatchMetrics,
+} as const satisfies SourceModule<'s3', typeof s3PatternSchema, S3Resources>;

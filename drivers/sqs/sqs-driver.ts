@@ -1,3 +1,4 @@
+import type { SqsResources } from './sqs-resources.ts';
 import { createHash } from 'node:crypto';
 import {
   SQSClient,
@@ -21,7 +22,7 @@ const deadLetterReadLimitMs = 60_000;
  * The `sqs` pattern: a queue and its DLQ (redrive after maxReceiveCount) feeding the
  * function through Lambda's SQS event source mapping.
  */
-export const sqsDriver: Driver<SqsPattern> = {
+export const sqsDriver: Driver<SqsPattern, SqsResources> = {
   source: 'sqs',
   quotas(pattern) {
     return pattern.fifo
@@ -31,7 +32,7 @@ export const sqsDriver: Driver<SqsPattern> = {
   provision: provisionSqs,
 };
 
-async function provisionSqs(context: PatternRunContext<SqsPattern>): Promise<PatternSession> {
+async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>): Promise<PatternSession> {
   const { pattern, target, ledger, recorder, clock, fn } = context;
   const client = new SQSClient(sdkClientConfig(target.clientSettings));
   const suffix = pattern.fifo ? '.fifo' : '';
@@ -42,11 +43,11 @@ async function provisionSqs(context: PatternRunContext<SqsPattern>): Promise<Pat
   let queueUrl: string;
   let deadLetterQueueUrl: string | undefined;
   let queueArn: string;
-  if (context.existing?.QueueUrl) {
+  if (context.existing) {
     // A managed stack or the user's own queue: use it as it is, delete nothing.
-    queueUrl = context.existing.QueueUrl;
-    deadLetterQueueUrl = context.existing.DeadLetterQueueUrl;
-    queueArn = context.existing.QueueArn ?? (await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    queueUrl = context.existing.queueUrl;
+    deadLetterQueueUrl = context.existing.deadLetterQueueUrl;
+    queueArn = context.existing.queueArn ?? (await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
   } else {
     const deadLetterQueue = await client.send(new CreateQueueCommand({ QueueName: `${baseName}-dlq${suffix}`, Attributes: { ...fifoAttributes, MessageRetentionPeriod: '1209600' } }));
     deadLetterQueueUrl = deadLetterQueue.QueueUrl!;

@@ -1,4 +1,8 @@
 import type { SourceModule } from '../source-module.ts';
+import { sqsAwsStack } from './aws-stack.ts';
+import { sqsCost } from './cost.ts';
+import { sqsCloudWatchMetrics } from './cloudwatch-metrics.ts';
+import { sqsResourcesFrom, type SqsResources } from './sqs-resources.ts';
 import { sqsPatternSchema } from './schema.ts';
 
 /**
@@ -11,5 +15,9 @@ export const sqsSource = {
   defaults: ['sqsInitialPollers', 'sqsPollerScaleUpPerMinute', 'sqsMaximumConcurrencyRange', 'sqsBatchSizeMax', 'sqsVisibilityTimeoutMs', 'sqsReceiveWaitMs'],
   embeddedServices: ['sqs'],
   loadDriver: async () => (await import('./sqs-driver.ts')).sqsDriver,
+  existingResources: sqsResourcesFrom,
   holdsWhatIsUnread: true,
-} as const satisfies SourceModule<'sqs', typeof sqsPatternSchema>;
+  aws: sqsAwsStack,
+  cost: sqsCost,
+  cloudWatchMetrics: sqsCloudWatchMetrics,
+} as const satisfies SourceModule<'sqs', typeof sqsPatternSchema, SqsResources>;

@@ -1,71 +1,20 @@
-import { awsPrices, pricesAsOf, pricesRegion, type PriceName } from '../../analysis/pricing.ts';
-import type { Scenario } from '../../scenario/schema.ts';
-import type { Phase } from '../../scenario/parts.ts';
-import { formatDurationMs } from '../../core/duration.ts';
-import { normalizePattern, type AwsPatternSettings } from './pattern-settings.ts';
-import { buildStackTemplate, describeTemplateResources, stackNameFor, templateCreatesResources, type BuildStackTemplateOptions } from './template.ts';
+import { resolvePrices, type PriceName, type PriceTable } from '../analysis/pricing.ts';
+import type { AnySourceCostModel, SourceUsage } from '../analysis/cost.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import type { Phase } from '../scenario/parts.ts';
+import { formatDurationMs } from '../core/duration.ts';
+import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
+import { sourceCostModels } from '../drivers/cost-and-metrics.ts';
+import type { AwsStackPiece, StackPattern } from '../targets/aws/stack-piece.ts';
+import { buildStackTemplate, describeTemplateResources, stackNameFor, templateCreatesResources, type BuildStackTemplateOptions } from '../targets/aws/template.ts';
 
 /**
  * `sluice run --target aws --dry-run`: what would be created, for how long, and roughly
- * what it would cost — computed from the scenario alone, without calling AWS.
+ * what it would cost — computed from the scenario alone, without calling AWS. The source's
+ * requests are priced by the source's own cost model (drivers/<source>/cost.ts), the same
+ * one that prices a finished run; every price comes from analysis/pricing.ts, with the
+ * scenario's `prices` overrides laid over it as a finished run's estimate does.
  */
-
-const price = (name: PriceName) => awsPrices[name].value;
-
-/**
- * The prices the estimate uses, in the shape it reads them: every number comes from sluice's
- * one table of list prices (analysis/pricing.ts), with its date; free tiers ignored (a load
- * test should not count on them).
- */
-export const awsPriceTable = {
-  recordedAt: pricesAsOf,
-  region: pricesRegion,
-  currency: 'USD',
-  lambda: {
-    source: awsPrices.lambdaRequestsPerMillionUsd.source,
-    requestsPerMillion: price('lambdaRequestsPerMillionUsd'),
-    gbSecond: { x86_64: price('lambdaGbSecondX86Usd'), arm64: price('lambdaGbSecondArm64Usd') },
-    provisionedGbSecond: { x86_64: price('lambdaProvisionedGbSecondX86Usd'), arm64: price('lambdaProvisionedGbSecondArm64Usd') },
-    // Since 1 Aug 2025 the INIT phase of on-demand functions is billed like duration.
-    // https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/
-    initBilled: true,
-  },
-  sqs: {
-    source: awsPrices.sqsStandardRequestsPerMillionUsd.source,
-    standardRequestsPerMillion: price('sqsStandardRequestsPerMillionUsd'),
-    fifoRequestsPerMillion: price('sqsFifoRequestsPerMillionUsd'),
-    chunkBytes: price('sqsRequestChunkBytes'),
-  },
-  kinesis: {
-    source: awsPrices.kinesisShardHourUsd.source,
-    shardHour: price('kinesisShardHourUsd'),
-    putPayloadUnitsPerMillion: price('kinesisPutPayloadUnitsPerMillionUsd'),
-    putPayloadUnitBytes: price('kinesisPutPayloadUnitBytes'),
-    onDemandStreamHour: price('kinesisOnDemandStreamHourUsd'),
-    onDemandIngestPerGb: price('kinesisOnDemandIngestPerGbUsd'),
-    onDemandRetrievalPerGb: price('kinesisOnDemandRetrievalPerGbUsd'),
-  },
-  eventbridge: {
-    source: awsPrices.eventBridgeCustomEventsPerMillionUsd.source,
-    customEventsPerMillion: price('eventBridgeCustomEventsPerMillionUsd'),
-    chunkBytes: price('eventBridgeEventChunkBytes'),
-  },
-  s3: {
-    source: awsPrices.s3PutRequestsPerThousandUsd.source,
-    putPerThousand: price('s3PutRequestsPerThousandUsd'),
-    listPerThousand: price('s3ListRequestsPerThousandUsd'),
-  },
-  apigateway: {
-    source: awsPrices.apiGatewayHttpRequestsPerMillionUsd.source,
-    httpRequestsPerMillion: price('apiGatewayHttpRequestsPerMillionUsd'),
-    restRequestsPerMillion: price('apiGatewayRestRequestsPerMillionUsd'),
-  },
-  cloudwatch: {
-    source: awsPrices.cloudWatchLogsIngestPerGbUsd.source,
-    logsIngestPerGb: price('cloudWatchLogsIngestPerGbUsd'),
-    getMetricDataPerThousandMetrics: price('cloudWatchGetMetricDataPerThousandMetricsUsd'),
-  },
-} as const;
 
 /**
  * Assumptions of the estimate, each a number a reader can check. They are deliberately on
@@ -80,14 +29,13 @@ export const costAssumptions = {
   completionRecordBytes: 140,
   /** Lambda's START/END/REPORT log lines per invocation. */
   logBytesPerInvocation: 400,
-  /** Lambda's SQS pollers long-poll continuously; five at rest, 20 s each. */
-  idleSqsPollers: 5,
-  sqsLongPollMs: 20_000,
+  /** The harness long-polls the sink queue, 20 s a call, for the stack's lifetime. */
+  sinkLongPollMs: 20_000,
   /** Metrics the harness reads per pattern when the run ends. */
   metricsPerPattern: 20,
 } as const;
 
-/** One line of a cost estimate. */
+/** One line of a cost estimate: the same item priced at full batches (low) and one event per invocation (high). */
 export interface CostLine {
   item: string;
   quantity: number;
@@ -99,7 +47,7 @@ export interface CostLine {
 /** What one pattern of the run would create and cost. */
 export interface PatternPlan {
   name: string;
-  source: AwsPatternSettings['source'];
+  source: string;
   stackName: string;
   /** False when the pattern brings everything it needs (see template.ts): no stack is deployed. */
   deploysStack: boolean;
@@ -126,6 +74,15 @@ export interface AwsRunPlan {
   patterns: PatternPlan[];
   costUsd: { low: number; high: number };
   prices: { recordedAt: string; region: string; note: string };
+}
+
+/** Options of {@link planAwsRun}. */
+export interface AwsDryRunOptions extends BuildStackTemplateOptions {
+  runId?: string;
+  /** The sources the scenario was parsed with (default: sluice's own, drivers/registry.ts): each pattern's stack piece. */
+  sources?: SourceRegistry;
+  /** Each source's cost model by source name (default: drivers/cost-and-metrics.ts). */
+  costModels?: Readonly<Record<string, AnySourceCostModel>>;
 }
 
 /** Arrivals of one phase: a constant rate, or a linear ramp between two rates. */
@@ -161,109 +118,53 @@ function attemptsPerEvent(p: number, maxAttempts: number): number {
   return total;
 }
 
-/** Invocations of the consumer: full batches (low) to one event per invocation (high). */
-function invocationsOf(settings: AwsPatternSettings, deliveries: number): { low: number; high: number } {
-  switch (settings.source) {
-    case 'sqs':
-    case 'kinesis':
-      return { low: Math.ceil(deliveries / settings.batchSize), high: deliveries };
-    case 's3':
-      // S3 notifications carry one record each.
-      return { low: deliveries, high: deliveries };
-    default:
-      return { low: deliveries, high: deliveries };
-  }
-}
-
 const line = (item: string, quantity: number, unit: string, usdLow: number, usdHigh = usdLow): CostLine => ({ item, quantity, unit, usdLow, usdHigh });
 
-function sourceCost(
-  settings: AwsPatternSettings,
-  pattern: Scenario['patterns'][number],
-  scenario: Scenario,
-  events: number,
-  invocations: { low: number; high: number },
-  lifetimeMs: number,
-): CostLine[] {
-  const prices = awsPriceTable;
-  const eventBytes = scenario.workload.eventSizeBytes;
-  const hours = Math.ceil(lifetimeMs / 3_600_000);
-  switch (settings.source) {
-    case 'sqs': {
-      if (settings.queueUrl) return [];
-      const perMillion = settings.fifo ? prices.sqs.fifoRequestsPerMillion : prices.sqs.standardRequestsPerMillion;
-      const sendBatch = Number((pattern as { sendBatchSize?: number }).sendBatchSize ?? 1);
-      const chunks = Math.max(1, Math.ceil((eventBytes * sendBatch) / prices.sqs.chunkBytes));
-      const sends = Math.ceil(events / sendBatch) * chunks;
-      const idlePolls = (costAssumptions.idleSqsPollers * lifetimeMs) / costAssumptions.sqsLongPollMs;
-      // Each invocation is one receive and one delete batch.
-      const low = sends + 2 * invocations.low + idlePolls;
-      const high = sends + 2 * invocations.high + idlePolls;
-      return [line('SQS requests (send, receive, delete, idle polls)', high, 'requests', (low / 1e6) * perMillion, (high / 1e6) * perMillion)];
-    }
-    case 'kinesis': {
-      if (settings.streamName) return [];
-      const bytes = events * eventBytes;
-      if (settings.mode === 'on-demand') {
-        return [
-          line('Kinesis on-demand stream hours', hours, 'stream-hours', hours * prices.kinesis.onDemandStreamHour),
-          line('Kinesis on-demand data in', bytes / 1e9, 'GB', (bytes / 1e9) * prices.kinesis.onDemandIngestPerGb),
-          line('Kinesis on-demand data out', bytes / 1e9, 'GB', (bytes / 1e9) * prices.kinesis.onDemandRetrievalPerGb),
-        ];
-      }
-      const units = events * Math.max(1, Math.ceil(eventBytes / prices.kinesis.putPayloadUnitBytes));
-      return [
-        line('Kinesis shard hours', settings.shards * hours, 'shard-hours', settings.shards * hours * prices.kinesis.shardHour),
-        line('Kinesis PUT payload units', units, 'units', (units / 1e6) * prices.kinesis.putPayloadUnitsPerMillion),
-      ];
-    }
-    case 'eventbridge': {
-      if (settings.busName) return [];
-      const billed = events * Math.max(1, Math.ceil(eventBytes / prices.eventbridge.chunkBytes));
-      return [line('EventBridge custom events', billed, 'events', (billed / 1e6) * prices.eventbridge.customEventsPerMillion)];
-    }
-    case 's3': {
-      if (settings.bucket) return [];
-      const lists = Math.ceil(events / 1000);
-      return [
-        line('S3 PUT requests', events, 'requests', (events / 1000) * prices.s3.putPerThousand),
-        line('S3 LIST requests (emptying the bucket)', lists, 'requests', (lists / 1000) * prices.s3.listPerThousand),
-      ];
-    }
-    case 'apigateway': {
-      if (settings.apiUrl) return [];
-      const perMillion = settings.type === 'http' ? prices.apigateway.httpRequestsPerMillion : prices.apigateway.restRequestsPerMillion;
-      return [line(`API Gateway ${settings.type.toUpperCase()} API requests`, events, 'requests', (events / 1e6) * perMillion)];
-    }
-  }
+/**
+ * The source's requests at both ends of the range: the source's cost model prices the low
+ * usage and the high usage, and each item becomes one line with both figures (the quantity
+ * shown is the high one).
+ */
+function sourceCostLines(model: AnySourceCostModel, pattern: Scenario['patterns'][number], usage: { low: SourceUsage; high: SourceUsage }, prices: PriceTable, notes: string[]): CostLine[] {
+  const settings = pattern as never;
+  const lowLines = new Map(model.lines(settings, usage.low, prices, notes).map((l) => [l.item, l]));
+  return model.lines(settings, usage.high, prices, notes).map((h) => line(h.item, h.quantity, h.unit, lowLines.get(h.item)?.usd ?? 0, h.usd));
 }
 
-function planPattern(scenario: Scenario, pattern: Scenario['patterns'][number], index: number, runId: string, events: number, options: BuildStackTemplateOptions): PatternPlan {
-  const settings = normalizePattern(pattern, `patterns[${index}]`);
-  const template = buildStackTemplate(scenario, pattern, runId, options);
+function planPattern(scenario: Scenario, pattern: Scenario['patterns'][number], runId: string, events: number, prices: PriceTable, options: AwsDryRunOptions): PatternPlan {
+  const price = (name: PriceName) => prices.rows[name].value;
+  const piece = sourceModuleFor(pattern.source, options.sources).aws as AwsStackPiece<StackPattern>;
+  const template = buildStackTemplate(scenario, pattern, piece, runId, options);
   const meta = template.Metadata.sluice;
+  const costModels: Readonly<Record<string, AnySourceCostModel>> = options.costModels ?? sourceCostModels;
+  const model = costModels[pattern.source];
+  if (!model) throw new Error(`no cost model for source "${pattern.source}"`);
+  const facts = pattern as never;
   const fn = scenario.function;
   const lifetimeMs = scenario.workload.phases.reduce((sum, phase) => sum + phaseDurationMs(phase), 0) + scenario.drainTimeout + costAssumptions.stackOverheadMs;
   const handler = fn.handler;
   const errorRate = handler.type === 'synthetic' ? handler.errorRate : 0;
-  const maxAttempts =
-    settings.source === 'sqs'
-      ? settings.maxReceiveCount
-      : settings.source === 'apigateway'
-        ? 1
-        : settings.source === 'eventbridge' || settings.source === 's3'
-          ? settings.asyncInvoke.maximumRetryAttempts + 1
-          : settings.maximumRetryAttempts >= 0
-            ? settings.maximumRetryAttempts + 1
-            : 3;
-  // EventBridge invokes the target once per rule an event matches: at most once per rule.
-  const copies = settings.source === 'eventbridge' ? settings.rules.length : 1;
-  const deliveries = events * copies * attemptsPerEvent(errorRate, maxAttempts);
-  const invocations = meta.consumer === 'none' ? { low: 0, high: 0 } : invocationsOf(settings, deliveries);
-  const cost = sourceCost(settings, pattern, scenario, events, invocations, lifetimeMs);
+  const copies = model.copiesPerEvent(facts);
+  const deliveries = events * copies * attemptsPerEvent(errorRate, model.maxAttemptsPerEvent(facts));
+  const invocations =
+    meta.consumer === 'none' ? { low: 0, high: 0 } : { low: Math.ceil(deliveries / model.eventsPerInvocationMax(facts)), high: deliveries };
+
+  const notes = [...meta.notes];
+  // The load's requests to your own resource are billed to your account, not to this plan.
+  const ownsSource = meta.bringYourOwn.some((own) => own.field !== 'functionName');
+  const usage = (invocationCount: number): SourceUsage => ({
+    eventsSent: events,
+    eventsAccepted: events,
+    deliveries,
+    invocations: invocationCount,
+    eventsCompleted: events * copies,
+    resourceHours: Math.ceil(lifetimeMs / 3_600_000),
+    eventSizeBytes: scenario.workload.eventSizeBytes,
+    ...(model.emptyReceivesPlanned ? { emptyReceives: model.emptyReceivesPlanned(facts, lifetimeMs) } : {}),
+  });
+  const cost = ownsSource ? [] : sourceCostLines(model, pattern, { low: usage(invocations.low), high: usage(invocations.high) }, prices, notes);
 
   if (meta.consumer === 'synthetic') {
-    const prices = awsPriceTable.lambda;
     const gb = fn.memoryMb / 1024;
     const billedSec = (meanHandlerMs(scenario) + costAssumptions.sinkWriteMs) / 1000;
     const peakInvokesPerSecondHigh = peakRatePerSecond(scenario.workload.phases) * scenario.workload.eventsPerArrival * copies;
@@ -271,8 +172,11 @@ function planPattern(scenario: Scenario, pattern: Scenario['patterns'][number], 
     const coldStartsHigh = Math.max(1, Math.ceil(peakInvokesPerSecondHigh * billedSec));
     const coldStartsLow = Math.max(1, Math.ceil(coldStartsHigh * (invocations.low / Math.max(1, invocations.high))));
     const initSec = fn.initDuration / 1000;
-    const gbSecond = prices.gbSecond[fn.architecture];
-    cost.push(line('Lambda requests', invocations.high, 'requests', (invocations.low / 1e6) * prices.requestsPerMillion, (invocations.high / 1e6) * prices.requestsPerMillion));
+    const gbSecond = fn.architecture === 'arm64' ? price('lambdaGbSecondArm64Usd') : price('lambdaGbSecondX86Usd');
+    const requestsPerMillion = price('lambdaRequestsPerMillionUsd');
+    cost.push(line('Lambda requests', invocations.high, 'requests', (invocations.low / 1e6) * requestsPerMillion, (invocations.high / 1e6) * requestsPerMillion));
+    // Since 1 Aug 2025 the INIT phase of on-demand functions is billed like duration.
+    // https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/
     cost.push(
       line(
         'Lambda duration (handler + sink write + billed init)',
@@ -284,43 +188,38 @@ function planPattern(scenario: Scenario, pattern: Scenario['patterns'][number], 
     );
     if (fn.provisionedConcurrency > 0) {
       const pcGbSeconds = fn.provisionedConcurrency * gb * (lifetimeMs / 1000);
-      cost.push(line('Lambda provisioned concurrency', pcGbSeconds, 'GB-s', pcGbSeconds * prices.provisionedGbSecond[fn.architecture]));
+      const pcPrice = fn.architecture === 'arm64' ? price('lambdaProvisionedGbSecondArm64Usd') : price('lambdaProvisionedGbSecondX86Usd');
+      cost.push(line('Lambda provisioned concurrency', pcGbSeconds, 'GB-s', pcGbSeconds * pcPrice));
     }
     // Sink queue: at least one SendMessageBatch per invocation, plus the harness's receives.
     const sinkBytes = deliveries * costAssumptions.completionRecordBytes;
-    const sinkReceives = Math.ceil(sinkBytes / awsPriceTable.sqs.chunkBytes) + lifetimeMs / costAssumptions.sqsLongPollMs;
+    const sinkReceives = Math.ceil(sinkBytes / price('sqsRequestChunkBytes')) + lifetimeMs / costAssumptions.sinkLongPollMs;
     const sinkLow = invocations.low + sinkReceives;
     const sinkHigh = invocations.high + sinkReceives;
-    const sqsPrice = awsPriceTable.sqs.standardRequestsPerMillion;
+    const sqsPrice = price('sqsStandardRequestsPerMillionUsd');
     cost.push(line('SQS sink queue requests (completion records)', sinkHigh, 'requests', (sinkLow / 1e6) * sqsPrice, (sinkHigh / 1e6) * sqsPrice));
     const logGb = (invocations.high * costAssumptions.logBytesPerInvocation) / 1e9;
-    cost.push(
-      line(
-        'CloudWatch Logs ingestion',
-        logGb,
-        'GB',
-        ((invocations.low * costAssumptions.logBytesPerInvocation) / 1e9) * awsPriceTable.cloudwatch.logsIngestPerGb,
-        logGb * awsPriceTable.cloudwatch.logsIngestPerGb,
-      ),
-    );
+    const logPrice = price('cloudWatchLogsIngestPerGbUsd');
+    cost.push(line('CloudWatch Logs ingestion', logGb, 'GB', ((invocations.low * costAssumptions.logBytesPerInvocation) / 1e9) * logPrice, logGb * logPrice));
   }
   cost.push(
     line(
       'CloudWatch GetMetricData',
       costAssumptions.metricsPerPattern,
       'metrics',
-      (costAssumptions.metricsPerPattern / 1000) * awsPriceTable.cloudwatch.getMetricDataPerThousandMetrics,
+      (costAssumptions.metricsPerPattern / 1000) * price('cloudWatchGetMetricDataPerThousandMetricsUsd'),
     ),
   );
+  const name = pattern.name ?? pattern.source;
   return {
-    name: settings.name,
-    source: settings.source,
-    stackName: stackNameFor(scenario.name, settings.name, runId),
+    name,
+    source: pattern.source,
+    stackName: stackNameFor(scenario.name, name, runId),
     deploysStack: templateCreatesResources(template),
     resources: describeTemplateResources(template),
     bringYourOwn: meta.bringYourOwn,
     consumer: meta.consumer,
-    notes: meta.notes,
+    notes: [...new Set(notes)],
     events,
     invocations: { low: Math.round(invocations.low), high: Math.round(invocations.high) },
     cost,
@@ -341,11 +240,12 @@ function sum(values: number[]): number {
  * const plan = planAwsRun(scenario);
  * process.stdout.write(formatAwsPlan(plan)); // in the CLI
  */
-export function planAwsRun(scenario: Scenario, options: BuildStackTemplateOptions & { runId?: string } = {}): AwsRunPlan {
+export function planAwsRun(scenario: Scenario, options: AwsDryRunOptions = {}): AwsRunPlan {
   const runId = options.runId ?? 'dry-run';
   const phases = scenario.workload.phases;
   const events = Math.round(sum(phases.map(arrivalsOf)) * scenario.workload.eventsPerArrival);
-  const patterns = scenario.patterns.map((pattern, index) => planPattern(scenario, pattern, index, runId, events, options));
+  const prices = resolvePrices(scenario.prices ?? {});
+  const patterns = scenario.patterns.map((pattern) => planPattern(scenario, pattern, runId, events, prices, options));
   return {
     scenario: scenario.name,
     region: scenario.region,
@@ -356,11 +256,12 @@ export function planAwsRun(scenario: Scenario, options: BuildStackTemplateOption
     patterns,
     costUsd: { low: sum(patterns.map((p) => p.costUsd.low)), high: sum(patterns.map((p) => p.costUsd.high)) },
     prices: {
-      recordedAt: awsPriceTable.recordedAt,
-      region: awsPriceTable.region,
+      recordedAt: prices.asOf,
+      region: prices.region,
       note:
-        `list prices (${awsPriceTable.recordedAt}), free tiers ignored` +
-        (scenario.region === awsPriceTable.region ? '' : `; prices in ${scenario.region} differ`),
+        `list prices (${prices.asOf}), free tiers ignored` +
+        (prices.overridden.length > 0 ? `; overridden: ${prices.overridden.join(', ')}` : '') +
+        (scenario.region === prices.region ? '' : `; prices in ${scenario.region} differ`),
     },
   };
 }
