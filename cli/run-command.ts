@@ -1,7 +1,7 @@
 import { readFile, writeFile, mkdir, copyFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { loadScenarioFile, locateKey } from '../scenario/load.ts';
-import { bringYourOwnTargetProblems } from '../targets/aws/bring-your-own.ts';
+import { bringYourOwnTargetProblems } from '../drivers/bring-your-own.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import type { TargetName } from '../scenario/parts.ts';
 import { runScenario, patternNameOf } from '../run/run-scenario.ts';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { durationMs } from '../../core/duration.ts';
 import { awsDefaults } from '../../core/aws-defaults.ts';
-import { bringYourOwnFieldSchemas } from '../../targets/aws/bring-your-own.ts';
+import { functionNameSchema } from '../bring-your-own.ts';
+import { apiUrlSchema } from './bring-your-own.ts';
 
 /**
  * An `apigateway` pattern: an API (HTTP API or REST API) with one route whose Lambda proxy
@@ -35,11 +36,11 @@ export const apiGatewayPatternSchema = z
     maxConnections: z.number().int().min(1).max(10_000).default(1024),
     /**
      * An existing API to send to, route included (`--target aws`): sluice creates none, and
-     * cannot change its integration (targets/aws/bring-your-own.ts). `method` still applies.
+     * cannot change its integration (drivers/bring-your-own.ts). `method` still applies.
      */
-    apiUrl: bringYourOwnFieldSchemas.apiUrl.optional(),
+    apiUrl: apiUrlSchema.optional(),
     /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */
-    functionName: bringYourOwnFieldSchemas.functionName.optional(),
+    functionName: functionNameSchema.optional(),
   })
   .strict();
 

@@ -19,7 +19,7 @@ import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { AsyncLambdaTarget, asyncConsumerSide } from '../async-invoke/async-lambda-target.ts';
 import { asyncInvokeSettingsOf } from '../async-invoke/async-invoke-schema.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
-import { sluiceEventSourceName } from '../../targets/aws/pattern-settings.ts';
+import { sluiceEventSourceName } from './aws-stack.ts';
 
 /** The PutEvents call size limit: the entries' sizes must total under 256 KB. */
 const putEventsBytesMax = 262_144;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { awsDefaults } from '../../core/aws-defaults.ts';
-import { bringYourOwnFieldSchemas } from '../../targets/aws/bring-your-own.ts';
+import { functionNameSchema } from '../bring-your-own.ts';
+import { busNameSchema } from './bring-your-own.ts';
 import { asyncInvokeSchema } from '../async-invoke/async-invoke-schema.ts';
 import { compileEventPattern, InvalidEventPatternError } from '../../core/event-pattern.ts';
 
@@ -61,10 +62,10 @@ export const eventBridgePatternSchema = z
     /** PutEvents attempts per entry (throttles and retryable entry errors are retried with backoff). */
     producerMaxAttempts: z.number().int().min(1).max(20).default(5),
     asyncInvoke: asyncInvokeSchema.prefault({}),
-    /** An existing bus to put events on (`--target aws`): sluice creates none (targets/aws/bring-your-own.ts). */
-    busName: bringYourOwnFieldSchemas.busName.optional(),
+    /** An existing bus to put events on (`--target aws`): sluice creates none (drivers/bring-your-own.ts). */
+    busName: busNameSchema.optional(),
     /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */
-    functionName: bringYourOwnFieldSchemas.functionName.optional(),
+    functionName: functionNameSchema.optional(),
   })
   .strict()
   .superRefine((pattern, ctx) => {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { durationMs } from '../../core/duration.ts';
 import { awsDefaults } from '../../core/aws-defaults.ts';
-import { bringYourOwnFieldSchemas } from '../../targets/aws/bring-your-own.ts';
+import { functionNameSchema } from '../bring-your-own.ts';
+import { streamNameSchema } from './bring-your-own.ts';
 
 const [recordAgeMinMs, recordAgeMaxMs] = awsDefaults.kinesisMaximumRecordAgeRangeMs.value;
 /** Bound on a stream's shards: a limit on everything, far above what one machine drives. */
@@ -48,10 +49,10 @@ export const kinesisPatternSchema = z
     producerRetries: z.number().int().min(0).max(20).default(3),
     /** Records per PutRecords call (Kinesis takes at most 500, and 5 MiB). */
     putRecordsBatchSize: z.number().int().min(1).max(awsDefaults.kinesisPutRecordsRecordsMax.value).default(awsDefaults.kinesisPutRecordsRecordsMax.value),
-    /** An existing stream to write to (`--target aws`): sluice creates none (targets/aws/bring-your-own.ts). */
-    streamName: bringYourOwnFieldSchemas.streamName.optional(),
+    /** An existing stream to write to (`--target aws`): sluice creates none (drivers/bring-your-own.ts). */
+    streamName: streamNameSchema.optional(),
     /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */
-    functionName: bringYourOwnFieldSchemas.functionName.optional(),
+    functionName: functionNameSchema.optional(),
   })
   .strict()
   .superRefine((pattern, ctx) => {

@@ -3,7 +3,7 @@
  * notification carries the object's key, not its body, so the event id must be in the key.
  */
 
-import { s3ObjectKeyForEvent } from '../../targets/aws/consumer-code.ts';
+import { s3ObjectKeyForEvent } from './consumer-reader.ts';
 
 const placeholder = /\{\{\s*(prefix|suffix|key|seq)\s*\}\}/g;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { awsDefaults } from '../../core/aws-defaults.ts';
-import { bringYourOwnFieldSchemas } from '../../targets/aws/bring-your-own.ts';
+import { functionNameSchema } from '../bring-your-own.ts';
+import { bucketSchema } from './bring-your-own.ts';
 import { asyncInvokeSchema } from '../async-invoke/async-invoke-schema.ts';
 import { keyTemplateProblem } from './object-keys.ts';
 
@@ -56,11 +57,11 @@ export const s3PatternSchema = z
     asyncInvoke: asyncInvokeSchema.prefault({}),
     /**
      * An existing bucket to write to (`--target aws`): sluice creates none, and cannot add its
-     * consumer to the bucket's own notification configuration (targets/aws/bring-your-own.ts).
+     * consumer to the bucket's own notification configuration (drivers/bring-your-own.ts).
      */
-    bucket: bringYourOwnFieldSchemas.bucket.optional(),
+    bucket: bucketSchema.optional(),
     /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */
-    functionName: bringYourOwnFieldSchemas.functionName.optional(),
+    functionName: functionNameSchema.optional(),
   })
   .strict()
   .superRefine((pattern, ctx) => {

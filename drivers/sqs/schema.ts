@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { durationMs } from '../../core/duration.ts';
 import { awsDefaults } from '../../core/aws-defaults.ts';
-import { bringYourOwnFieldSchemas } from '../../targets/aws/bring-your-own.ts';
+import { functionNameSchema } from '../bring-your-own.ts';
+import { queueUrlSchema } from './bring-your-own.ts';
 
 const [minimumMaxConcurrency, maximumMaxConcurrency] = awsDefaults.sqsMaximumConcurrencyRange.value;
 
@@ -23,10 +24,10 @@ export const sqsPatternSchema = z
     messageGroups: z.number().int().min(1).max(100_000).default(1),
     /** Cap on concurrent senders in the load generator; protects the emulator and the machine. */
     sendBatchSize: z.number().int().min(1).max(10).default(1),
-    /** An existing queue to send to (`--target aws`): sluice creates none (targets/aws/bring-your-own.ts). */
-    queueUrl: bringYourOwnFieldSchemas.queueUrl.optional(),
+    /** An existing queue to send to (`--target aws`): sluice creates none (drivers/bring-your-own.ts). */
+    queueUrl: queueUrlSchema.optional(),
     /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */
-    functionName: bringYourOwnFieldSchemas.functionName.optional(),
+    functionName: functionNameSchema.optional(),
   })
   .strict()
   .superRefine((pattern, ctx) => {

@@ -1,26 +1,33 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseScenario } from '../../scenario/load.ts';
-import type { Scenario } from '../../scenario/schema.ts';
-import { patternSchemaBySource, type SourceName } from '../../drivers/schemas.ts';
-import { eventBridgeDefaultEventSource } from '../../drivers/eventbridge/schema.ts';
+import type { Scenario, PatternSpec } from '../../scenario/schema.ts';
+import { sourceModules, type SourceName } from '../../drivers/registry.ts';
+import { eventBridgeDefaultEventSource, type EventBridgePattern } from '../../drivers/eventbridge/schema.ts';
+import type { SqsPattern } from '../../drivers/sqs/schema.ts';
+import type { KinesisPattern } from '../../drivers/kinesis/schema.ts';
+import type { S3Pattern } from '../../drivers/s3/schema.ts';
+import type { ApiGatewayPattern } from '../../drivers/apigateway/schema.ts';
 import { matchesEventPattern } from '../../core/event-pattern.ts';
 import { remoteObjectKeyFor } from '../../drivers/s3/object-keys.ts';
-import { syntheticConsumerCode, type CompletionRecord } from '../../targets/aws/consumer-code.ts';
+import { sqsAwsStack } from '../../drivers/sqs/aws-stack.ts';
+import { kinesisAwsStack } from '../../drivers/kinesis/aws-stack.ts';
+import { eventBridgeAwsStack, sluiceEventSourceName } from '../../drivers/eventbridge/aws-stack.ts';
+import { s3AwsStack } from '../../drivers/s3/aws-stack.ts';
+import { apiGatewayAwsStack, apiGatewayStageOf, pathSegmentsOf } from '../../drivers/apigateway/aws-stack.ts';
+import type { CompletionRecord } from '../../targets/aws/consumer-code.ts';
+import { syntheticConsumerBundle } from '../../targets/aws/synthetic-consumer/bundle.ts';
 import { AwsTemplateError } from '../../targets/aws/errors.ts';
-import { normalizePattern, sluiceEventSourceName, type AwsPatternInput } from '../../targets/aws/pattern-settings.ts';
+import type { AwsStackPiece, StackPattern } from '../../targets/aws/stack-piece.ts';
 import {
-  bringYourOwnOutputs,
   buildStackTemplate,
   defaultLambdaRuntime,
-  sourceTemplateGenerators,
   stackNameFor,
   stackOutputKeys,
-  tagStyleByResourceType,
+  tagStylesWith,
   templateCreatesResources,
   type StackTemplate,
 } from '../../targets/aws/template.ts';
@@ -31,11 +38,30 @@ const goldenDir = join(testDir, '..', 'fixtures', 'golden', 'aws');
 const scenariosDir = join(testDir, '..', '..', 'scenarios');
 const runId = 'r20260101t120000z-ab12';
 
+/** Each source's piece of a managed stack, by source. */
+const pieces = {
+  sqs: sqsAwsStack,
+  kinesis: kinesisAwsStack,
+  eventbridge: eventBridgeAwsStack,
+  s3: s3AwsStack,
+  apigateway: apiGatewayAwsStack,
+} as const satisfies Record<SourceName, { source: SourceName }>;
+
+/** The piece a pattern's stack is built with: its source's. */
+function pieceFor(pattern: StackPattern): AwsStackPiece<StackPattern> {
+  return pieces[pattern.source as SourceName] as unknown as AwsStackPiece<StackPattern>;
+}
+
+/** A pattern's own resources as the outputs a run reads, from its source's piece. */
+function ownOutputs(pattern: StackPattern): Record<string, string> {
+  return pieceFor(pattern).bringYourOwnOutputs(pattern);
+}
+
 /**
  * A scenario file with one pattern, parsed as `sluice run` parses it: in a file a bare
  * duration is seconds, and the parsed pattern carries the schema's defaults and milliseconds.
  */
-function scenarioFor(pattern: Record<string, unknown>, overrides: Record<string, unknown> = {}): { scenario: Scenario; pattern: AwsPatternInput } {
+function scenarioFor(pattern: Record<string, unknown>, overrides: Record<string, unknown> = {}): { scenario: Scenario; pattern: PatternSpec } {
   const text = stringify({ name: 'orders', workload: { phases: [{ duration: 60, arrivalRate: 100 }] }, ...overrides, patterns: [pattern] });
   const scenario = parseScenario(text, 'x.yaml');
   return { scenario, pattern: scenario.patterns[0]! };
@@ -44,13 +70,13 @@ function scenarioFor(pattern: Record<string, unknown>, overrides: Record<string,
 /** The stack of one pattern, written as a scenario file writes it (existing resources included) and parsed. */
 function build(pattern: Record<string, unknown>, overrides: Record<string, unknown> = {}): StackTemplate {
   const { scenario, pattern: parsed } = scenarioFor(pattern, overrides);
-  return buildStackTemplate(scenario, parsed, runId);
+  return buildStackTemplate(scenario, parsed, pieceFor(parsed), runId);
 }
 
 /** The stack of the one pattern of a scenario file's text. */
 function buildYaml(text: string): StackTemplate {
   const scenario = parseScenario(text, 'x.yaml');
-  return buildStackTemplate(scenario, scenario.patterns[0]!, runId);
+  return buildStackTemplate(scenario, scenario.patterns[0]!, pieceFor(scenario.patterns[0]!), runId);
 }
 
 const props = (template: StackTemplate, logicalId: string) => {
@@ -157,10 +183,13 @@ function findCycle(graph: Map<string, Set<string>>): string[] | undefined {
   return undefined;
 }
 
-/** The template with the inline code replaced by its hash, so golden files stay readable. */
-function forGolden(template: StackTemplate): unknown {
-  const hash = createHash('sha256').update(syntheticConsumerCode).digest('hex').slice(0, 16);
-  return JSON.parse(JSON.stringify(template).replaceAll(JSON.stringify(syntheticConsumerCode), JSON.stringify(`<syntheticConsumerCode sha256:${hash}>`)));
+/**
+ * The template with the inline code replaced by the reader it bundles, so golden files stay
+ * readable and do not change with esbuild's output; the code itself is tested by running it.
+ */
+function forGolden(template: StackTemplate, piece: AwsStackPiece<StackPattern>): unknown {
+  const code = syntheticConsumerBundle(piece.consumerReader);
+  return JSON.parse(JSON.stringify(template).replaceAll(JSON.stringify(code), JSON.stringify(`<synthetic consumer bundle: ${piece.consumerReader.readerExport}>`)));
 }
 
 /**
@@ -268,7 +297,7 @@ function valueAt(template: StackTemplate, path: string): unknown {
 
 /** The shape of a source's schema (kinesis's is behind its transform). */
 function schemaFields(source: SourceName): string[] {
-  const schema = patternSchemaBySource[source] as unknown as { shape?: Record<string, unknown>; in?: { shape: Record<string, unknown> } };
+  const schema = sourceModules[source].patternSchema as unknown as { shape?: Record<string, unknown>; in?: { shape: Record<string, unknown> } };
   return Object.keys(schema.shape ?? schema.in!.shape).sort();
 }
 
@@ -278,7 +307,8 @@ function schemaFields(source: SourceName): string[] {
  * the completion records it reports.
  */
 function loadStackConsumer(template: StackTemplate) {
-  const env = (props(template, 'ConsumerFunction').Environment as { Variables: Record<string, unknown> }).Variables;
+  const fn = props(template, 'ConsumerFunction');
+  const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
   const sent: CompletionRecord[] = [];
   class SendMessageBatchCommand {
     constructor(readonly input: { Entries: Array<{ MessageBody: string }> }) {}
@@ -291,17 +321,20 @@ function loadStackConsumer(template: StackTemplate) {
   }
   const module = { exports: {} as { handler: (event: unknown) => Promise<unknown> } };
   const stringEnv = Object.fromEntries(Object.entries(env).map(([key, value]) => [key, typeof value === 'string' ? value : 'https://sqs.local/sink']));
-  new Function('require', 'module', 'exports', 'process', syntheticConsumerCode)(() => ({ SQSClient, SendMessageBatchCommand }), module, module.exports, { env: { ...stringEnv, SLUICE_INIT_MS: '0' } });
+  const code = (fn.Code as { ZipFile: string }).ZipFile;
+  new Function('require', 'module', 'exports', 'process', code)(() => ({ SQSClient, SendMessageBatchCommand }), module, module.exports, { env: { ...stringEnv, SLUICE_INIT_MS: '0' } });
   return { handler: module.exports.handler, sent };
 }
 
 describe('aws stack template', () => {
   describe.each(Object.entries(cases))('%s', (caseName, pattern) => {
     const template = build(pattern);
+    const piece = pieces[pattern.source];
 
     it('tags every taggable resource with the run id, scenario and pattern, and no other', () => {
+      const tagStyles = tagStylesWith(piece);
       for (const [logicalId, resource] of Object.entries(template.Resources)) {
-        const style = (tagStyleByResourceType as Record<string, string>)[resource.Type];
+        const style = tagStyles[resource.Type];
         expect(style, `${logicalId} ${resource.Type} has a recorded tag style`).toBeDefined();
         const tags = resource.Properties.Tags;
         if (style === 'none') {
@@ -331,7 +364,7 @@ describe('aws stack template', () => {
 
     it('deploys the synthetic consumer with the function spec and a sink queue', () => {
       const fn = props(template, 'ConsumerFunction');
-      expect(fn.Code).toEqual({ ZipFile: syntheticConsumerCode });
+      expect(fn.Code).toEqual({ ZipFile: syntheticConsumerBundle(piece.consumerReader) });
       expect(fn.Runtime).toBe(defaultLambdaRuntime);
       expect(fn.Handler).toBe('index.handler');
       expect((fn.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
@@ -361,7 +394,7 @@ describe('aws stack template', () => {
 
     it('matches its golden file', () => {
       const file = join(goldenDir, `${caseName}.json`);
-      const actual = `${JSON.stringify(forGolden(template), null, 2)}\n`;
+      const actual = `${JSON.stringify(forGolden(template, pieceFor(pattern)), null, 2)}\n`;
       if (!existsSync(file) || process.env.SLUICE_UPDATE_GOLDEN === '1') {
         mkdirSync(goldenDir, { recursive: true });
         writeFileSync(file, actual);
@@ -370,8 +403,9 @@ describe('aws stack template', () => {
     });
   });
 
-  it('has one generator per source', () => {
-    expect(Object.keys(sourceTemplateGenerators).sort()).toEqual(['apigateway', 'eventbridge', 'kinesis', 's3', 'sqs']);
+  it('has one piece per source, each building its own source', () => {
+    expect(Object.keys(pieces).sort()).toEqual(['apigateway', 'eventbridge', 'kinesis', 's3', 'sqs']);
+    for (const [source, piece] of Object.entries(pieces)) expect(piece.source).toBe(source);
   });
 
   describe('the scenario schemas', () => {
@@ -400,7 +434,7 @@ describe('aws stack template', () => {
       const scenario = parseScenario(readFileSync(join(scenariosDir, file), 'utf8'), file);
 
       it.each(scenario.patterns.map((pattern) => [pattern.name ?? pattern.source, pattern] as const))('builds a valid stack for pattern %s', (_name, pattern) => {
-        const template = buildStackTemplate(scenario, pattern, runId);
+        const template = buildStackTemplate(scenario, pattern, pieceFor(pattern), runId);
         const graph = dependencyGraph(template);
         for (const [id, references] of graph) {
           for (const target of references) expect(template.Resources[target], `${id} refers to ${target}`).toBeDefined();
@@ -804,7 +838,7 @@ patterns:
 
     it('takes another Lambda runtime when asked', () => {
       const { scenario, pattern } = scenarioFor({ source: 'sqs' });
-      expect(buildStackTemplate(scenario, pattern, runId, { lambdaRuntime: 'nodejs24.x' }).Resources.ConsumerFunction!.Properties.Runtime).toBe('nodejs24.x');
+      expect(buildStackTemplate(scenario, pattern, pieceFor(pattern), runId, { lambdaRuntime: 'nodejs24.x' }).Resources.ConsumerFunction!.Properties.Runtime).toBe('nodejs24.x');
     });
   });
 
@@ -897,33 +931,33 @@ patterns:
 
     it('refuses a queueUrl code passes that is not a queue URL', () => {
       const { scenario, pattern } = scenarioFor({ source: 'sqs' });
-      const raw = { ...pattern, queueUrl: 'orders' } as AwsPatternInput;
-      expect(() => buildStackTemplate({ ...scenario, patterns: [raw] }, raw, runId)).toThrow(AwsTemplateError);
+      const raw = { ...(pattern as SqsPattern), queueUrl: 'orders' };
+      expect(() => buildStackTemplate(scenario, raw, sqsAwsStack, runId)).toThrow(AwsTemplateError);
     });
 
     describe('the outputs your resources give a run', () => {
       it('names each source by the output key the drivers read', () => {
-        expect(bringYourOwnOutputs(scenarioFor({ source: 'sqs', queueUrl }, inEuWest1).pattern)).toEqual({ QueueUrl: queueUrl, QueueName: 'orders' });
-        expect(bringYourOwnOutputs(scenarioFor({ source: 'kinesis', streamName: 'orders' }).pattern)).toEqual({ StreamName: 'orders' });
-        expect(bringYourOwnOutputs(scenarioFor({ source: 'eventbridge', busName: 'orders' }).pattern)).toEqual({ EventBusName: 'orders' });
-        expect(bringYourOwnOutputs(scenarioFor({ source: 's3', bucket: 'orders-bucket' }).pattern)).toEqual({ BucketName: 'orders-bucket' });
-        expect(bringYourOwnOutputs(scenarioFor({ source: 'sqs' }).pattern)).toEqual({});
+        expect(ownOutputs(scenarioFor({ source: 'sqs', queueUrl }, inEuWest1).pattern)).toEqual({ QueueUrl: queueUrl, QueueName: 'orders' });
+        expect(ownOutputs(scenarioFor({ source: 'kinesis', streamName: 'orders' }).pattern)).toEqual({ StreamName: 'orders' });
+        expect(ownOutputs(scenarioFor({ source: 'eventbridge', busName: 'orders' }).pattern)).toEqual({ EventBusName: 'orders' });
+        expect(ownOutputs(scenarioFor({ source: 's3', bucket: 'orders-bucket' }).pattern)).toEqual({ BucketName: 'orders-bucket' });
+        expect(ownOutputs(scenarioFor({ source: 'sqs' }).pattern)).toEqual({});
       });
 
       it('gives the bare function name CloudWatch measures, whatever form the pattern used', () => {
         for (const functionName of ['orders-consumer', 'orders-consumer:live', 'arn:aws:lambda:us-east-1:123456789012:function:orders-consumer:7']) {
-          expect(bringYourOwnOutputs(scenarioFor({ source: 'kinesis', functionName }).pattern)).toEqual({ FunctionName: 'orders-consumer' });
+          expect(ownOutputs(scenarioFor({ source: 'kinesis', functionName }).pattern)).toEqual({ FunctionName: 'orders-consumer' });
         }
       });
 
       it('reads an HTTP API’s id from its execute-api URL, and nothing a REST API’s metrics need', () => {
         const apiUrl = 'https://abc1234567.execute-api.us-east-1.amazonaws.com/events';
-        expect(bringYourOwnOutputs(scenarioFor({ source: 'apigateway', apiUrl }).pattern)).toEqual({ ApiUrl: apiUrl, ApiId: 'abc1234567', StageName: '$default' });
-        expect(bringYourOwnOutputs(scenarioFor({ source: 'apigateway', apiUrl, stage: 'live' }).pattern)).toMatchObject({ StageName: 'live' });
-        expect(bringYourOwnOutputs(scenarioFor({ source: 'apigateway', type: 'rest', apiUrl: 'https://abc1234567.execute-api.us-east-1.amazonaws.com/prod/events' }).pattern)).toEqual({
+        expect(ownOutputs(scenarioFor({ source: 'apigateway', apiUrl }).pattern)).toEqual({ ApiUrl: apiUrl, ApiId: 'abc1234567', StageName: '$default' });
+        expect(ownOutputs(scenarioFor({ source: 'apigateway', apiUrl, stage: 'live' }).pattern)).toMatchObject({ StageName: 'live' });
+        expect(ownOutputs(scenarioFor({ source: 'apigateway', type: 'rest', apiUrl: 'https://abc1234567.execute-api.us-east-1.amazonaws.com/prod/events' }).pattern)).toEqual({
           ApiUrl: 'https://abc1234567.execute-api.us-east-1.amazonaws.com/prod/events',
         });
-        expect(bringYourOwnOutputs(scenarioFor({ source: 'apigateway', apiUrl: 'https://api.example.com/events' }).pattern)).toEqual({ ApiUrl: 'https://api.example.com/events' });
+        expect(ownOutputs(scenarioFor({ source: 'apigateway', apiUrl: 'https://api.example.com/events' }).pattern)).toEqual({ ApiUrl: 'https://api.example.com/events' });
       });
     });
   });
@@ -938,37 +972,44 @@ patterns:
 
     it('keeps physical names within each service’s limit for long run ids and pattern names', () => {
       const { scenario, pattern } = scenarioFor({ source: 'sqs', name: 'p'.repeat(64), fifo: true });
-      const template = buildStackTemplate(scenario, pattern, 'x'.repeat(128));
+      const template = buildStackTemplate(scenario, pattern, pieceFor(pattern), 'x'.repeat(128));
       expect(String(props(template, 'ConsumerFunction').FunctionName).length).toBeLessThanOrEqual(64);
       expect(String(props(template, 'SourceQueue').QueueName).length).toBeLessThanOrEqual(80);
       expect(String(props(template, 'SourceQueue').QueueName)).toMatch(/\.fifo$/);
       const eventbridge = scenarioFor({ source: 'eventbridge', name: 'e'.repeat(64), rules: [{ name: 'r'.repeat(40), eventPattern: { source: ['x'] } }] });
-      const rules = buildStackTemplate(eventbridge.scenario, eventbridge.pattern, 'x'.repeat(128));
+      const rules = buildStackTemplate(eventbridge.scenario, eventbridge.pattern, pieceFor(eventbridge.pattern), 'x'.repeat(128));
       expect(String(props(rules, 'SourceRule1').Name).length).toBeLessThanOrEqual(64);
     });
 
     it('rejects a run id that cannot be a tag value', () => {
       const { scenario, pattern } = scenarioFor({ source: 'sqs' });
-      expect(() => buildStackTemplate(scenario, pattern, 'run id with spaces?')).toThrow(/runId/);
+      expect(() => buildStackTemplate(scenario, pattern, pieceFor(pattern), 'run id with spaces?')).toThrow(/runId/);
     });
   });
 
   describe('pattern settings', () => {
     it('reads the parsed pattern, its defaults and milliseconds', () => {
-      expect(normalizePattern(scenarioFor({ source: 'kinesis', mode: 'on-demand' }).pattern)).toMatchObject({ mode: 'on-demand', shards: 4, batchSize: 100, parallelizationFactor: 1, startingPosition: 'TRIM_HORIZON', maximumRetryAttempts: -1 });
-      expect(normalizePattern(scenarioFor({ source: 'apigateway', type: 'rest' }).pattern)).toMatchObject({ type: 'rest', method: 'POST', path: '/events', pathSegments: ['events'], stage: 'prod', integrationTimeoutMs: 29_000 });
-      expect(normalizePattern(scenarioFor({ source: 's3' }).pattern)).toMatchObject({ events: ['s3:ObjectCreated:*'] });
-      expect(normalizePattern(scenarioFor({ source: 'sqs', visibilityTimeout: 45 }).pattern)).toMatchObject({ visibilityTimeoutMs: 45_000 });
+      expect(scenarioFor({ source: 'kinesis', mode: 'on-demand' }).pattern).toMatchObject({ streamMode: 'on-demand', shards: 4, batchSize: 100, parallelizationFactor: 1, startingPosition: 'TRIM_HORIZON', maximumRetryAttempts: -1 });
+      const rest = scenarioFor({ source: 'apigateway', type: 'rest' }).pattern as ApiGatewayPattern;
+      expect(rest).toMatchObject({ type: 'rest', method: 'POST', path: '/events', integrationTimeout: 29_000 });
+      expect(pathSegmentsOf(rest.path)).toEqual(['events']);
+      expect(apiGatewayStageOf(rest)).toBe('prod');
+      expect(scenarioFor({ source: 's3' }).pattern).toMatchObject({ notification: { events: ['s3:ObjectCreated:*'] } });
+      expect(scenarioFor({ source: 'sqs', visibilityTimeout: 45 }).pattern).toMatchObject({ visibilityTimeout: 45_000 });
     });
 
     it('refuses a pattern the schema has not parsed, which it would misread by a factor of 1000', () => {
-      for (const raw of [{ source: 'sqs', visibilityTimeout: '30s' }, { source: 'kinesis', mode: 'on-demand' }, { source: 'eventbridge', fanOut: 2 }, { source: 's3', prefix: 'in/' }, { source: 'apigateway', throttle: { rate: 5 } }]) {
-        expect(() => normalizePattern(raw as unknown as AwsPatternInput), raw.source).toThrow(/not a pattern the scenario schema has parsed/);
-      }
+      // Each piece reads its schema's parsed type, so a raw pattern does not type-check.
+      expectTypeOf<{ source: 'sqs'; visibilityTimeout: '30s' }>().not.toExtend<SqsPattern>();
+      expectTypeOf<{ source: 'kinesis'; mode: 'on-demand' }>().not.toExtend<KinesisPattern>();
+      expectTypeOf<{ source: 'eventbridge'; fanOut: 2 }>().not.toExtend<EventBridgePattern>();
+      expectTypeOf<{ source: 's3'; prefix: 'in/' }>().not.toExtend<S3Pattern>();
+      expectTypeOf<{ source: 'apigateway'; throttle: { rate: 5 } }>().not.toExtend<ApiGatewayPattern>();
     });
 
-    it('refuses an unknown source', () => {
-      expect(() => normalizePattern({ source: 'sns' } as unknown as AwsPatternInput)).toThrow(/not a source the aws target can build/);
+    it('refuses a pattern of another source than its piece', () => {
+      const { scenario } = scenarioFor({ source: 'sqs' });
+      expect(() => buildStackTemplate(scenario, { source: 'sns' } as unknown as SqsPattern, sqsAwsStack, runId)).toThrow(/not a source the aws target can build/);
     });
   });
 });

@@ -2,14 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../scenario/load.ts';
 import { ScenarioError, type ScenarioProblem } from '../../scenario/errors.ts';
 import { scenarioJsonSchema } from '../../scenario/json-schema.ts';
-import {
-  apiUrlProblem,
-  bringYourOwnTargetProblems,
-  bucketNameProblem,
-  functionNameProblem,
-  lambdaFunctionNameOf,
-  queueUrlProblem,
-} from '../../targets/aws/bring-your-own.ts';
+import { bringYourOwnTargetProblems, functionNameProblem, lambdaFunctionNameOf } from '../../drivers/bring-your-own.ts';
+import { queueUrlProblem } from '../../drivers/sqs/bring-your-own.ts';
+import { bucketNameProblem } from '../../drivers/s3/bring-your-own.ts';
+import { apiUrlProblem } from '../../drivers/apigateway/bring-your-own.ts';
 
 /** A scenario file whose one pattern is `patternLines` (YAML, indented under `- `). */
 function scenarioText(patternLines: string[]): string {
