@@ -1,6 +1,6 @@
 import type { CostEstimate, PatternResult, RunResult } from './run-result.ts';
 import type { ValueKind } from './value-format.ts';
-import { estimateCost } from './cost.ts';
+import { estimateCost, type AnySourceCostModel } from './cost.ts';
 import type { PriceOverrides, PriceTable } from './pricing.ts';
 import { patternMetrics, readMetric, type Better, type MetricName } from './metrics.ts';
 
@@ -15,6 +15,11 @@ export interface CompareOptions {
   metrics?: MetricName[];
   /** Prices for the cost row; when given, a recorded `cost` is recomputed with them. */
   prices?: PriceTable | PriceOverrides;
+  /**
+   * Each source's cost model by source name (the source modules' `cost`), for results that
+   * recorded no cost or when `prices` are given; without its model a source is not priced.
+   */
+  costModels?: Readonly<Record<string, AnySourceCostModel>>;
   /** Values within this fraction of the best one tie with it; default 0.02 (2 %). */
   tieRelative?: number;
 }
@@ -106,7 +111,7 @@ const tieAbsoluteByKind = { durationMs: 0.5, rate: 0.0001, count: 0, perSecond: 
  */
 export function comparePatterns(inputs: RunResult | Array<RunResult | CompareInput>, options: CompareOptions = {}): Comparison {
   const runs = (Array.isArray(inputs) ? inputs : [inputs]).map((input) => ('result' in input ? input : { result: input }));
-  const columns = buildColumns(runs, options.prices);
+  const columns = buildColumns(runs, options);
   const tieRelative = options.tieRelative ?? 0.02;
   const rows: ComparisonRow[] = [];
   for (const metric of options.metrics ?? defaultComparisonMetrics) {
@@ -133,7 +138,7 @@ function valueFor(column: ComparedPattern, metric: MetricName): number | undefin
   return readMetric(column.pattern, metric);
 }
 
-function buildColumns(runs: CompareInput[], prices: PriceTable | PriceOverrides | undefined): ComparedPattern[] {
+function buildColumns(runs: CompareInput[], { prices, costModels }: CompareOptions): ComparedPattern[] {
   const entries = runs.flatMap(({ result, label }) => result.patterns.map((pattern) => ({ result, label, pattern })));
   const names = entries.map((e) => e.pattern.name);
   const namesUnique = new Set(names).size === names.length;
@@ -149,6 +154,6 @@ function buildColumns(runs: CompareInput[], prices: PriceTable | PriceOverrides 
     patternName: entry.pattern.name,
     source: entry.pattern.source,
     pattern: entry.pattern,
-    cost: prices === undefined && entry.pattern.cost ? entry.pattern.cost : estimateCost(entry.pattern, prices),
+    cost: prices === undefined && entry.pattern.cost ? entry.pattern.cost : estimateCost(entry.pattern, prices, costModels?.[entry.pattern.source]),
   }));
 }

@@ -1,35 +1,90 @@
 import type { CostEstimate, PatternResult } from './run-result.ts';
 import { isPriceTable, resolvePrices, type PriceOverrides, type PriceTable } from './pricing.ts';
 
-type CostLine = CostEstimate['lines'][number];
+/** One priced line of an estimate: what, how many, at what unit price. */
+export type CostLine = CostEstimate['lines'][number];
+
+/**
+ * What a source was used for during one run, in the units its prices count. The dry run
+ * (run/aws-dry-run.ts) knows it before the run from the scenario; after a run it is read
+ * from the RunResult. Both price it with the same {@link SourceCostModel}.
+ */
+export interface SourceUsage {
+  /** Events the load generator sent to the source. */
+  eventsSent: number;
+  /** Events the source accepted. */
+  eventsAccepted: number;
+  /** Deliveries to the consumer, every copy and every retry included. */
+  deliveries: number;
+  /** Invocations of the consumer: a batch is one. */
+  invocations: number;
+  /** Events the consumer completed. */
+  eventsCompleted: number;
+  /**
+   * Hours the source's hourly-billed resources (a stream's shards) are counted for: a run's
+   * window once it is measured; the stack's whole lifetime rounded up to whole hours before it
+   * (a plan errs on the expensive side).
+   */
+  resourceHours: number;
+  /** Payload of one event; absent when a result does not record it (see {@link eventSizeBytesOf}). */
+  eventSizeBytes?: number;
+  /**
+   * Receive calls that found nothing (a poller's long polls of an empty queue), when known:
+   * estimated before a run, not measured after it (absent).
+   */
+  emptyReceives?: number;
+}
+
+/**
+ * What a source's requests cost for a given usage: the same function prices the dry-run
+ * estimate and the measured run. Each source implements it in `drivers/<source>/cost.ts`;
+ * analysis receives it as a parameter and never imports it.
+ *
+ * `lines` reads the pattern's settings as a RunResult recorded them (any field may be absent
+ * in an older result: the model assumes AWS's default and says so in `notes`); the planning
+ * facts read the parsed pattern of a scenario.
+ */
+export interface SourceCostModel<Pattern> {
+  lines(settings: Partial<Pattern>, usage: SourceUsage, prices: PriceTable, notes: string[]): CostLine[];
+  /** Events one invocation carries at most: a polled source's batch size, 1 for a push source. */
+  eventsPerInvocationMax(pattern: Pattern): number;
+  /** Deliveries of one event before the source gives up on it (a queue's maxReceiveCount, retries + 1). */
+  maxAttemptsPerEvent(pattern: Pattern): number;
+  /** Copies of one event the source delivers (an EventBridge event matching three rules invokes three times). */
+  copiesPerEvent(pattern: Pattern): number;
+  /** Empty receives the source's pollers make over `lifetimeMs`, for a plan; absent for a source that is not polled. */
+  emptyReceivesPlanned?(pattern: Pattern, lifetimeMs: number): number;
+}
+
+/** A source's cost model whatever its pattern type, as maps of models hold it. */
+export type AnySourceCostModel = SourceCostModel<never>;
 
 /** The workload's default event size; used, with a note, when a result does not record it. */
 const defaultEventSizeBytes = 256;
-/** SQS ReceiveMessage and DeleteMessageBatch handle at most 10 messages per call. */
-const sqsMessagesPerCallMax = 10;
-const bytesPerGb = 1024 ** 3;
 const msPerHour = 3_600_000;
 
 /**
  * Estimates what a pattern's run would cost on AWS at list prices: the function's
- * invocations and GB-seconds, and the source's own request pricing. The figure per
- * million events divides the total by the events the source accepted.
+ * invocations and GB-seconds, and the source's own request pricing from `sourceCost` (the
+ * source module's model; without one only the function is priced, and a note says so). The
+ * figure per million events divides the total by the events the source accepted.
  *
  * What is read: `summary.invocations`, `latency.invokeDurationMs.mean` (GB-s = mean ×
  * invocations × memory), `function.memoryMb` and `function.architecture`, the accounting,
- * `load.eventSizeBytes` (payload chunks) and the source's settings: `sqs` `batchSize`,
- * `sendBatchSize`, `fifo`; `kinesis` `shards`, `streamMode` (`provisioned` | `on-demand`);
- * `apigateway` `type` (`http` | `rest`). Whatever had to be assumed is listed in `notes`.
+ * `load.eventSizeBytes`, the run's window, and — by the source's model — its settings.
+ * Whatever had to be assumed is listed in `notes`.
  *
  * @example
- * const cost = estimateCost(result.patterns[0]);
+ * const cost = estimateCost(result.patterns[0], undefined, sqsCost);
  * cost.perMillionEventsUsd // 3.92
- * const discounted = estimateCost(result.patterns[0], { lambdaGbSecondArm64Usd: 0.0000108 });
+ * const discounted = estimateCost(result.patterns[0], { lambdaGbSecondArm64Usd: 0.0000108 }, sqsCost);
  */
-export function estimateCost(pattern: PatternResult, prices?: PriceTable | PriceOverrides): CostEstimate {
+export function estimateCost(pattern: PatternResult, prices?: PriceTable | PriceOverrides, sourceCost?: AnySourceCostModel): CostEstimate {
   const table = isPriceTable(prices) ? prices : resolvePrices(prices);
   const notes: string[] = [];
-  const lines: CostLine[] = [...lambdaLines(pattern, table, notes), ...sourceLines(pattern, table, notes)];
+  const lines: CostLine[] = [...lambdaLines(pattern, table, notes)];
+  if (sourceCost) lines.push(...sourceCost.lines(pattern.settings as never, usageOf(pattern), table, notes));
+  else notes.push(`no source prices for "${pattern.source}"; only the function is priced`);
   if (table.overridden.length > 0) notes.push(`prices overridden: ${table.overridden.join(', ')}`);
 
   const totalUsd = lines.reduce((sum, line) => sum + line.usd, 0);
@@ -42,6 +97,42 @@ export function estimateCost(pattern: PatternResult, prices?: PriceTable | Price
     pricesAsOf: `${table.asOf}`,
     ...(notes.length > 0 ? { notes } : {}),
   };
+}
+
+/** A measured run's usage of its source. Empty receives are not measured, so they are absent. */
+function usageOf(pattern: PatternResult): SourceUsage {
+  const { accounting } = pattern;
+  return {
+    eventsSent: accounting.sent,
+    eventsAccepted: accounting.accepted,
+    deliveries: accounting.delivered + accounting.duplicateDeliveries,
+    invocations: pattern.summary.invocations,
+    eventsCompleted: accounting.completed,
+    resourceHours: Math.max(0, pattern.endedAtMs - pattern.startedAtMs) / msPerHour,
+    ...(pattern.load.eventSizeBytes !== undefined ? { eventSizeBytes: pattern.load.eventSizeBytes } : {}),
+  };
+}
+
+/**
+ * The usage's event size, or the workload's default with a note when it was not recorded:
+ * for the models of sources that bill by payload size.
+ *
+ * @example eventSizeBytesOf({ …usage, eventSizeBytes: undefined }, notes) // 256, notes: ['event size not recorded; assumed 256 bytes']
+ */
+export function eventSizeBytesOf(usage: SourceUsage, notes: string[]): number {
+  if (usage.eventSizeBytes !== undefined) return usage.eventSizeBytes;
+  const note = `event size not recorded; assumed ${defaultEventSizeBytes} bytes`;
+  if (!notes.includes(note)) notes.push(note);
+  return defaultEventSizeBytes;
+}
+
+/**
+ * One cost line: `quantity` units at `unitPriceUsd` each.
+ *
+ * @example costLine('S3 PUT requests', 1000, 'request', 0.000005) // { …, usd: 0.005 }
+ */
+export function costLine(item: string, quantity: number, unit: string, unitPriceUsd: number): CostLine {
+  return { item, quantity, unit, unitPriceUsd, usd: quantity * unitPriceUsd };
 }
 
 function lambdaLines(pattern: PatternResult, prices: PriceTable, notes: string[]): CostLine[] {
@@ -60,8 +151,8 @@ function lambdaLines(pattern: PatternResult, prices: PriceTable, notes: string[]
   // up to the millisecond, a difference below 1 % for handlers longer than 50 ms.
   const invokeGbSeconds = ((pattern.latency.invokeDurationMs.mean * invocations) / 1000) * memoryGb;
   const lines: CostLine[] = [
-    line('Lambda requests', invocations, 'invocation', rows.lambdaRequestsPerMillionUsd.value / 1_000_000),
-    line(`Lambda duration (${architectureLabel}, ${memoryMb ?? 128} MB)`, invokeGbSeconds, 'GB-second', gbSecondPrice),
+    costLine('Lambda requests', invocations, 'invocation', rows.lambdaRequestsPerMillionUsd.value / 1_000_000),
+    costLine(`Lambda duration (${architectureLabel}, ${memoryMb ?? 128} MB)`, invokeGbSeconds, 'GB-second', gbSecondPrice),
   ];
 
   // Since 1 August 2025 the INIT phase of on-demand functions is billed as duration too.
@@ -70,7 +161,7 @@ function lambdaLines(pattern: PatternResult, prices: PriceTable, notes: string[]
   const initMeanMs = pattern.latency.initDurationMs.count > 0 ? pattern.latency.initDurationMs.mean : 0;
   if (coldStarts > 0 && initMeanMs > 0) {
     const initGbSeconds = ((initMeanMs * coldStarts) / 1000) * memoryGb;
-    lines.push(line(`Lambda init duration (${coldStarts} cold starts)`, initGbSeconds, 'GB-second', gbSecondPrice));
+    lines.push(costLine(`Lambda init duration (${coldStarts} cold starts)`, initGbSeconds, 'GB-second', gbSecondPrice));
   }
   const provisioned = numberSetting(pattern.function, 'provisionedConcurrency');
   if (provisioned !== undefined && provisioned > 0) {
@@ -79,95 +170,7 @@ function lambdaLines(pattern: PatternResult, prices: PriceTable, notes: string[]
   return lines;
 }
 
-function sourceLines(pattern: PatternResult, prices: PriceTable, notes: string[]): CostLine[] {
-  const rows = prices.rows;
-  const { accounting, settings } = pattern;
-  const recordedSize = pattern.load.eventSizeBytes;
-  const eventSizeBytes = recordedSize ?? defaultEventSizeBytes;
-  const needsSize = pattern.source === 'sqs' || pattern.source === 'kinesis' || pattern.source === 'eventbridge';
-  if (recordedSize === undefined && needsSize) {
-    notes.push(`event size not recorded; assumed ${defaultEventSizeBytes} bytes`);
-  }
-  const deliveries = accounting.delivered + accounting.duplicateDeliveries;
-
-  switch (pattern.source) {
-    case 'sqs': {
-      const fifo = settings['fifo'] === true;
-      const price = (fifo ? rows.sqsFifoRequestsPerMillionUsd.value : rows.sqsStandardRequestsPerMillionUsd.value) / 1_000_000;
-      const chunkBytes = rows.sqsRequestChunkBytes.value;
-      const sendBatch = clamp(numberSetting(settings, 'sendBatchSize') ?? 1, 1, sqsMessagesPerCallMax);
-      // Lambda's pollers receive and delete at most 10 messages per call, whatever the batchSize.
-      const perCall = clamp(numberSetting(settings, 'batchSize') ?? 10, 1, sqsMessagesPerCallMax);
-      const sends = Math.ceil(accounting.sent / sendBatch) * Math.ceil((sendBatch * eventSizeBytes) / chunkBytes);
-      const receives = Math.ceil(deliveries / perCall) * Math.ceil((perCall * eventSizeBytes) / chunkBytes);
-      const deletes = Math.ceil(accounting.completed / perCall);
-      notes.push('SQS receives and deletes assume full batches; empty long polls are not counted');
-      const queue = fifo ? 'FIFO' : 'standard';
-      return [
-        line(`SQS ${queue} send requests (${sendBatch} per call)`, sends, 'request', price),
-        line(`SQS ${queue} receive requests (${perCall} per call)`, receives, 'request', price),
-        line(`SQS ${queue} delete requests (${perCall} per call)`, deletes, 'request', price),
-      ];
-    }
-    case 'kinesis': {
-      const runHours = Math.max(0, pattern.endedAtMs - pattern.startedAtMs) / msPerHour;
-      if (isOnDemand(settings['streamMode'])) {
-        const roundedBytes = roundUp(eventSizeBytes, rows.kinesisOnDemandRecordRoundingBytes.value);
-        return [
-          line('Kinesis on-demand stream-hours', runHours, 'stream-hour', rows.kinesisOnDemandStreamHourUsd.value),
-          line('Kinesis on-demand data in', (accounting.accepted * roundedBytes) / bytesPerGb, 'GB', rows.kinesisOnDemandIngestPerGbUsd.value),
-          line('Kinesis on-demand data out', (deliveries * roundedBytes) / bytesPerGb, 'GB', rows.kinesisOnDemandRetrievalPerGbUsd.value),
-        ];
-      }
-      const shards = numberSetting(settings, 'shards');
-      if (shards === undefined) notes.push('shard count not recorded; assumed 1 shard');
-      const unitsPerRecord = Math.ceil(eventSizeBytes / rows.kinesisPutPayloadUnitBytes.value);
-      return [
-        line(`Kinesis shard-hours (${shards ?? 1} shards)`, (shards ?? 1) * runHours, 'shard-hour', rows.kinesisShardHourUsd.value),
-        line(
-          'Kinesis PUT payload units',
-          accounting.accepted * unitsPerRecord,
-          'payload unit',
-          rows.kinesisPutPayloadUnitsPerMillionUsd.value / 1_000_000,
-        ),
-      ];
-    }
-    case 'eventbridge': {
-      const chunks = Math.ceil(eventSizeBytes / rows.eventBridgeEventChunkBytes.value);
-      return [
-        line('EventBridge custom events', accounting.accepted * chunks, 'event', rows.eventBridgeCustomEventsPerMillionUsd.value / 1_000_000),
-      ];
-    }
-    case 's3':
-      return [line('S3 PUT requests', accounting.accepted, 'request', rows.s3PutRequestsPerThousandUsd.value / 1000)];
-    case 'apigateway': {
-      const rest = settings['type'] === 'rest';
-      const price = rest ? rows.apiGatewayRestRequestsPerMillionUsd.value : rows.apiGatewayHttpRequestsPerMillionUsd.value;
-      return [line(`API Gateway ${rest ? 'REST' : 'HTTP'} API requests`, accounting.accepted, 'request', price / 1_000_000)];
-    }
-    default:
-      notes.push(`no source prices for "${pattern.source}"; only the function is priced`);
-      return [];
-  }
-}
-
-function line(item: string, quantity: number, unit: string, unitPriceUsd: number): CostLine {
-  return { item, quantity, unit, unitPriceUsd, usd: quantity * unitPriceUsd };
-}
-
 function numberSetting(settings: Record<string, unknown>, key: string): number | undefined {
   const value = settings[key];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-function isOnDemand(mode: unknown): boolean {
-  return typeof mode === 'string' && mode.replace(/[-_\s]/g, '').toLowerCase() === 'ondemand';
-}
-
-function clamp(value: number, min: number, max: number): number {
-  return Math.min(max, Math.max(min, value));
-}
-
-function roundUp(value: number, step: number): number {
-  return Math.ceil(value / step) * step;
 }

@@ -1,12 +1,15 @@
 import type { PatternResult, SeriesPoint } from './run-result.ts';
 import type { ValueKind } from './value-format.ts';
-import { estimateCost } from './cost.ts';
+import { estimateCost, type AnySourceCostModel } from './cost.ts';
 
 /** Whether a bigger number is better or worse; comparisons and baselines read it. */
 export type Better = 'lower' | 'higher';
 
+/** Each source's cost model by source name, for a result that recorded no cost (see estimateCost). */
+export type CostModels = Readonly<Record<string, AnySourceCostModel>>;
+
 /** How a metric is read from one pattern; `undefined` means the pattern does not have it. */
-export type MetricReader = (pattern: PatternResult) => number | undefined;
+export type MetricReader = (pattern: PatternResult, costModels?: CostModels) => number | undefined;
 
 interface MetricDefinition {
   /** Column label in reports. */
@@ -181,8 +184,8 @@ export const patternMetrics = {
     kind: 'usd',
     better: 'lower',
     absoluteFloor: 0.01,
-    read: (p) => {
-      const cost = p.cost ?? estimateCost(p);
+    read: (p: PatternResult, costModels?: CostModels) => {
+      const cost = p.cost ?? estimateCost(p, undefined, costModels?.[p.source]);
       return p.accounting.accepted > 0 ? cost.perMillionEventsUsd : undefined;
     },
     notApplicableReason: 'no event was accepted',
@@ -196,14 +199,15 @@ export const metricNames = Object.keys(patternMetrics) as MetricName[];
 
 /**
  * Reads one metric from a pattern; `undefined` when the pattern does not have it, or has no
- * sample of it (no completed event to measure latency on).
+ * sample of it (no completed event to measure latency on). `costModels` price the source of a
+ * result that recorded no cost; without them such a result's cost is the function's alone.
  *
  * @example readMetric(pattern, 'maxIteratorAge') // undefined for an SQS pattern
  */
-export function readMetric(pattern: PatternResult, metric: MetricName): number | undefined {
+export function readMetric(pattern: PatternResult, metric: MetricName, costModels?: CostModels): number | undefined {
   // A pattern that completed nothing has latency percentiles of 0, which would look best.
   if (hasNoSamples(pattern, metric)) return undefined;
-  const value = (patternMetrics[metric].read as MetricReader)(pattern);
+  const value = (patternMetrics[metric].read as MetricReader)(pattern, costModels);
   return value === undefined || Number.isNaN(value) ? undefined : value;
 }
 

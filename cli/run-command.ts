@@ -12,7 +12,7 @@ import { compareWithBaseline } from '../analysis/baseline.ts';
 import { renderJunitXml } from '../analysis/junit.ts';
 import type { RunResult } from '../analysis/run-result.ts';
 import { describeAccount } from '../targets/aws/credentials.ts';
-import { formatAwsPlan, planAwsRun } from '../targets/aws/dry-run.ts';
+import { formatAwsPlan, planAwsRun } from '../run/aws-dry-run.ts';
 import { exitCodes } from './exit-codes.ts';
 import { progressPrinter } from './progress.ts';
 

@@ -4,8 +4,6 @@ import type { Scenario } from '../scenario/schema.ts';
 import type { Phase } from '../scenario/parts.ts';
 import { formatDurationMs } from '../core/duration.ts';
 import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
-import { sourceCostModels } from '../drivers/cost-and-metrics.ts';
-import type { AwsStackPiece, StackPattern } from '../targets/aws/stack-piece.ts';
 import { buildStackTemplate, describeTemplateResources, stackNameFor, templateCreatesResources, type BuildStackTemplateOptions } from '../targets/aws/template.ts';
 
 /**
@@ -79,10 +77,8 @@ export interface AwsRunPlan {
 /** Options of {@link planAwsRun}. */
 export interface AwsDryRunOptions extends BuildStackTemplateOptions {
   runId?: string;
-  /** The sources the scenario was parsed with (default: sluice's own, drivers/registry.ts): each pattern's stack piece. */
+  /** The sources the scenario was parsed with (default: sluice's own, drivers/registry.ts): each pattern's stack piece and cost model. */
   sources?: SourceRegistry;
-  /** Each source's cost model by source name (default: drivers/cost-and-metrics.ts). */
-  costModels?: Readonly<Record<string, AnySourceCostModel>>;
 }
 
 /** Arrivals of one phase: a constant rate, or a linear ramp between two rates. */
@@ -133,12 +129,10 @@ function sourceCostLines(model: AnySourceCostModel, pattern: Scenario['patterns'
 
 function planPattern(scenario: Scenario, pattern: Scenario['patterns'][number], runId: string, events: number, prices: PriceTable, options: AwsDryRunOptions): PatternPlan {
   const price = (name: PriceName) => prices.rows[name].value;
-  const piece = sourceModuleFor(pattern.source, options.sources).aws as AwsStackPiece<StackPattern>;
-  const template = buildStackTemplate(scenario, pattern, piece, runId, options);
+  const module = sourceModuleFor(pattern.source, options.sources);
+  const template = buildStackTemplate(scenario, pattern, module.aws, runId, options);
   const meta = template.Metadata.sluice;
-  const costModels: Readonly<Record<string, AnySourceCostModel>> = options.costModels ?? sourceCostModels;
-  const model = costModels[pattern.source];
-  if (!model) throw new Error(`no cost model for source "${pattern.source}"`);
+  const model: AnySourceCostModel = module.cost;
   const facts = pattern as never;
   const fn = scenario.function;
   const lifetimeMs = scenario.workload.phases.reduce((sum, phase) => sum + phaseDurationMs(phase), 0) + scenario.drainTimeout + costAssumptions.stackOverheadMs;

@@ -1,6 +1,6 @@
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { AwsCallError } from './errors.ts';
-import type { AwsSourceName } from './pattern-settings.ts';
+import { stackOutputKeys } from './template.ts';
 
 /**
  * The source's and the function's own metrics from CloudWatch, for a run on real AWS.
@@ -21,29 +21,19 @@ export interface MetricPoint {
   value: number;
 }
 
-/** Names of the resources whose metrics to read; anything absent is skipped. */
-export interface RunResourceNames {
-  queueName?: string;
-  deadLetterQueueName?: string;
-  streamName?: string;
-  eventBusName?: string;
-  ruleNames?: string[];
-  /** HTTP API id (dimension ApiId) — with apiType `http`. */
-  apiId?: string;
-  /** REST API name (dimension ApiName) — with apiType `rest`. */
-  apiName?: string;
-  apiType?: 'http' | 'rest';
-  stageName?: string;
-}
-
 /** Options of {@link fetchRunMetrics}. */
 export interface FetchRunMetricsOptions {
   client: CloudWatchClient;
   startMs: number;
   endMs: number;
-  functionName?: string;
-  source: AwsSourceName;
-  resourceNames: RunResourceNames;
+  /**
+   * The run's resources by CloudFormation output key (template.ts `stackOutputKeys`): the
+   * stack's outputs, and the pattern's own resources. `FunctionName` selects Lambda's
+   * metrics, `DeadLetterQueueName` the failure queue's.
+   */
+  outputs: Readonly<Record<string, string>>;
+  /** The source's own queries for these outputs (drivers/<source>/cloudwatch-metrics.ts). */
+  sourceSpecs: MetricSpec[];
 }
 
 /** The series of a run, keyed by dotted metric name (`lambda.throttles`, `sqs.queue_age_ms_max`, …). */
@@ -72,6 +62,17 @@ export interface MetricSpec {
 }
 
 /**
+ * A source's own CloudWatch metrics for a run: the queries for its resources, found in the
+ * stack's outputs (template.ts `stackOutputKeys`), as `drivers/<source>/cloudwatch-metrics.ts`
+ * defines them. A resource missing from the outputs is not asked about.
+ *
+ * @example
+ * const specs = sqsCloudWatchMetrics({ QueueName: 'sluice-r1-sqs' }, pattern);
+ * specs.map((s) => s.key) // ['sqs.queue_age_ms_max', 'sqs.messages_visible_max', …]
+ */
+export type SourceMetricSpecs<Pattern> = (outputs: Readonly<Record<string, string>>, pattern: Pattern) => MetricSpec[];
+
+/**
  * Lambda's function metrics. https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
  * (IteratorAge for stream mappings, AsyncEventAge for asynchronous invocations.)
  */
@@ -92,96 +93,28 @@ function lambdaSpecs(functionName: string): MetricSpec[] {
   ];
 }
 
-/** https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html */
-function sqsSpecs(queueName: string, prefix: 'sqs' | 'dlq'): MetricSpec[] {
-  const d = { QueueName: queueName };
-  const m = (key: string, metricName: string, stat: string, scale?: number): MetricSpec => ({
-    key: `${prefix}.${key}`,
-    namespace: 'AWS/SQS',
-    metricName,
-    stat,
-    dimensions: d,
-    ...(scale ? { scale } : {}),
-  });
-  if (prefix === 'dlq') return [m('messages_visible_max', 'ApproximateNumberOfMessagesVisible', 'Maximum')];
-  return [
-    m('queue_age_ms_max', 'ApproximateAgeOfOldestMessage', 'Maximum', 1000),
-    m('messages_visible_max', 'ApproximateNumberOfMessagesVisible', 'Maximum'),
-    m('messages_sent', 'NumberOfMessagesSent', 'Sum'),
-    m('messages_deleted', 'NumberOfMessagesDeleted', 'Sum'),
-  ];
-}
-
-/** https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html (stream-level metrics) */
-function kinesisSpecs(streamName: string): MetricSpec[] {
-  const d = { StreamName: streamName };
-  const m = (key: string, metricName: string, stat: string): MetricSpec => ({ key, namespace: 'AWS/Kinesis', metricName, stat, dimensions: d });
-  return [
-    m('kinesis.incoming_records', 'IncomingRecords', 'Sum'),
-    m('kinesis.write_throttled_records', 'WriteProvisionedThroughputExceeded', 'Sum'),
-    m('kinesis.read_throttled', 'ReadProvisionedThroughputExceeded', 'Sum'),
-    m('kinesis.iterator_age_ms_max', 'GetRecords.IteratorAgeMilliseconds', 'Maximum'),
-  ];
-}
-
 /**
- * Rules on a custom bus are measured with both EventBusName and RuleName dimensions.
- * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
+ * The failure queue a stack creates for events the source or Lambda gave up on (the SQS
+ * source's DLQ, the asynchronous invokes' on-failure destination), whatever the source.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
  */
-function eventBridgeSpecs(ruleNames: string[], eventBusName: string | undefined): MetricSpec[] {
-  const custom = eventBusName && eventBusName !== 'default';
-  return ruleNames.flatMap((ruleName) => {
-    const d: Record<string, string> = custom ? { EventBusName: eventBusName, RuleName: ruleName } : { RuleName: ruleName };
-    const m = (key: string, metricName: string): MetricSpec => ({ key, namespace: 'AWS/Events', metricName, stat: 'Sum', dimensions: d, combine: 'sum' });
-    return [
-      m('eventbridge.matched_events', 'MatchedEvents'),
-      m('eventbridge.invocations', 'Invocations'),
-      m('eventbridge.failed_invocations', 'FailedInvocations'),
-      m('eventbridge.throttled_rules', 'ThrottledRules'),
-      m('eventbridge.sent_to_dlq', 'InvocationsSentToDlq'),
-    ];
-  });
-}
-
-/**
- * HTTP APIs: dimensions ApiId and Stage, metrics 4xx/5xx.
- * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html
- * REST APIs: dimensions ApiName and Stage, metrics 4XXError/5XXError.
- * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html
- */
-function apiGatewaySpecs(names: RunResourceNames): MetricSpec[] {
-  const http = names.apiType !== 'rest';
-  const stage = names.stageName ?? (http ? '$default' : 'sluice');
-  const identity = http ? names.apiId : names.apiName;
-  if (!identity) return [];
-  const d: Record<string, string> = http ? { ApiId: identity, Stage: stage } : { ApiName: identity, Stage: stage };
-  const m = (key: string, metricName: string, stat: string): MetricSpec => ({ key, namespace: 'AWS/ApiGateway', metricName, stat, dimensions: d });
-  return [
-    m('apigateway.requests', 'Count', 'Sum'),
-    m('apigateway.errors_4xx', http ? '4xx' : '4XXError', 'Sum'),
-    m('apigateway.errors_5xx', http ? '5xx' : '5XXError', 'Sum'),
-    m('apigateway.latency_ms_p99', 'Latency', 'p99'),
-    m('apigateway.integration_latency_ms_p99', 'IntegrationLatency', 'p99'),
-  ];
+function failureQueueSpecs(queueName: string): MetricSpec[] {
+  return [{ key: 'dlq.messages_visible_max', namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', stat: 'Maximum', dimensions: { QueueName: queueName } }];
 }
 
 /**
  * The metric queries for one run, without calling AWS (exported for tests and for the
- * report's "where each series came from").
+ * report's "where each series came from"): the function's, the failure queue's and the
+ * source's own.
  *
  * @example
- * runMetricSpecs({ functionName: 'f', source: 'sqs', resourceNames: { queueName: 'q' } }).map((s) => s.key)
+ * runMetricSpecs({ outputs: { FunctionName: 'f', QueueName: 'q' }, sourceSpecs: sqsCloudWatchMetrics({ QueueName: 'q' }, pattern) }).map((s) => s.key)
  * // ['lambda.concurrent_executions_max', …, 'sqs.queue_age_ms_max', …]
  */
-export function runMetricSpecs(options: Pick<FetchRunMetricsOptions, 'functionName' | 'source' | 'resourceNames'>): MetricSpec[] {
-  const names = options.resourceNames;
-  const specs: MetricSpec[] = options.functionName ? lambdaSpecs(options.functionName) : [];
-  if (names.queueName) specs.push(...sqsSpecs(names.queueName, 'sqs'));
-  if (names.deadLetterQueueName) specs.push(...sqsSpecs(names.deadLetterQueueName, 'dlq'));
-  if (names.streamName) specs.push(...kinesisSpecs(names.streamName));
-  if (names.ruleNames?.length) specs.push(...eventBridgeSpecs(names.ruleNames, names.eventBusName));
-  if (options.source === 'apigateway' || names.apiId || names.apiName) specs.push(...apiGatewaySpecs(names));
-  return specs;
+export function runMetricSpecs(options: Pick<FetchRunMetricsOptions, 'outputs' | 'sourceSpecs'>): MetricSpec[] {
+  const functionName = options.outputs[stackOutputKeys.functionName];
+  const failureQueueName = options.outputs[stackOutputKeys.deadLetterQueueName];
+  return [...(functionName ? lambdaSpecs(functionName) : []), ...options.sourceSpecs, ...(failureQueueName ? failureQueueSpecs(failureQueueName) : [])];
 }
 
 /** GetMetricData takes at most 500 queries per call. */
@@ -195,7 +128,7 @@ const queriesPerCall = 500;
  * the run, or expect the last points to be missing.
  *
  * @example
- * const metrics = await fetchRunMetrics({ client: cloudWatch, startMs, endMs, functionName, source: 'sqs', resourceNames: { queueName } });
+ * const metrics = await fetchRunMetrics({ client: cloudWatch, startMs, endMs, outputs, sourceSpecs: sqsCloudWatchMetrics(outputs, pattern) });
  * metrics.series['lambda.throttles'] // [{ tSec: 0, value: 0 }, { tSec: 60, value: 12 }, …]
  */
 export async function fetchRunMetrics(options: FetchRunMetricsOptions): Promise<RunMetrics> {

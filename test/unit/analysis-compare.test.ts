@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { comparePatterns, defaultComparisonMetrics, type Comparison } from '../../analysis/compare.ts';
 import { estimateCost } from '../../analysis/cost.ts';
 import { loadRunFixture, makePattern, makeRun, percentiles } from '../fixtures/run-results/helpers.ts';
+import { sourceModules } from '../../drivers/registry.ts';
+
+const costModels = Object.fromEntries(Object.entries(sourceModules).map(([source, module]) => [source, module.cost]));
 
 function row(comparison: Comparison, metric: string) {
   const found = comparison.rows.find((r) => r.metric === metric);
@@ -14,7 +17,7 @@ function winners(comparison: Comparison, metric: string): string[] {
 }
 
 describe('comparePatterns', () => {
-  const comparison = comparePatterns([loadRunFixture('sqs-standard'), loadRunFixture('kinesis-4-shards')]);
+  const comparison = comparePatterns([loadRunFixture('sqs-standard'), loadRunFixture('kinesis-4-shards')], { costModels });
 
   it('puts one column per pattern, named by the pattern when names are unique', () => {
     expect(comparison.columns.map((c) => [c.key, c.source])).toEqual([
@@ -79,10 +82,17 @@ describe('comparePatterns', () => {
 
   it('prices the cost row with the prices given', () => {
     const sqs = loadRunFixture('sqs-standard');
-    const cheap = comparePatterns(sqs, { prices: { lambdaGbSecondArm64Usd: 0 } });
-    const expected = estimateCost(sqs.patterns[0], { lambdaGbSecondArm64Usd: 0 }).perMillionEventsUsd;
+    const cheap = comparePatterns(sqs, { prices: { lambdaGbSecondArm64Usd: 0 }, costModels });
+    const expected = estimateCost(sqs.patterns[0], { lambdaGbSecondArm64Usd: 0 }, sourceModules.sqs.cost).perMillionEventsUsd;
     expect(row(cheap, 'costPerMillion').values[0]).toBeCloseTo(expected, 12);
     expect(cheap.columns[0].cost.notes).toContain('prices overridden: lambdaGbSecondArm64Usd');
+  });
+
+  it('prices only the function of a source it has no cost model for, and says so', () => {
+    const sqs = loadRunFixture('sqs-standard');
+    const unpriced = comparePatterns(sqs, { prices: {} });
+    expect(unpriced.columns[0].cost.lines.some((l) => l.item.startsWith('SQS'))).toBe(false);
+    expect(unpriced.columns[0].cost.notes).toContain('no source prices for "sqs"; only the function is priced');
   });
 
   it('uses a cost the run recorded when no prices are given', () => {

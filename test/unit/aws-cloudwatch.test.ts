@@ -3,11 +3,23 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cloudWatchPeriodSec, fetchRunMetrics, runMetricSpecs } from '../../targets/aws/cloudwatch.ts';
 import { AwsCallError } from '../../targets/aws/errors.ts';
+import { sqsPatternSchema } from '../../drivers/sqs/schema.ts';
+import { kinesisPatternSchema } from '../../drivers/kinesis/schema.ts';
+import { eventBridgePatternSchema } from '../../drivers/eventbridge/schema.ts';
+import { apiGatewayPatternSchema } from '../../drivers/apigateway/schema.ts';
+import { sqsCloudWatchMetrics } from '../../drivers/sqs/cloudwatch-metrics.ts';
+import { kinesisCloudWatchMetrics } from '../../drivers/kinesis/cloudwatch-metrics.ts';
+import { eventBridgeCloudWatchMetrics } from '../../drivers/eventbridge/cloudwatch-metrics.ts';
+import { apiGatewayCloudWatchMetrics } from '../../drivers/apigateway/cloudwatch-metrics.ts';
 
 const cloudWatch = mockClient(CloudWatchClient);
 const startMs = Date.UTC(2026, 0, 1, 12, 0, 30); // half a minute past, to check alignment
 
 beforeEach(() => cloudWatch.reset());
+
+const sqsPattern = sqsPatternSchema.parse({ source: 'sqs' });
+const kinesisPattern = kinesisPatternSchema.parse({ source: 'kinesis' });
+const eventBridgePattern = eventBridgePatternSchema.parse({ source: 'eventbridge' });
 
 function queryFor(queries: MetricDataQuery[], metricName: string, dimension?: [string, string]): MetricDataQuery {
   const found = queries.find(
@@ -29,13 +41,13 @@ describe('run metrics from CloudWatch', () => {
         ],
       };
     });
+    const outputs = { FunctionName: 'sluice-r1-sqs-consumer', QueueName: 'sluice-r1-sqs', DeadLetterQueueName: 'sluice-r1-sqs-dlq' };
     const metrics = await fetchRunMetrics({
       client: new CloudWatchClient({ region: 'us-east-1' }),
       startMs,
       endMs: startMs + 90_000,
-      functionName: 'sluice-r1-sqs-consumer',
-      source: 'sqs',
-      resourceNames: { queueName: 'sluice-r1-sqs', deadLetterQueueName: 'sluice-r1-sqs-dlq' },
+      outputs,
+      sourceSpecs: sqsCloudWatchMetrics(outputs, sqsPattern),
     });
 
     const input = cloudWatch.commandCalls(GetMetricDataCommand)[0].args[0].input;
@@ -73,8 +85,8 @@ describe('run metrics from CloudWatch', () => {
       client: new CloudWatchClient({ region: 'us-east-1' }),
       startMs: Date.UTC(2026, 0, 1, 12, 0),
       endMs: Date.UTC(2026, 0, 1, 12, 1),
-      source: 'eventbridge',
-      resourceNames: { eventBusName: 'sluice-bus', ruleNames: ['r1', 'r2'] },
+      outputs: {},
+      sourceSpecs: eventBridgeCloudWatchMetrics({ EventBusName: 'sluice-bus', RuleNames: 'r1,r2' }, eventBridgePattern),
     });
     expect(metrics.series['eventbridge.invocations']).toEqual([{ tSec: 0, value: 21 }]);
     const query = queryFor(cloudWatch.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries!, 'MatchedEvents');
@@ -93,8 +105,8 @@ describe('run metrics from CloudWatch', () => {
       client: new CloudWatchClient({ region: 'us-east-1' }),
       startMs,
       endMs: startMs + 60_000,
-      source: 'kinesis',
-      resourceNames: { streamName: 's' },
+      outputs: { StreamName: 's' },
+      sourceSpecs: kinesisCloudWatchMetrics({ StreamName: 's' }, kinesisPattern),
     });
     expect(metrics.series['kinesis.incoming_records']).toEqual([
       { tSec: -30, value: 1 },
@@ -104,18 +116,21 @@ describe('run metrics from CloudWatch', () => {
   });
 
   it('uses each API type’s own dimensions and metric names', () => {
-    const http = runMetricSpecs({ source: 'apigateway', resourceNames: { apiType: 'http', apiId: 'abc123' } });
+    const http = runMetricSpecs({ outputs: {}, sourceSpecs: apiGatewayCloudWatchMetrics({ ApiId: 'abc123' }, apiGatewayPatternSchema.parse({ source: 'apigateway', type: 'http' })) });
     expect(http.find((s) => s.key === 'apigateway.errors_4xx')).toMatchObject({ metricName: '4xx', dimensions: { ApiId: 'abc123', Stage: '$default' } });
-    const rest = runMetricSpecs({ source: 'apigateway', resourceNames: { apiType: 'rest', apiName: 'sluice-api', stageName: 'sluice' } });
+    const rest = runMetricSpecs({
+      outputs: {},
+      sourceSpecs: apiGatewayCloudWatchMetrics({ ApiName: 'sluice-api', StageName: 'sluice' }, apiGatewayPatternSchema.parse({ source: 'apigateway', type: 'rest' })),
+    });
     expect(rest.find((s) => s.key === 'apigateway.errors_4xx')).toMatchObject({ metricName: '4XXError', dimensions: { ApiName: 'sluice-api', Stage: 'sluice' } });
-    const kinesis = runMetricSpecs({ source: 'kinesis', functionName: 'f', resourceNames: { streamName: 's' } }).map((s) => s.metricName);
+    const kinesis = runMetricSpecs({ outputs: { FunctionName: 'f' }, sourceSpecs: kinesisCloudWatchMetrics({ StreamName: 's' }, kinesisPattern) }).map((s) => s.metricName);
     expect(kinesis).toEqual(expect.arrayContaining(['WriteProvisionedThroughputExceeded', 'ReadProvisionedThroughputExceeded', 'IteratorAge', 'AsyncEventAge']));
   });
 
   it('names the failed call', async () => {
     cloudWatch.on(GetMetricDataCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
     await expect(
-      fetchRunMetrics({ client: new CloudWatchClient({ region: 'us-east-1' }), startMs, endMs: startMs + 1, functionName: 'f', source: 'sqs', resourceNames: {} }),
+      fetchRunMetrics({ client: new CloudWatchClient({ region: 'us-east-1' }), startMs, endMs: startMs + 1, outputs: { FunctionName: 'f' }, sourceSpecs: sqsCloudWatchMetrics({}, sqsPattern) }),
     ).rejects.toBeInstanceOf(AwsCallError);
   });
 });

@@ -1,7 +1,7 @@
 import { awsPrices, pricesAsOf } from '../../analysis/pricing.ts';
 import { describe, expect, it } from 'vitest';
 import { scenarioSchema, type Scenario, type ScenarioInput } from '../../scenario/schema.ts';
-import { awsPriceTable, costAssumptions, formatAwsPlan, planAwsRun } from '../../targets/aws/dry-run.ts';
+import { costAssumptions, formatAwsPlan, planAwsRun } from '../../run/aws-dry-run.ts';
 
 /** A validated scenario: patterns (existing resources included) go through the schema like a file's. */
 function scenarioWith(overrides: Partial<ScenarioInput>, patterns?: ScenarioInput['patterns']): Scenario {
@@ -62,8 +62,8 @@ describe('aws dry run', () => {
     expect(requests.usdHigh).toBeCloseTo((6_000 / 1e6) * 0.2, 10);
     const duration = costOf(plan, /^Lambda duration/);
     const billedSec = (50 + costAssumptions.sinkWriteMs) / 1000;
-    expect(duration.usdHigh).toBeCloseTo(6_000 * billedSec * 1 * awsPriceTable.lambda.gbSecond.arm64, 10);
-    expect(duration.usdLow).toBeCloseTo(600 * billedSec * 1 * awsPriceTable.lambda.gbSecond.arm64, 10);
+    expect(duration.usdHigh).toBeCloseTo(6_000 * billedSec * 1 * awsPrices.lambdaGbSecondArm64Usd.value, 10);
+    expect(duration.usdLow).toBeCloseTo(600 * billedSec * 1 * awsPrices.lambdaGbSecondArm64Usd.value, 10);
   });
 
   it('charges x86_64 more than arm64 for the same work', () => {
@@ -83,14 +83,14 @@ describe('aws dry run', () => {
 
   it('prices each source from its own table', () => {
     const kinesis = planAwsRun(scenarioWith({}, [{ source: 'kinesis', shards: 4 }]));
-    const shardHours = costOf(kinesis, /shard hours/);
+    const shardHours = costOf(kinesis, /shard-hours/);
     expect(shardHours.quantity).toBe(4); // 2 min of load + drain + overhead, rounded up to one hour
-    expect(shardHours.usdHigh).toBeCloseTo(4 * awsPriceTable.kinesis.shardHour, 10);
+    expect(shardHours.usdHigh).toBeCloseTo(4 * awsPrices.kinesisShardHourUsd.value, 10);
 
     // The parsed pattern says streamMode, not mode: an on-demand stream is priced as one.
     const onDemand = planAwsRun(scenarioWith({}, [{ source: 'kinesis', mode: 'on-demand' }]));
-    expect(costOf(onDemand, /on-demand stream hours/).quantity).toBe(1);
-    expect(onDemand.patterns[0].cost.some((c) => /shard hours/.test(c.item))).toBe(false);
+    expect(costOf(onDemand, /on-demand stream-hours/).quantity).toBe(1);
+    expect(onDemand.patterns[0].cost.some((c) => /shard-hours/.test(c.item))).toBe(false);
 
     const http = planAwsRun(scenarioWith({}, [{ source: 'apigateway', type: 'http' }]));
     const rest = planAwsRun(scenarioWith({}, [{ source: 'apigateway', type: 'rest' }]));
@@ -104,7 +104,7 @@ describe('aws dry run', () => {
     expect(eventbridge.patterns[0].invocations.high).toBe(18_000);
 
     const s3 = planAwsRun(scenarioWith({}, [{ source: 's3' }]));
-    expect(costOf(s3, /S3 PUT/).usdHigh).toBeCloseTo(6 * awsPriceTable.s3.putPerThousand, 10);
+    expect(costOf(s3, /S3 PUT/).usdHigh).toBeCloseTo(6 * awsPrices.s3PutRequestsPerThousandUsd.value, 10);
   });
 
   it('shows bring-your-own resources and does not price them', () => {
@@ -142,11 +142,23 @@ describe('aws dry run', () => {
     expect(text).toMatch(/estimated total \$[\d.]+–\$[\d.]+ \(list prices \(2025, us-east-1\), free tiers ignored/);
   });
 
-  it('prices from sluice’s one dated table of list prices, with their sources', () => {
-    expect(awsPriceTable.recordedAt).toBe(pricesAsOf);
-    expect(awsPriceTable.lambda.requestsPerMillion).toBe(awsPrices.lambdaRequestsPerMillionUsd.value);
-    for (const [name, section] of Object.entries(awsPriceTable)) {
-      if (typeof section === 'object') expect((section as { source: string }).source, name).toMatch(/^https:\/\/aws\.amazon\.com\//);
-    }
+  it('prices from sluice’s one dated table of list prices, with the scenario’s overrides', () => {
+    expect(planAwsRun(scenarioWith({})).prices.recordedAt).toBe(pricesAsOf);
+    const overridden = planAwsRun(scenarioWith({ prices: { lambdaRequestsPerMillionUsd: 0.1 } }));
+    expect(costOf(overridden, /^Lambda requests/).usdHigh).toBeCloseTo((6_000 / 1e6) * 0.1, 10);
+    expect(overridden.prices.note).toMatch(/overridden: lambdaRequestsPerMillionUsd/);
+  });
+
+  it('prices the source with its own cost model at both ends: full batches and one event per invocation', () => {
+    // 6,000 messages, batches of 10, in a stack that lives 1 min of load + 1 min of drain + 10 min.
+    const plan = planAwsRun(scenarioWith({}, [{ source: 'sqs' }]));
+    const receives = costOf(plan, /^SQS standard receive/);
+    expect(receives.usdLow).toBeCloseTo((600 / 1e6) * 0.4, 10);
+    expect(receives.usdHigh).toBeCloseTo((6_000 / 1e6) * 0.4, 10);
+    expect(costOf(plan, /^SQS standard send/).quantity).toBe(6_000);
+    // Five pollers long-polling 20 s at a time for 12 minutes.
+    expect(costOf(plan, /^SQS standard empty receives/).quantity).toBe(180);
+    const s3 = planAwsRun(scenarioWith({}, [{ source: 's3' }]));
+    expect(costOf(s3, /^S3 LIST requests/).quantity).toBe(6);
   });
 });
