@@ -5,6 +5,7 @@ import { runScenario } from '../../run/run-scenario.ts';
 import { planAwsRun, formatAwsPlan } from '../../run/aws-dry-run.ts';
 import { buildStackTemplate } from '../../targets/aws/template.ts';
 import { functionUrlSource } from '../fixtures/sources/function-url/function-url-source.ts';
+import type { FunctionUrlPattern } from '../fixtures/sources/function-url/schema.ts';
 
 /**
  * A sixth source, registered as a new source is: its folder
@@ -38,7 +39,8 @@ describe('a source sluice does not ship (function-url, test-only)', () => {
     expect(functionUrl!.costUsd.high).toBeGreaterThan(0);
     expect(sqs!.source).toBe('sqs');
     expect(formatAwsPlan(plan)).toContain('pattern function-url (function-url)');
-    const template = buildStackTemplate(scenario, scenario.patterns[0]!, functionUrlSource.aws, 'demo-run');
+    // The built-in Scenario type knows sluice's own sources; this pattern is the test source's.
+    const template = buildStackTemplate(scenario, scenario.patterns[0] as unknown as FunctionUrlPattern, functionUrlSource.aws, 'demo-run');
     expect(template.Outputs.ApiUrl).toBeDefined();
   });
 
