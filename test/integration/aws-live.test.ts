@@ -6,6 +6,8 @@ import { drainCompletionRecords } from '../../targets/aws/completions.ts';
 import { describeAccount, type AwsAccount } from '../../targets/aws/credentials.ts';
 import { deployStack, findLeftoverStacks, withStackTeardown } from '../../targets/aws/stack.ts';
 import { buildStackTemplate, sluiceTagKeys, stackNameFor, stackOutputKeys } from '../../targets/aws/template.ts';
+import { sqsAwsStack } from '../../drivers/sqs/aws-stack.ts';
+import type { SqsPattern } from '../../drivers/sqs/schema.ts';
 
 /**
  * A real deployment on AWS. Runs only with SLUICE_AWS_IT=1 and working credentials (it
@@ -50,7 +52,7 @@ describe('real AWS', () => {
             teardown.track(stackName);
             const stack = await deployStack(clients.cloudFormation, {
               stackName,
-              template: buildStackTemplate(scenario, scenario.patterns[0], runId),
+              template: buildStackTemplate(scenario, scenario.patterns[0] as SqsPattern, sqsAwsStack, runId),
               tags: { [sluiceTagKeys.runId]: runId, [sluiceTagKeys.scenario]: scenario.name },
               timeoutMs: 10 * 60_000,
             });

@@ -17,9 +17,13 @@ import {
 import { startEmbeddedTarget } from '../../targets/embedded/embedded-target.ts';
 import type { Target } from '../../targets/target.ts';
 import { sdkClientConfig } from '../../core/client-config.ts';
-import { syntheticConsumerCode } from '../../targets/aws/consumer-code.ts';
+import { syntheticConsumerBundle } from '../../targets/aws/synthetic-consumer/bundle.ts';
+import { sqsAwsStack } from '../../drivers/sqs/aws-stack.ts';
+import { kinesisAwsStack } from '../../drivers/kinesis/aws-stack.ts';
+import { defaultEventPatternFor, eventBridgeAwsStack } from '../../drivers/eventbridge/aws-stack.ts';
+import { s3AwsStack } from '../../drivers/s3/aws-stack.ts';
+import { apiGatewayAwsStack } from '../../drivers/apigateway/aws-stack.ts';
 import { drainCompletionRecords } from '../../targets/aws/completions.ts';
-import { defaultEventPatternFor } from '../../targets/aws/pattern-settings.ts';
 import { eventBridgeDefaultEventSource } from '../../drivers/eventbridge/schema.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { startInvokeEndpoint, type InvokeEndpoint } from '../../drivers/async-invoke/invoke-endpoint.ts';
@@ -33,7 +37,7 @@ import { realClock } from '../../core/clock.ts';
  * The four push and stream sources on a managed stack's resources, without AWS: the
  * stack's source resource is created here in the embedded emulator, the run gets it as
  * `existing` with a remote consumer, and the stack's consumer Lambda is its own inline code
- * (targets/aws/consumer-code.ts) fed the way AWS feeds it — Kinesis records from
+ * (targets/aws/synthetic-consumer/, bundled with the source's reader) fed the way AWS feeds it — Kinesis records from
  * GetRecords, EventBridge events and S3 notifications delivered by the emulator's rules and
  * notification configuration as asynchronous invokes, API Gateway proxy events from a local
  * HTTP server. It writes completion records to a sink queue, which the run reads. So an
@@ -68,8 +72,15 @@ describe('remote consumer on existing resources', () => {
     await target?.stop();
   });
 
-  /** The stack's consumer Lambda: its inline code, loaded as Lambda's Node.js runtime loads index.js, reporting to `sinkQueueUrl` in the emulator. */
-  function stackConsumer(source: string, sinkQueueUrl: string) {
+  /** Each source's stack piece, whose consumer reader the stack's Lambda bundles. */
+  const pieces = { sqs: sqsAwsStack, kinesis: kinesisAwsStack, eventbridge: eventBridgeAwsStack, s3: s3AwsStack, apigateway: apiGatewayAwsStack };
+
+  /**
+   * The stack's consumer Lambda: the code its template inlines (the synthetic consumer
+   * bundled with the source's reader), loaded as Lambda's Node.js runtime loads index.js,
+   * reporting to `sinkQueueUrl` in the emulator.
+   */
+  function stackConsumer(source: keyof typeof pieces, sinkQueueUrl: string) {
     const settings = target.clientSettings;
     class EmulatorSqsClient extends SQSClient {
       constructor(config: object) {
@@ -83,7 +94,7 @@ describe('remote consumer on existing resources', () => {
     };
     const module = { exports: {} as { handler: (event: unknown) => Promise<unknown> } };
     const env = { SLUICE_SOURCE: source, SLUICE_SINK_QUEUE_URL: sinkQueueUrl, SLUICE_DURATION: JSON.stringify({ kind: 'fixed', fixedMs: 5 }) };
-    new Function('require', 'module', 'exports', 'process', syntheticConsumerCode)(fakeRequire, module, module.exports, { env });
+    new Function('require', 'module', 'exports', 'process', syntheticConsumerBundle(pieces[source].consumerReader))(fakeRequire, module, module.exports, { env });
     const invocations = new Set<Promise<unknown>>();
     let invocationCount = 0;
     return {
