@@ -1,6 +1,6 @@
 import type { PatternResult, RunResult } from './run-result.ts';
 import { formatDelta, formatRelative, formatValue, type ValueKind } from './value-format.ts';
-import { metricNames, patternMetrics, readMetric, type Better, type MetricName } from './metrics.ts';
+import { metricNames, patternMetrics, readMetric, type Better, type CostModels, type MetricName } from './metrics.ts';
 
 /** How much worse a metric may get before it counts as a regression. */
 export interface Tolerance {
@@ -17,6 +17,8 @@ export interface BaselineOptions {
   tolerances?: Partial<Record<MetricName, Partial<Tolerance>>>;
   /** Metrics to compare; default all of them. */
   metrics?: MetricName[];
+  /** Each source's cost model by source name, for `costPerMillion` of a result that recorded no cost. */
+  costModels?: CostModels;
 }
 
 /** Default relative tolerance: a 10 % change is within run-to-run noise on a shared machine. */
@@ -92,7 +94,7 @@ export function compareWithBaseline(current: RunResult, baseline: RunResult, opt
       pattern: pattern.name,
       source: pattern.source,
       status: 'compared',
-      deltas: metrics.flatMap((metric) => compareMetric(metric, before, pattern, toleranceFor(metric, options)) ?? []),
+      deltas: metrics.flatMap((metric) => compareMetric(metric, before, pattern, toleranceFor(metric, options), options.costModels) ?? []),
     });
   }
   for (const before of baseline.patterns) {
@@ -121,10 +123,10 @@ export function toleranceFor(metric: MetricName, options: BaselineOptions = {}):
   };
 }
 
-function compareMetric(metric: MetricName, before: PatternResult, after: PatternResult, tolerance: Tolerance): MetricDelta | undefined {
+function compareMetric(metric: MetricName, before: PatternResult, after: PatternResult, tolerance: Tolerance, costModels: CostModels | undefined): MetricDelta | undefined {
   const definition = patternMetrics[metric];
-  const baselineValue = readMetric(before, metric);
-  const currentValue = readMetric(after, metric);
+  const baselineValue = readMetric(before, metric, costModels);
+  const currentValue = readMetric(after, metric, costModels);
   const base = { metric, label: definition.label, kind: definition.kind as ValueKind, better: definition.better as Better, tolerance };
   if (baselineValue === undefined && currentValue === undefined) return undefined;
   if (baselineValue === undefined || currentValue === undefined) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SluiceError } from '../core/sluice-error.ts';
 import type { PatternResult, RunResult } from './run-result.ts';
 import { formatValue, type ValueKind } from './value-format.ts';
-import { hasNoSamples, metricNames, patternMetrics, readMetric, type MetricName } from './metrics.ts';
+import { hasNoSamples, metricNames, patternMetrics, readMetric, type CostModels, type MetricName } from './metrics.ts';
 
 /**
  * The metric names a threshold may use, each mapped to how it is read from a
@@ -255,6 +255,8 @@ export interface EvaluateThresholdsOptions {
    * several runs in `sluice compare`.
    */
   unknownPatterns?: 'fail' | 'ignore';
+  /** Each source's cost model by source name, for `costPerMillion` of a result that recorded no cost. */
+  costModels?: CostModels;
 }
 
 /**
@@ -285,7 +287,7 @@ export function evaluateThresholds(
       // The same expression under `all` and under the pattern is one check, not two.
       if (seen.has(threshold.expression)) continue;
       seen.add(threshold.expression);
-      outcomes.push(evaluateOne(pattern, threshold, scope));
+      outcomes.push(evaluateOne(pattern, threshold, scope, options.costModels));
     }
   }
   const unknownNames = options.unknownPatterns === 'ignore' ? [] : unknownThresholdPatterns(set, patternNames);
@@ -315,13 +317,13 @@ export function evaluateThresholds(
   };
 }
 
-function evaluateOne(pattern: PatternResult, threshold: Threshold, scope: 'all' | 'pattern'): ThresholdOutcome {
+function evaluateOne(pattern: PatternResult, threshold: Threshold, scope: 'all' | 'pattern', costModels: CostModels | undefined): ThresholdOutcome {
   const definition = patternMetrics[threshold.metric];
   const base = { pattern: pattern.name, source: pattern.source, expression: threshold.expression, metric: threshold.metric, scope };
   if (hasNoSamples(pattern, threshold.metric)) {
     return { ...base, status: 'failed', message: `${threshold.metric} has no samples: no event completed` };
   }
-  const actual = readMetric(pattern, threshold.metric);
+  const actual = readMetric(pattern, threshold.metric, costModels);
   if (actual === undefined) {
     const reason = definition.notApplicableReason || 'not measured for this source';
     return { ...base, status: 'notApplicable', message: `${threshold.metric} does not apply to ${pattern.name} (${pattern.source}): ${reason}` };

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { comparePatterns } from '../analysis/compare.ts';
 import { renderComparisonMarkdown } from '../analysis/compare-markdown.ts';
 import { loadUplotAssets, renderHtmlReport } from '../analysis/report-html.ts';
-import { sourceModules } from '../drivers/registry.ts';
-import { readRunResult, type Io } from './run-command.ts';
+import { readRunResult, sourceCostModels, type Io } from './run-command.ts';
 
 export interface CompareFlags {
   out: string;
@@ -20,7 +19,7 @@ export async function compareCommand(files: string[], flags: CompareFlags, io: I
   const comparison = comparePatterns(
     results.map((result, index) => ({ result, label: results.length > 1 && result.patterns.length > 1 ? `${result.scenario.name}#${index + 1}` : undefined })),
     // A result written before costs were recorded is priced as a run is.
-    { costModels: Object.fromEntries(Object.entries(sourceModules).map(([source, module]) => [source, module.cost])) },
+    { costModels: sourceCostModels() },
   );
   const title = `sluice compare: ${results.map((r) => r.scenario.name).join(' vs ')}`;
   const markdown = renderComparisonMarkdown(comparison, { title });

@@ -11,8 +11,10 @@ import { evaluateThresholds, sortFailuresFirst } from '../analysis/thresholds.ts
 import { compareWithBaseline } from '../analysis/baseline.ts';
 import { renderJunitXml } from '../analysis/junit.ts';
 import type { RunResult } from '../analysis/run-result.ts';
+import type { AnySourceCostModel } from '../analysis/cost.ts';
 import { describeAccount } from '../targets/aws/credentials.ts';
 import { formatAwsPlan, planAwsRun } from '../run/aws-dry-run.ts';
+import { sourceModules } from '../drivers/registry.ts';
 import { exitCodes } from './exit-codes.ts';
 import { progressPrinter } from './progress.ts';
 
@@ -136,8 +138,10 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     process.off('SIGTERM', onInterrupt);
   }
 
-  const thresholds = scenario.thresholds && result.patterns.length > 0 ? evaluateThresholds(result, scenario.thresholds, { unknownPatterns: flags.only ? 'ignore' : 'fail' }) : undefined;
-  const baselineComparison = baseline ? compareWithBaseline(result, baseline, flags.tolerance !== undefined ? { tolerance: Number(flags.tolerance) } : {}) : undefined;
+  // A baseline written before costs were recorded is priced as this run was.
+  const costModels = sourceCostModels();
+  const thresholds = scenario.thresholds && result.patterns.length > 0 ? evaluateThresholds(result, scenario.thresholds, { unknownPatterns: flags.only ? 'ignore' : 'fail', costModels }) : undefined;
+  const baselineComparison = baseline ? compareWithBaseline(result, baseline, { ...(flags.tolerance !== undefined ? { tolerance: Number(flags.tolerance) } : {}), costModels }) : undefined;
   const written = await writeRun(result, flags.out, { thresholds, baseline: baselineComparison });
 
   if (result.patterns.length > 0) io.print('\n' + summaryTable(result) + '\n');
@@ -189,4 +193,9 @@ async function confirm(question: string, io: Io): Promise<boolean> {
   } finally {
     prompt.close();
   }
+}
+
+/** Each registered source's cost model by source name, for analysis of results that recorded no cost. */
+export function sourceCostModels(): Record<string, AnySourceCostModel> {
+  return Object.fromEntries(Object.entries(sourceModules).map(([source, module]) => [source, module.cost]));
 }

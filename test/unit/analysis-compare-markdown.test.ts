@@ -4,6 +4,10 @@ import { renderComparisonMarkdown } from '../../analysis/compare-markdown.ts';
 import { evaluateThresholds } from '../../analysis/thresholds.ts';
 import { compareWithBaseline } from '../../analysis/baseline.ts';
 import { loadRunFixture } from '../fixtures/run-results/helpers.ts';
+import { sourceModules } from '../../drivers/registry.ts';
+
+/** The fixtures record no cost: they are priced with each source's model, as `sluice compare` prices them. */
+const costModels = Object.fromEntries(Object.entries(sourceModules).map(([source, module]) => [source, module.cost]));
 
 /**
  * Golden files: the rendered Markdown is compared byte for byte. When a change to the
@@ -24,15 +28,15 @@ describe('comparison markdown', () => {
       'sqs-standard': ['maxQueueAge < 2s', 'maxIteratorAge < 30s'],
       'kinesis-4-shards': ['maxIteratorAge < 1s'],
     };
-    const markdown = renderComparisonMarkdown(comparePatterns([sqs, kinesis]), {
-      thresholds: [evaluateThresholds(sqs, thresholds, { unknownPatterns: 'ignore' }), evaluateThresholds(kinesis, thresholds, { unknownPatterns: 'ignore' })],
-      baseline: compareWithBaseline(sqs, baseline),
+    const markdown = renderComparisonMarkdown(comparePatterns([sqs, kinesis], { costModels }), {
+      thresholds: [evaluateThresholds(sqs, thresholds, { unknownPatterns: 'ignore', costModels }), evaluateThresholds(kinesis, thresholds, { unknownPatterns: 'ignore', costModels })],
+      baseline: compareWithBaseline(sqs, baseline, { costModels }),
     });
     await expect(markdown).toMatchFileSnapshot('../fixtures/golden/compare-sqs-kinesis.md');
   });
 
   it('renders the patterns of one run without thresholds or baseline (golden)', async () => {
-    const markdown = renderComparisonMarkdown(comparePatterns(loadRunFixture('eventbridge-apigateway')), { title: 'async vs sync at 600 events/s' });
+    const markdown = renderComparisonMarkdown(comparePatterns(loadRunFixture('eventbridge-apigateway'), { costModels }), { title: 'async vs sync at 600 events/s' });
     await expect(markdown).toMatchFileSnapshot('../fixtures/golden/compare-eventbridge-apigateway.md');
   });
 
