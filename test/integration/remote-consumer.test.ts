@@ -29,6 +29,7 @@ import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { startInvokeEndpoint, type InvokeEndpoint } from '../../drivers/async-invoke/invoke-endpoint.ts';
 import { runPattern } from '../../run/run-pattern.ts';
 import { remoteConsumer, type PatternConsumer } from '../../run/pattern-consumer.ts';
+import { sourceModuleFor } from '../../drivers/registry.ts';
 import type { PatternResult } from '../../analysis/run-result.ts';
 import { parseScenario } from '../../scenario/load.ts';
 import { realClock } from '../../core/clock.ts';
@@ -131,10 +132,10 @@ describe('remote consumer on existing resources', () => {
     return (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
   }
 
-  /** Reads the sink as run/managed-stack-run.ts does. */
-  function sinkReader(existing: Record<string, string>): PatternConsumer {
+  /** Reads the sink as run/managed-stack-run.ts does; the driver gets the stack's outputs as its source's resources. */
+  function sinkReader(source: string, existing: Record<string, string>): PatternConsumer {
     return remoteConsumer({
-      existing,
+      existing: sourceModuleFor(source).existingResources(existing),
       completionsObservable: true,
       drainWaits: true,
       async readCompletions(onRecords, signal) {
@@ -185,7 +186,7 @@ drainTimeout: 20s
       target: stackTarget,
       clock: realClock,
       signal: new AbortController().signal,
-      consumer: sinkReader(existing),
+      consumer: sinkReader(source, existing),
       onProgress: () => {
         during ??= resources(busName);
       },
