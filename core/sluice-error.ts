@@ -19,3 +19,25 @@ export class SluiceError<Code extends string = string> extends Error {
     this.name = new.target.name;
   }
 }
+
+/** Options every target error takes. */
+export interface TargetErrorOptions {
+  /** What the user can do about it, in one or two sentences. */
+  hint: string;
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error thrown by a target (real AWS, LocalStack, a user-given endpoint).
+ *
+ * @example
+ * try { await deployStack(client, request); }
+ * catch (error) { if (error instanceof SluiceTargetError) console.error(`${error.message}\n${error.hint}`); }
+ */
+export abstract class SluiceTargetError<Code extends string = string> extends SluiceError<Code> {
+  /** A target error always says what to do. */
+  declare readonly hint: string;
+  constructor(code: Code, message: string, options: TargetErrorOptions) {
+    super(code, message, options.hint, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}

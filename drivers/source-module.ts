@@ -38,6 +38,8 @@ export interface SourceModule<Name extends string = string, Schema extends Patte
   readonly defaults: readonly AwsDefaultName[];
   /** The emulators the embedded target runs for this source (localstack/embedded/embedded-services.ts). */
   readonly embeddedServices: readonly EmbeddedServiceName[];
+  /** LocalStack's services for this source (its `SERVICES` names). https://docs.localstack.cloud/references/configuration/#core */
+  readonly localstackServices: readonly string[];
   /**
    * The local driver: provisioning, sending and the mapping rules. Loaded when a run starts,
    * not when a file is validated: it brings the AWS SDK and the emulator clients.

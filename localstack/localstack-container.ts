@@ -3,8 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { EndpointUnreachableError, LocalstackStartError } from '../targets/aws/errors.ts';
-import type { AwsSourceName, PatternLike } from '../targets/aws/pattern-settings.ts';
+import { EndpointUnreachableError, LocalstackStartError } from './localstack-errors.ts';
 import { realClock, type SleepClock } from '../core/clock.ts';
 
 /**
@@ -27,34 +26,24 @@ export const localstackDefaults = {
 } as const;
 
 /**
- * LocalStack's service name for each source (`SERVICES` takes these).
+ * The services to start for a scenario's patterns (LocalStack's `SERVICES` names; each
+ * source module says which its source needs, and `servicesOf` looks them up).
+ * `consumer: 'localstack'` adds what LocalStack's Lambda needs (lambda, iam, logs, sts);
+ * `cloudformation: true` adds what deploying sluice's stack template needs.
  * https://docs.localstack.cloud/references/configuration/#core
- */
-export const localstackServicesBySource = {
-  sqs: ['sqs'],
-  kinesis: ['kinesis'],
-  eventbridge: ['events'],
-  s3: ['s3'],
-  apigateway: ['apigateway'],
-} as const satisfies Record<AwsSourceName, readonly string[]>;
-
-/**
- * The services to start for a scenario's patterns. `consumer: 'localstack'` adds what
- * LocalStack's Lambda needs (lambda, iam, logs, sts); `cloudformation: true` adds what
- * deploying sluice's stack template needs.
  *
  * @example
- * localstackServicesFor([{ source: 'sqs' }, { source: 'eventbridge' }], { consumer: 'localstack' })
+ * localstackServicesFor([{ source: 'sqs' }, { source: 'eventbridge' }], { servicesOf: (source) => sourceModules[source]?.localstackServices, consumer: 'localstack' })
  * // ['events', 'iam', 'lambda', 'logs', 'sqs', 'sts']
  */
 export function localstackServicesFor(
-  patterns: readonly PatternLike[],
-  options: { consumer?: 'sluice' | 'localstack'; cloudformation?: boolean } = {},
+  patterns: ReadonlyArray<{ readonly source: string }>,
+  options: { servicesOf: (source: string) => readonly string[] | undefined; consumer?: 'sluice' | 'localstack'; cloudformation?: boolean },
 ): string[] {
   const services = new Set<string>();
   for (const pattern of patterns) {
-    const names = (localstackServicesBySource as Record<string, readonly string[]>)[pattern.source];
-    if (!names) throw new LocalstackStartError(`LocalStack has no service for source "${pattern.source}"`, `Use one of ${Object.keys(localstackServicesBySource).join(', ')}.`);
+    const names = options.servicesOf(pattern.source);
+    if (!names) throw new LocalstackStartError(`LocalStack has no service for source "${pattern.source}"`, 'Use a source sluice registers (drivers/registry.ts).');
     for (const name of names) services.add(name);
   }
   if (options.consumer === 'localstack') for (const name of ['lambda', 'iam', 'logs', 'sts']) services.add(name);

@@ -77,7 +77,9 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   let failure: RunResult['failure'];
   const patterns: PatternResult[] = [];
   try {
-    target = await startTarget(targetKind, selected, services, scenario.region, options.endpoint);
+    // LocalStack's own services for these sources, only asked of LocalStack.
+    const localstackServices = [...new Set(selected.flatMap((pattern) => sourceModuleFor(pattern.source, options.sources).localstackServices))].sort();
+    target = await startTarget(targetKind, localstackServices, services, scenario.region, options.endpoint);
     // AWS, and LocalStack's own Lambda: a managed stack per pattern, consumed remotely.
     if (targetKind === 'aws' || options.consumer === 'localstack') {
       const clients = createAwsClients({ region: scenario.region, ...(targetKind === 'aws' ? {} : { endpoint: target.clientSettings.endpoint, credentials: { accessKeyId: 'sluice', secretAccessKey: 'sluice' } }) });
@@ -142,8 +144,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   };
 }
 
-async function startTarget(kind: TargetName, patterns: ReadonlyArray<{ source: string }>, services: string[], region: string, endpoint: string | undefined): Promise<Target> {
+async function startTarget(kind: TargetName, localstackServices: readonly string[], services: string[], region: string, endpoint: string | undefined): Promise<Target> {
   if (kind === 'embedded') return startEmbeddedTarget(services, region);
-  if (kind === 'localstack') return startLocalstackTarget(patterns, services, region, { endpoint });
+  if (kind === 'localstack') return startLocalstackTarget(localstackServices, services, region, { endpoint });
   return startAwsTarget(region);
 }

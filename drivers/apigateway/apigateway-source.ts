@@ -15,6 +15,7 @@ export const apiGatewaySource = {
   defaults: ['apiGatewayAccountRatePerSecond', 'apiGatewayAccountBurst', 'apiGatewayIntegrationTimeoutMs', 'lambdaPayloadBytesMax'],
   // sluice's gateway runs in the run's own process: no emulator needed.
   embeddedServices: [],
+  localstackServices: ['apigateway'],
   loadDriver: async () => (await import('./apigateway-driver.ts')).apiGatewayDriver,
   // An API holds nothing: each request is answered.
   existingResources: apiGatewayResourcesFrom,

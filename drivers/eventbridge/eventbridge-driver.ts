@@ -1,3 +1,4 @@
+import type { EventBridgeResources } from './eventbridge-resources.ts';
 import {
   CreateEventBusCommand,
   DeleteEventBusCommand,
@@ -14,7 +15,7 @@ import type { Target } from '../../targets/target.ts';
 import type { QuotaRecord } from '../../analysis/run-result.ts';
 import { eventBridgeDefaultEventSource, type EventBridgePattern } from './schema.ts';
 import { compileEventPattern, type EventPattern } from '../../core/event-pattern.ts';
-import { sdkClientConfig } from '../../targets/client-config.ts';
+import { sdkClientConfig } from '../../core/client-config.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { AsyncLambdaTarget, asyncConsumerSide } from '../async-invoke/async-lambda-target.ts';
 import { asyncInvokeSettingsOf } from '../async-invoke/async-invoke-schema.ts';
@@ -44,9 +45,8 @@ export function enforcerOn(target: Target): QuotaRecord['enforcedBy'] {
  * Each event's `detail` is sluice's envelope, which the stack's consumer reads back
  * (`detail.sluiceId`, `detail.sentAtMs`; targets/aws/consumer-code.ts).
  */
-export const eventBridgeDriver: Driver<EventBridgePattern> = {
+export const eventBridgeDriver: Driver<EventBridgePattern, EventBridgeResources> = {
   source: 'eventbridge',
-  embeddedServices: ['eventbridge', 'lambda', 'sqs'],
   quotas(pattern, target) {
     const enforcedBy = enforcerOn(target);
     const burst = pattern.putEventsBurstRequests ?? pattern.putEventsRequestsPerSecond;
@@ -65,12 +65,12 @@ interface Rule {
   patternText: string;
 }
 
-async function provisionEventBridge(context: PatternRunContext<EventBridgePattern>): Promise<PatternSession> {
+async function provisionEventBridge(context: PatternRunContext<EventBridgePattern, EventBridgeResources>): Promise<PatternSession> {
   const { pattern, target, ledger, recorder, clock } = context;
   const settings = target.clientSettings;
   const client = new EventBridgeClient(sdkClientConfig(settings, { maxAttempts: 1 }));
   const remote = context.consumer === 'remote';
-  const existingBusName = context.existing?.EventBusName;
+  const existingBusName = context.existing?.busName;
   const busName = existingBusName ?? `sluice-${context.runId}-${context.patternName}`.replace(/[^.\-_A-Za-z0-9]/g, '-').slice(0, 200);
   // A managed stack's default rule matches the pattern's eventSource (targets/aws/template.ts), as sluice's does.
   const eventSource = pattern.eventSource;
@@ -256,7 +256,7 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
         busCreatedBy: existingBusName ? 'existing' : 'sluice',
         consumedBy: remote ? 'remote' : 'sluice',
         eventSource,
-        ...(remote && context.existing?.RuleNames ? { stackRuleNames: context.existing.RuleNames.split(',') } : {}),
+        ...(remote && context.existing?.ruleNames ? { stackRuleNames: [...context.existing.ruleNames] } : {}),
         rules: rules.map((rule) => ({ name: rule.name, eventPattern: rule.patternText, matchedEvents: matchesByRule.get(rule.name) ?? 0 })),
         fanOut: pattern.fanOut,
         ...counters,

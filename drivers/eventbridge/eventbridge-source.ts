@@ -24,6 +24,7 @@ export const eventBridgeSource = {
   ],
   // The bus's rules invoke the run's function through the Lambda invoke service; the on-failure destination is a queue.
   embeddedServices: ['eventbridge', 'lambda', 'sqs'],
+  localstackServices: ['events'],
   loadDriver: async () => (await import('./eventbridge-driver.ts')).eventBridgeDriver,
   // A bus holds nothing: a matched event is handed to its targets at once.
   existingResources: eventBridgeResourcesFrom,

@@ -29,6 +29,7 @@ export const kinesisSource = {
     'kinesisRetryBackoffMs',
   ],
   embeddedServices: ['kinesis'],
+  localstackServices: ['kinesis'],
   loadDriver: async () => (await import('./kinesis-driver.ts')).kinesisDriver,
   // A stream keeps every record for its retention, read or not.
   existingResources: kinesisResourcesFrom,

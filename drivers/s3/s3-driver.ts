@@ -1,3 +1,4 @@
+import type { S3Resources } from './s3-resources.ts';
 import { SluiceError } from '../../core/sluice-error.ts';
 import {
   CreateBucketCommand,
@@ -11,7 +12,7 @@ import {
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { S3Pattern } from './schema.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
-import { sdkClientConfig } from '../../targets/client-config.ts';
+import { sdkClientConfig } from '../../core/client-config.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { notificationMatches, type LambdaNotification } from '../../localstack/embedded/s3/notification-config.ts';
 import { AsyncLambdaTarget, asyncConsumerSide } from '../async-invoke/async-lambda-target.ts';
@@ -43,9 +44,8 @@ export class S3DriverError extends SluiceError<(typeof s3DriverErrorCodes)[keyof
  * each key ends in `<sentAtMs>-<id>`, the segment the stack's consumer reads the event
  * from ({@link remoteObjectKeyFor}; targets/aws/consumer-code.ts).
  */
-export const s3Driver: Driver<S3Pattern> = {
+export const s3Driver: Driver<S3Pattern, S3Resources> = {
   source: 's3',
-  embeddedServices: ['s3', 'lambda', 'sqs'],
   quotas(pattern, target) {
     const enforcedBy = enforcerOn(target);
     return [
@@ -57,7 +57,7 @@ export const s3Driver: Driver<S3Pattern> = {
   provision: provisionS3,
 };
 
-async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<PatternSession> {
+async function provisionS3(context: PatternRunContext<S3Pattern, S3Resources>): Promise<PatternSession> {
   const { pattern, target, ledger, recorder, clock } = context;
   const settings = target.clientSettings;
   const client = new S3Client({
@@ -68,7 +68,7 @@ async function provisionS3(context: PatternRunContext<S3Pattern>): Promise<Patte
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const remote = context.consumer === 'remote';
-  const existingBucket = context.existing?.BucketName;
+  const existingBucket = context.existing?.bucketName;
   if (existingBucket && !remote) {
     // A bucket has one notification configuration: pointing it at sluice's runtime would replace its owner's.
     throw new S3DriverError(

@@ -23,6 +23,7 @@ export const s3Source = {
   ],
   // Notifications invoke the run's function through the Lambda invoke service; the on-failure destination is a queue.
   embeddedServices: ['s3', 'lambda', 'sqs'],
+  localstackServices: ['s3'],
   loadDriver: async () => (await import('./s3-driver.ts')).s3Driver,
   // A bucket's objects stay whether notified or not: only completion records tell.
   existingResources: s3ResourcesFrom,

@@ -14,6 +14,7 @@ export const sqsSource = {
   patternSchema: sqsPatternSchema,
   defaults: ['sqsInitialPollers', 'sqsPollerScaleUpPerMinute', 'sqsMaximumConcurrencyRange', 'sqsBatchSizeMax', 'sqsVisibilityTimeoutMs', 'sqsReceiveWaitMs'],
   embeddedServices: ['sqs'],
+  localstackServices: ['sqs'],
   loadDriver: async () => (await import('./sqs-driver.ts')).sqsDriver,
   existingResources: sqsResourcesFrom,
   holdsWhatIsUnread: true,

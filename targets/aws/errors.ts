@@ -1,32 +1,10 @@
-import { SluiceError } from '../../core/sluice-error.ts';
+import { SluiceTargetError } from '../../core/sluice-error.ts';
 
 /**
- * Named errors of the `aws` and `localstack` targets. Each carries a stable `code` (for
+ * Named errors of the `aws` target. Each carries a stable `code` (for
  * the CLI's exit-code table and for tests), a `hint` that says what to do, and the
  * original `cause` when one exists. Library code throws these; only the CLI prints them.
  */
-
-/** Options every target error takes. */
-export interface TargetErrorOptions {
-  /** What the user can do about it, in one or two sentences. */
-  hint: string;
-  cause?: unknown;
-}
-
-/**
- * Base class of every error thrown by a target (real AWS, LocalStack, a user-given endpoint).
- *
- * @example
- * try { await deployStack(client, request); }
- * catch (error) { if (error instanceof SluiceTargetError) console.error(`${error.message}\n${error.hint}`); }
- */
-export abstract class SluiceTargetError<Code extends string = string> extends SluiceError<Code> {
-  /** A target error always says what to do. */
-  declare readonly hint: string;
-  constructor(code: Code, message: string, options: TargetErrorOptions) {
-    super(code, message, options.hint, options.cause === undefined ? undefined : { cause: options.cause });
-  }
-}
 
 /** Why credentials could not be used. */
 export type CredentialsProblem = 'missing' | 'expired' | 'invalid';
@@ -184,34 +162,3 @@ export class AwsCallError extends SluiceTargetError<'SLUICE_AWS_CALL'> {
   }
 }
 
-/**
- * LocalStack could not be started, or did not report every requested service ready in time.
- *
- * @example
- * throw new LocalstackStartError('LocalStack did not become ready', 'Check `docker logs`.');
- */
-export class LocalstackStartError extends SluiceTargetError<'SLUICE_LOCALSTACK_START'> {
-  constructor(message: string, hint: string, cause?: unknown) {
-    super('SLUICE_LOCALSTACK_START', message, { hint, cause });
-  }
-}
-
-/**
- * A user-given endpoint did not answer its health URL (LocalStack's `/_localstack/health`
- * or sluice's `/_sluice/health`), or lacks a service the scenario needs.
- *
- * @example
- * throw new EndpointUnreachableError('http://localhost:4566', 'connection refused');
- */
-export class EndpointUnreachableError extends SluiceTargetError<'SLUICE_ENDPOINT_UNREACHABLE'> {
-  constructor(
-    readonly endpoint: string,
-    detail: string,
-    cause?: unknown,
-  ) {
-    super('SLUICE_ENDPOINT_UNREACHABLE', `${endpoint} is not a usable target: ${detail}`, {
-      hint: 'Start LocalStack (`localstack start`, or `docker run -p 4566:4566 localstack/localstack:4`) or check the --endpoint URL.',
-      cause,
-    });
-  }
-}

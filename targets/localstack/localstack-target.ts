@@ -8,15 +8,16 @@ import type { Target } from '../target.ts';
  * --upstream` child) and every SDK call of the run goes through that edge.
  */
 export async function startLocalstackTarget(
-  patterns: ReadonlyArray<{ source: string }>,
+  /** LocalStack's services for the run's patterns (each source module's `localstackServices`). */
+  localstackServices: readonly string[],
   services: string[],
   region: string,
   options: { endpoint?: string; image?: string } = {},
 ): Promise<Target> {
-  const { startLocalstack, connectToEndpoint, localstackServicesFor } = await import('../../localstack/localstack-container.ts');
+  const { startLocalstack, connectToEndpoint } = await import('../../localstack/localstack-container.ts');
   const upstream = options.endpoint
     ? await connectToEndpoint(options.endpoint, { services: [] })
-    : await startLocalstack({ services: localstackServicesFor(patterns as never), ...(options.image ? { image: options.image } : {}) });
+    : await startLocalstack({ services: [...localstackServices], ...(options.image ? { image: options.image } : {}) });
   let edge: Target;
   try {
     edge = await startEmbeddedTarget(services, region, { upstream: upstream.endpoint });

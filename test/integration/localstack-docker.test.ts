@@ -2,6 +2,10 @@ import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClien
 import { describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../targets/aws/clients.ts';
 import { connectToEndpoint, dockerAvailability, localstackServicesFor, startLocalstack } from '../../localstack/localstack-container.ts';
+import { sourceModules } from '../../drivers/registry.ts';
+
+/** LocalStack's services of a source, as its module names them. */
+const servicesOf = (source: string) => (sourceModules as Record<string, { localstackServices: readonly string[] }>)[source]?.localstackServices;
 
 /**
  * LocalStack started through Testcontainers. Needs a Docker engine and a Node version that
@@ -14,7 +18,7 @@ describe('LocalStack through Testcontainers', () => {
   it.skipIf(!docker.available)(
     'starts LocalStack with sqs only, and creates, sends and receives one message',
     async () => {
-      const services = localstackServicesFor([{ source: 'sqs' }]);
+      const services = localstackServicesFor([{ source: 'sqs' }], { servicesOf });
       const target = await startLocalstack({ services });
       try {
         expect(target.startedBySluice).toBe(true);

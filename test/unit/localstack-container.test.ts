@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EndpointUnreachableError, LocalstackStartError } from '../../targets/aws/errors.ts';
+import { EndpointUnreachableError, LocalstackStartError } from '../../localstack/localstack-errors.ts';
 import {
   connectToEndpoint,
   dockerAvailability,
@@ -15,6 +15,10 @@ import {
   type HealthFetch,
 } from '../../localstack/localstack-container.ts';
 import type { SleepClock } from '../../core/clock.ts';
+import { sourceModules } from '../../drivers/registry.ts';
+
+/** LocalStack's services of a source, as its module names them. */
+const servicesOf = (source: string) => (sourceModules as Record<string, { localstackServices: readonly string[] }>)[source]?.localstackServices;
 
 function virtualClock(): SleepClock {
   let nowMs = 0;
@@ -62,13 +66,13 @@ async function healthServer(routes: Record<string, unknown>): Promise<string> {
 
 describe('localstack services', () => {
   it('lists exactly the services the patterns need', () => {
-    expect(localstackServicesFor([{ source: 'sqs' }, { source: 'eventbridge' }, { source: 'sqs' }])).toEqual(['events', 'sqs']);
-    expect(localstackServicesFor([{ source: 'kinesis' }], { consumer: 'localstack' })).toEqual(['iam', 'kinesis', 'lambda', 'logs', 'sts']);
-    expect(localstackServicesFor([{ source: 's3' }, { source: 'apigateway' }], { cloudformation: true })).toEqual(['apigateway', 'cloudformation', 'iam', 's3', 'sts']);
+    expect(localstackServicesFor([{ source: 'sqs' }, { source: 'eventbridge' }, { source: 'sqs' }], { servicesOf })).toEqual(['events', 'sqs']);
+    expect(localstackServicesFor([{ source: 'kinesis' }], { servicesOf, consumer: 'localstack' })).toEqual(['iam', 'kinesis', 'lambda', 'logs', 'sts']);
+    expect(localstackServicesFor([{ source: 's3' }, { source: 'apigateway' }], { servicesOf, cloudformation: true })).toEqual(['apigateway', 'cloudformation', 'iam', 's3', 'sts']);
   });
 
   it('refuses a source LocalStack cannot serve', () => {
-    expect(() => localstackServicesFor([{ source: 'sns' }])).toThrow(LocalstackStartError);
+    expect(() => localstackServicesFor([{ source: 'sns' }], { servicesOf })).toThrow(LocalstackStartError);
   });
 });
 

@@ -9,7 +9,9 @@ import { SluiceControlError } from '../../localstack/embedded/sluice-control.ts'
 import { EventBridgeApiError, EventBridgeServiceConfigError } from '../../localstack/embedded/eventbridge/eventbridge-service.ts';
 import { KinesisQuotaConfigError } from '../../localstack/embedded/kinesis/shard-quotas.ts';
 import { NotificationConfigError } from '../../localstack/embedded/s3/notification-config.ts';
-import { AwsCallError, LocalstackStartError, SluiceTargetError, StackTimeoutError } from '../../targets/aws/errors.ts';
+import { AwsCallError, StackTimeoutError } from '../../targets/aws/errors.ts';
+import { SluiceTargetError } from '../../core/sluice-error.ts';
+import { LocalstackStartError } from '../../localstack/localstack-errors.ts';
 
 const cause = new Error('the wrapped one');
 

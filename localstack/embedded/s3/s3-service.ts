@@ -16,7 +16,7 @@ import { encodeS3EventKey } from '../../../core/s3-key-encoding.ts';
 
 const require = createRequire(import.meta.url);
 
-/** The credentials sluice's clients use on local targets (see targets/client-config.ts). */
+/** The credentials sluice's clients use on local targets (see core/client-config.ts). */
 const localAccessKeyId = 'sluice';
 /** Per-prefix buckets kept at most; beyond, the oldest are forgotten (they refill anyway). */
 const prefixBucketsMax = 100_000;
