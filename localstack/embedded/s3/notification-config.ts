@@ -26,7 +26,8 @@ export type NotificationConfigErrorCode = 'InvalidArgument' | 'MalformedXML' | '
 const notificationConfigHints: Record<NotificationConfigErrorCode, string> = {
   InvalidArgument: 'S3 refuses this configuration too: fix it as the message says (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html).',
   MalformedXML: 'Send a NotificationConfiguration document as https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketNotificationConfiguration.html describes it.',
-  NotImplemented: "sluice's embedded S3 notifies Lambda functions only: use a Lambda function configuration, or run on LocalStack or AWS for queue and topic destinations.",
+  // S3's own error code (HTTP 501) for destinations this S3 does not deliver to: a refusal, not a stub.
+  'NotImplemented': "sluice's embedded S3 notifies Lambda functions only: use a Lambda function configuration, or run on LocalStack or AWS for queue and topic destinations.",
 };
 
 /**
