@@ -14,7 +14,7 @@ import type { RunResult } from '../analysis/run-result.ts';
 import type { AnySourceCostModel } from '../analysis/cost.ts';
 import { describeAccount } from '../targets/aws/credentials.ts';
 import { formatAwsPlan, planAwsRun } from '../run/aws-dry-run.ts';
-import { sourceModules } from '../drivers/registry.ts';
+import { bringYourOwnFieldsOf, sourceModules } from '../drivers/registry.ts';
 import { exitCodes } from './exit-codes.ts';
 import { progressPrinter } from './progress.ts';
 
@@ -88,7 +88,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   }
   // Existing resources only mean something where sluice does not create its own: refuse them
   // elsewhere rather than ignore them.
-  const ownResources = bringYourOwnTargetProblems(scenario.patterns, { target: targetKind, consumer: flags.consumer });
+  const ownResources = bringYourOwnTargetProblems(scenario.patterns, { target: targetKind, consumer: flags.consumer, fieldsOf: (source) => bringYourOwnFieldsOf(source) });
   if (ownResources.length > 0) {
     throw new ScenarioError(await Promise.all(ownResources.map(async (problem) => ({ file, ...(await locateKey(file, problem.keyPath)), keyPath: problem.keyPath, message: `${problem.message}. ${problem.hint}` }))));
   }

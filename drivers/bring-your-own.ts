@@ -92,10 +92,6 @@ export const functionNameSchema = checkedField(
   `An existing Lambda function (name, name:alias or ARN) that consumes this pattern instead of sluice's synthetic consumer. ${onlyOnAws}`,
 );
 
-/** Every bring-your-own field name, the consumer's first. */
-export const bringYourOwnFieldNames = ['functionName', 'queueUrl', 'streamName', 'busName', 'bucket', 'apiUrl'] as const;
-export type BringYourOwnFieldName = (typeof bringYourOwnFieldNames)[number];
-
 /** One bring-your-own field set where the target cannot use it. */
 export interface BringYourOwnProblem {
   /** `patterns[0].queueUrl`, as the scenario's other problems name keys. */
@@ -111,18 +107,23 @@ export interface BringYourOwnProblem {
  * consumes resources it creates itself, so a named resource would be ignored: refuse it
  * before anything starts, and say what to do.
  *
+ * The fields a pattern may name come from its source module (`functionName` and its stack
+ * piece's `bringYourOwnField`, see `bringYourOwnFieldsOf` in drivers/registry.ts), so no
+ * list of sources is kept here.
+ *
  * @example
- * bringYourOwnTargetProblems(scenario.patterns, { target: 'embedded' })
+ * bringYourOwnTargetProblems(scenario.patterns, { target: 'embedded', fieldsOf: bringYourOwnFieldsOf })
  * // [{ keyPath: 'patterns[0].queueUrl', message: 'names an existing queue, which only …', hint: 'Run with --target aws, or …' }]
  */
 export function bringYourOwnTargetProblems(
-  patterns: ReadonlyArray<{ source: string } & Partial<Record<BringYourOwnFieldName, unknown>>>,
-  run: { target: 'embedded' | 'localstack' | 'aws'; consumer?: 'sluice' | 'localstack' },
+  patterns: ReadonlyArray<{ readonly source: string; readonly [field: string]: unknown }>,
+  run: { target: 'embedded' | 'localstack' | 'aws'; consumer?: 'sluice' | 'localstack'; fieldsOf: (source: string) => readonly string[] },
 ): BringYourOwnProblem[] {
   if (run.target === 'aws' || run.consumer === 'localstack') return [];
   const where = run.target === 'embedded' ? 'the embedded target' : '--target localstack with sluice’s own consumer';
   return patterns.flatMap((pattern, index) =>
-    bringYourOwnFieldNames
+    run
+      .fieldsOf(pattern.source)
       .filter((field) => pattern[field] !== undefined)
       .map((field) => ({
         keyPath: `patterns[${index}].${field}`,

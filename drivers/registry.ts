@@ -28,6 +28,17 @@ export type SourceName = keyof typeof sourceModules;
  */
 export type SourceRegistry = Readonly<Record<string, AnySourceModule>>;
 
+/**
+ * The fields naming existing resources a pattern of `source` may set: `functionName`, the
+ * consumer's, first, then its stack piece's own (`queueUrl`, `streamName`, …).
+ *
+ * @example
+ * bringYourOwnFieldsOf('sqs') // ['functionName', 'queueUrl']
+ */
+export function bringYourOwnFieldsOf(source: string, registry: SourceRegistry = sourceModules): readonly string[] {
+  return [...new Set(['functionName', sourceModuleFor(source, registry).aws.bringYourOwnField as string])];
+}
+
 /** The module of a source; throws for a name the registry does not hold (a scenario the schema has not parsed). */
 export function sourceModuleFor(source: string, registry: SourceRegistry = sourceModules): AnySourceModule {
   const module = registry[source];

@@ -6,6 +6,9 @@ import { bringYourOwnTargetProblems, functionNameProblem, lambdaFunctionNameOf }
 import { queueUrlProblem } from '../../drivers/sqs/bring-your-own.ts';
 import { bucketNameProblem } from '../../drivers/s3/bring-your-own.ts';
 import { apiUrlProblem } from '../../drivers/apigateway/bring-your-own.ts';
+import { bringYourOwnFieldsOf } from '../../drivers/registry.ts';
+
+const fieldsOf = (source: string) => bringYourOwnFieldsOf(source);
 
 /** A scenario file whose one pattern is `patternLines` (YAML, indented under `- `). */
 function scenarioText(patternLines: string[]): string {
@@ -124,23 +127,23 @@ describe('bring-your-own fields on each target', () => {
   ];
 
   it('are what --target aws and --consumer localstack are for', () => {
-    expect(bringYourOwnTargetProblems(patterns, { target: 'aws' })).toEqual([]);
-    expect(bringYourOwnTargetProblems(patterns, { target: 'localstack', consumer: 'localstack' })).toEqual([]);
+    expect(bringYourOwnTargetProblems(patterns, { target: 'aws', fieldsOf })).toEqual([]);
+    expect(bringYourOwnTargetProblems(patterns, { target: 'localstack', consumer: 'localstack', fieldsOf })).toEqual([]);
   });
 
   it('are refused on the embedded target, each by its key, with what to do', () => {
-    const problems = bringYourOwnTargetProblems(patterns, { target: 'embedded' });
+    const problems = bringYourOwnTargetProblems(patterns, { target: 'embedded', fieldsOf });
     expect(problems.map((problem) => problem.keyPath)).toEqual(['patterns[0].functionName', 'patterns[0].queueUrl', 'patterns[2].bucket']);
     expect(problems[1]!.message).toMatch(/names an existing resource \(https:\/\/sqs\..*orders\), which only --target aws .* uses; on the embedded target sluice creates and consumes its own resources/);
     expect(problems[1]!.hint).toBe("Run with --target aws to load your own resources, or remove queueUrl to run this pattern on sluice's own resources here.");
   });
 
   it('are refused on LocalStack with sluice’s own consumer', () => {
-    const problems = bringYourOwnTargetProblems([{ source: 'kinesis', streamName: 'orders' }], { target: 'localstack', consumer: 'sluice' });
+    const problems = bringYourOwnTargetProblems([{ source: 'kinesis', streamName: 'orders' }], { target: 'localstack', consumer: 'sluice', fieldsOf });
     expect(problems).toMatchObject([{ keyPath: 'patterns[0].streamName', message: expect.stringMatching(/on --target localstack with sluice’s own consumer/) }]);
   });
 
   it('leave patterns without them alone on every target', () => {
-    expect(bringYourOwnTargetProblems([{ source: 'sqs' }], { target: 'embedded' })).toEqual([]);
+    expect(bringYourOwnTargetProblems([{ source: 'sqs' }], { target: 'embedded', fieldsOf })).toEqual([]);
   });
 });

@@ -105,3 +105,17 @@ describe('source registry', () => {
     }
   });
 });
+
+describe('bring-your-own fields', () => {
+  it('come from each source module, so a registered source’s own field is refused where it would be ignored', async () => {
+    const { bringYourOwnTargetProblems } = await import('../../drivers/bring-your-own.ts');
+    const { bringYourOwnFieldsOf } = await import('../../drivers/registry.ts');
+    expect(bringYourOwnFieldsOf('sqs')).toEqual(['functionName', 'queueUrl']);
+    expect(bringYourOwnFieldsOf('function-url', withTestSource)).toEqual(['functionName']);
+    const problems = bringYourOwnTargetProblems([{ source: 'function-url', functionName: 'mine' }], {
+      target: 'embedded',
+      fieldsOf: (source) => bringYourOwnFieldsOf(source, withTestSource),
+    });
+    expect(problems.map((problem) => problem.keyPath)).toEqual(['patterns[0].functionName']);
+  });
+});
