@@ -170,6 +170,23 @@ export const patternMetrics = {
     read: (p) => p.accounting.deadLettered,
     notApplicableReason: '',
   },
+  loadShortfall: {
+    label: 'Load shortfall',
+    kind: 'rate',
+    better: 'lower',
+    absoluteFloor: 0.005,
+    // The largest of the count shortfall, the phases' overrun and the late share (docs/analysis.md).
+    read: (p) => p.load.shortfall,
+    notApplicableReason: 'the result predates the load check',
+  },
+  arrivalLagP99: {
+    label: 'Arrival lag p99',
+    kind: 'durationMs',
+    better: 'lower',
+    absoluteFloor: 50,
+    read: (p) => p.load.arrivalLagMs?.p99,
+    notApplicableReason: 'the result predates the load check',
+  },
   lost: {
     label: 'Lost',
     kind: 'count',

@@ -126,6 +126,25 @@ export interface LoadReport {
    * Kinesis bill by payload chunk.
    */
   eventSizeBytes?: number;
+  /**
+   * The share of the asked-for load not applied as asked: the largest of the count
+   * shortfall, the phases' overrun and the share of arrivals sent late (docs/analysis.md).
+   * Optional so older results still parse.
+   */
+  shortfall?: number;
+  /** The phases' own wall time, first phase start to last phase end. */
+  phasesWallMs?: number;
+  /** How far behind its due time each arrival was sent. */
+  arrivalLagMs?: { p50: number; p99: number; max: number };
+  /** Arrivals sent more than `lateAfterMs` behind their due time. */
+  lateArrivals?: number;
+  lateAfterMs?: number;
+  /** How long the run's own event loop was held up while it generated load. */
+  eventLoopDelayMs?: { p50: number; p99: number; max: number };
+  /** Each second of the load on its own clock: requested vs sent, worst lag, worst loop delay. */
+  perSecond?: Array<{ tSec: number; requested: number; achieved: number; lagMaxMs: number; loopDelayMaxMs: number }>;
+  /** Why the load stopped before its phases ended. */
+  stoppedBecause?: 'overrun' | 'interrupted';
 }
 
 export interface PatternSummary {

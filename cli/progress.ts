@@ -2,7 +2,8 @@ import type { PatternProgress } from '../run/run-pattern.ts';
 import { formatMs } from '../analysis/report-format.ts';
 
 /**
- * The live progress line: phase, elapsed/total, sent/s, done/s, queue depth, concurrency.
+ * The live progress line: phase, time into the phases/total (the load's own clock), how far
+ * the load is behind schedule, sent/s, done/s, queue depth, concurrency.
  * On a terminal it rewrites one line; elsewhere (CI logs) it prints a line every 5 s.
  */
 export function progressPrinter(stream: NodeJS.WriteStream) {
@@ -13,6 +14,7 @@ export function progressPrinter(stream: NodeJS.WriteStream) {
       const text = [
         `[${progress.patternName}] ${progress.draining ? 'draining' : progress.phaseName}`,
         `${formatMs(progress.elapsedMs)}/${formatMs(progress.totalMs)}`,
+        progress.behindScheduleMs > 0 ? `behind schedule ${formatMs(progress.behindScheduleMs)}` : undefined,
         `sent ${progress.sentPerSecond}/s`,
         `done ${progress.completedPerSecond}/s`,
         progress.queueDepth !== undefined ? `depth ${progress.queueDepth}` : undefined,

@@ -4,6 +4,7 @@ import type { Target } from '../targets/target.ts';
 import type { EventFates, SourceMetrics } from './event-reporting.ts';
 import type { EventFactory, OutgoingEvent } from '../load/event-factory.ts';
 import type { LoadOutcome } from '../load/artillery-load.ts';
+import type { LoadMeter } from '../load/load-meter.ts';
 import type { Phase, ScenarioParts } from '../scenario/parts.ts';
 import type { QuotaRecord } from '../analysis/run-result.ts';
 
@@ -77,6 +78,8 @@ export interface CustomLoadOptions {
   maxArrivals: number;
   eventsPerArrival: number;
   events: EventFactory;
+  /** The generator's own meter: the driver's load loop reports each arrival to it. */
+  meter: LoadMeter;
 }
 
 /**

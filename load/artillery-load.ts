@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Phase } from '../scenario/parts.ts';
 import { toArtilleryPhases, requestedArrivals, phasesDurationMs } from './phases.ts';
+import { LoadMeter, loadShortfall, type LoadMeasurement } from './load-meter.ts';
 
 const require = createRequire(import.meta.url);
 const registryKey = Symbol.for('sluice.artillery-engines');
@@ -17,6 +18,10 @@ export interface LoadOutcome {
   /** Arrivals whose send threw (counted; their events are already in the ledger as failed). */
   arrivalErrors: number;
   stopped: boolean;
+  /** What the generator measured about itself: lag behind schedule, per-second rates, event-loop delay. */
+  measurement: LoadMeasurement;
+  /** The share of the asked-for load not applied as asked (see {@link loadShortfall}). */
+  shortfall: number;
 }
 
 export interface LoadOptions {
@@ -27,24 +32,51 @@ export interface LoadOptions {
   maxArrivals: number;
   /** Artillery stops launching virtual users beyond this many in flight. */
   maxInFlightArrivals?: number;
+  /** The generator's own meter; the run passes one so the progress line can read it. */
+  meter?: LoadMeter;
 }
 
 type ArtilleryEmitter = NodeJS.EventEmitter & { run(vars?: unknown): void; stop(): Promise<void> };
 
 let engineSequence = 0;
 
-/** Runs an Artillery script with Artillery's in-process runner until its phases end or the signal aborts. */
-async function runArtilleryScript(script: unknown, scriptPath: string, signal: AbortSignal): Promise<void> {
+/**
+ * Runs an Artillery script with Artillery's in-process runner until its phases end or the
+ * signal aborts. The meter starts with the first phase and notes when the last one ends;
+ * a load that overruns its plan beyond the meter's limit is stopped, so no phase runs
+ * without end.
+ */
+async function runArtilleryScript(script: unknown, scriptPath: string, signal: AbortSignal, meter: LoadMeter, phaseCount: number): Promise<void> {
   const { runner } = require('@artilleryio/int-core').runner as { runner: (script: unknown, payload: unknown, opts: unknown) => Promise<ArtilleryEmitter> };
   const emitter = await runner(script, undefined, { scriptPath });
   const finished = new Promise<void>((resolve) => emitter.once('done', () => resolve()));
+  let phasesCompleted = 0;
+  emitter.on('phaseCompleted', () => {
+    phasesCompleted += 1;
+    if (phasesCompleted >= phaseCount) meter.phasesEnded();
+  });
+  let watchdog: NodeJS.Timeout | undefined;
   const aborted = new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
+    signal.addEventListener('abort', () => {
+      meter.stop('interrupted');
+      resolve();
+    }, { once: true });
+    watchdog = setInterval(() => {
+      if (!meter.overran()) return;
+      meter.stop('overrun');
+      resolve();
+    }, 250);
   });
+  meter.start();
   emitter.run();
-  await Promise.race([finished, aborted]);
-  await emitter.stop().catch(() => undefined);
+  try {
+    await Promise.race([finished, aborted]);
+  } finally {
+    clearInterval(watchdog);
+    meter.phasesEnded();
+    await emitter.stop().catch(() => undefined);
+  }
 }
 
 /**
@@ -59,21 +91,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
 
   let arrivals = 0;
   let arrivalErrors = 0;
-  let firstArrivalMs: number | undefined;
-  let lastArrivalMs: number | undefined;
+  const meter = options.meter ?? new LoadMeter(options.phases);
   const inFlight = new Set<Promise<void>>();
 
   registry.set(engineId, () => ({
     createScenario: (_spec: unknown, events: NodeJS.EventEmitter) => (context: unknown, callback: (error: Error | null, context: unknown) => void) => {
       events.emit('started');
-      if (options.signal.aborted || arrivals >= options.maxArrivals) {
+      if (options.signal.aborted || arrivals >= options.maxArrivals || meter.stoppedEarly) {
         callback(null, context);
         return;
       }
       const index = arrivals++;
-      const nowMs = Date.now();
-      firstArrivalMs ??= nowMs;
-      lastArrivalMs = nowMs;
+      meter.arrival(index);
       const sending = options
         .onArrival(index)
         .catch(() => {
@@ -99,13 +128,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
   };
 
   try {
-    await runArtilleryScript(script, 'sluice.yml', options.signal);
+    await runArtilleryScript(script, 'sluice.yml', options.signal, meter, script.config.phases.length);
     await Promise.allSettled([...inFlight]);
   } finally {
     registry.delete(engineId);
   }
 
-  return loadOutcome(options.phases, { arrivals, firstArrivalMs, lastArrivalMs, arrivalErrors }, options.signal);
+  return loadOutcome(options.phases, { arrivals, arrivalErrors, measurement: meter.finish() }, options.signal);
 }
 
 /** One request as the HTTP load generator is about to send it; `beforeRequest` may set the body and headers. */
@@ -146,6 +175,8 @@ export interface HttpLoadOptions {
   afterResponse(token: unknown, response: HttpLoadResponse): void;
   /** The request got no response (connection error, client timeout). */
   onError?(token: unknown, error: Error): void;
+  /** The generator's own meter; the run passes one so the progress line can read it. */
+  meter?: LoadMeter;
 }
 
 /**
@@ -156,8 +187,7 @@ export interface HttpLoadOptions {
  */
 export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadOutcome> {
   let arrivals = 0;
-  let firstArrivalMs: number | undefined;
-  let lastArrivalMs: number | undefined;
+  const meter = options.meter ?? new LoadMeter(options.phases);
   const pending = new Map<string, { token: unknown; startedAt: number }>();
 
   type Next = (error?: Error | null) => void;
@@ -165,11 +195,9 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadOutcome
   // Artillery calls hooks whose constructor is `Function` with a callback (these are plain functions).
   const processor = {
     sluiceArrival(_context: unknown, _events: unknown, next: Next) {
-      if (options.signal.aborted || arrivals >= options.maxArrivals) return next(new Error('sluice.load_stopped'));
+      if (options.signal.aborted || arrivals >= options.maxArrivals || meter.stoppedEarly) return next(new Error('sluice.load_stopped'));
+      meter.arrival(arrivals);
       arrivals += 1;
-      const nowMs = Date.now();
-      firstArrivalMs ??= nowMs;
-      lastArrivalMs = nowMs;
       return next(null);
     },
     sluiceBeforeRequest(params: RequestParams, _context: unknown, _events: unknown, next: Next) {
@@ -225,32 +253,28 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadOutcome
     ],
   };
 
-  await runArtilleryScript(script, 'sluice-http.yml', options.signal);
+  await runArtilleryScript(script, 'sluice-http.yml', options.signal, meter, script.config.phases.length);
 
-  return loadOutcome(options.phases, { arrivals, firstArrivalMs, lastArrivalMs, arrivalErrors: 0 }, options.signal);
+  return loadOutcome(options.phases, { arrivals, arrivalErrors: 0, measurement: meter.finish() }, options.signal);
 }
 
 /**
- * What the generator achieved against what the phases asked. The achieved duration runs from
- * the first arrival to one second past the last (arrivals are spread over their second),
- * plus a trailing pause.
+ * What the generator achieved against what the phases asked. The achieved duration is the
+ * phases' wall time, from the start of the first to the end of the last (the meter's), so a
+ * phase that ran long shows as long, whatever the count.
  */
-function loadOutcome(
-  phases: Phase[],
-  counted: { arrivals: number; firstArrivalMs: number | undefined; lastArrivalMs: number | undefined; arrivalErrors: number },
-  signal: AbortSignal,
-): LoadOutcome {
+function loadOutcome(phases: Phase[], counted: { arrivals: number; arrivalErrors: number; measurement: LoadMeasurement }, signal: AbortSignal): LoadOutcome {
   const requested = requestedArrivals(phases);
-  const lastPhase = phases[phases.length - 1];
-  const trailingPauseMs = lastPhase && 'pause' in lastPhase ? lastPhase.pause : 0;
-  const { arrivals, firstArrivalMs, lastArrivalMs } = counted;
+  const { arrivals, measurement } = counted;
   return {
     requestedArrivals: requested,
     achievedArrivals: arrivals,
     requestedDurationMs: phasesDurationMs(phases),
-    achievedDurationMs: firstArrivalMs !== undefined && lastArrivalMs !== undefined ? lastArrivalMs - firstArrivalMs + 1000 + trailingPauseMs : 0,
+    achievedDurationMs: measurement.phasesWallMs,
     arrivalRateDeviation: requested > 0 ? (arrivals - requested) / requested : 0,
     arrivalErrors: counted.arrivalErrors,
-    stopped: signal.aborted,
+    stopped: signal.aborted || measurement.stoppedBecause !== undefined,
+    measurement,
+    shortfall: loadShortfall(requested, arrivals, measurement).value,
   };
 }

@@ -16,6 +16,7 @@ import { MetricsRecorder, percentilesOf } from './metrics-recorder.ts';
 import { EventFactory } from '../load/event-factory.ts';
 import { runLoad, type LoadOutcome } from '../load/artillery-load.ts';
 import { phaseAt, phasesDurationMs, requestedArrivals } from '../load/phases.ts';
+import { LoadMeter, lateArrivalMs, loadTolerance, loadWarnings } from '../load/load-meter.ts';
 
 /** Events one pattern run may send at most, whatever the phases ask: load is bounded in count. */
 export const maxEventsPerPattern = 5_000_000;
@@ -23,9 +24,12 @@ export const maxEventsPerPattern = 5_000_000;
 export interface PatternProgress {
   patternName: string;
   phaseName: string;
+  /** Time into the phases, on the load's own clock (0 until the first phase starts). */
   elapsedMs: number;
   totalMs: number;
   draining: boolean;
+  /** How far the load is behind its schedule now (0 when on time). */
+  behindScheduleMs: number;
   sentPerSecond: number;
   completedPerSecond: number;
   queueDepth?: number;
@@ -104,6 +108,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   let loadEndedAtMs = startedAtMs;
   let sampling: ReturnType<typeof setInterval> | undefined;
   const totalMs = phasesDurationMs(scenario.workload.phases);
+  const meter = new LoadMeter(scenario.workload.phases);
 
   try {
     session = await driver.provision({
@@ -140,14 +145,15 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
           samplingBusy = false;
           const completed = ledger.accounting(0).completed;
           const sent = ledger.sent;
-          const elapsedMs = nowMs - startedAtMs;
+          const position = meter.position();
           const point = recorder.latest(nowMs + 1000);
           options.onProgress?.({
             patternName: options.patternName,
-            phaseName: describePhase(scenario, elapsedMs),
-            elapsedMs,
+            phaseName: position.running ? describePhase(scenario, position.elapsedMs) : meter.started ? 'drain' : 'starting',
+            elapsedMs: position.elapsedMs,
             totalMs,
             draining,
+            behindScheduleMs: position.behindMs > lateArrivalMs ? position.behindMs : 0,
             sentPerSecond: sent - lastSampleSent,
             completedPerSecond: completed - lastSampleCompleted,
             queueDepth: point?.queueDepth,
@@ -163,11 +169,12 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
     const events = new EventFactory(scenario.workload);
     const maxArrivals = Math.floor(ledger.capacity / eventsPerArrival);
     load = session.runLoad
-      ? await session.runLoad({ phases: scenario.workload.phases, signal, maxArrivals, eventsPerArrival, events })
+      ? await session.runLoad({ phases: scenario.workload.phases, signal, maxArrivals, eventsPerArrival, events, meter })
       : await runLoad({
           phases: scenario.workload.phases,
           signal,
           maxArrivals,
+          meter,
           onArrival: async () => {
             const nowMs = clock.nowMs();
             const batch = Array.from({ length: eventsPerArrival }, () => events.next(nowMs));
@@ -175,10 +182,19 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
           },
         });
     loadEndedAtMs = clock.nowMs();
-    if (Math.abs(load.arrivalRateDeviation) > 0.01 && !signal.aborted) {
+    if (Math.abs(load.arrivalRateDeviation) > loadTolerance && !signal.aborted) {
       warnings.push(
         `the load generator sent ${load.achievedArrivals} arrivals where the phases ask for ${load.requestedArrivals} (${(load.arrivalRateDeviation * 100).toFixed(1)} %): the requested rate was not held, so throughput-in is the achieved one`,
       );
+    }
+    if (!signal.aborted) {
+      const behind = loadWarnings(load.requestedArrivals, load.achievedArrivals, load.measurement);
+      warnings.push(...behind);
+      if (behind.length > 0 && options.target.info.kind !== 'aws') {
+        warnings.push(
+          `the load asked for was not applied on this machine: throughput, latency and ages from this run are the harness's limit, not the system's (lower the rate, or see README "How much load one machine holds")`,
+        );
+      }
     }
 
     draining = true;
@@ -246,6 +262,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
       achievedDurationMs: load?.achievedDurationMs ?? 0,
       arrivalRateDeviation: load?.arrivalRateDeviation ?? -1,
       eventSizeBytes: scenario.workload.eventSizeBytes,
+      ...(load ? { shortfall: load.shortfall, ...loadReportOf(load) } : {}),
     },
     accounting,
     latency: {
@@ -264,6 +281,20 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   };
   result.cost = estimateCost(result, resolvePrices(scenario.prices ?? {}), sourceModule.cost);
   return result;
+}
+
+/** The generator's self-measurement as result.json keeps it. */
+function loadReportOf(load: LoadOutcome) {
+  const { measurement } = load;
+  return {
+    phasesWallMs: measurement.phasesWallMs,
+    arrivalLagMs: measurement.arrivalLagMs,
+    lateArrivals: measurement.lateArrivals,
+    lateAfterMs: measurement.lateAfterMs,
+    eventLoopDelayMs: measurement.eventLoopDelayMs,
+    perSecond: measurement.perSecond,
+    ...(measurement.stoppedBecause ? { stoppedBecause: measurement.stoppedBecause } : {}),
+  };
 }
 
 function describePhase(scenario: Scenario, elapsedMs: number): string {

@@ -54,10 +54,11 @@ interface HttpLoadHooks {
 /** Drives the phases at an API with Artillery's HTTP engine: one event per request, stamped as it leaves. */
 function runApiLoad(context: PatternRunContext<ApiGatewayPattern>, options: CustomLoadOptions, hooks: HttpLoadHooks): Promise<LoadOutcome> {
   const { pattern, ledger, recorder, clock } = context;
-  const { phases, signal, maxArrivals, eventsPerArrival, events } = options;
+  const { phases, signal, maxArrivals, eventsPerArrival, events, meter } = options;
   return runHttpLoad({
     phases,
     signal,
+    meter,
     maxArrivals,
     target: hooks.target,
     method: pattern.method,
