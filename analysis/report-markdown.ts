@@ -59,7 +59,7 @@ export function renderRunMarkdown(result: RunResult): string {
     lines.push(`Settings: \`${JSON.stringify(pattern.settings)}\``, '');
     const load = pattern.load;
     lines.push(
-      `Load: ${formatCount(load.achievedArrivals)} of ${formatCount(load.requestedArrivals)} requested arrivals (${(load.arrivalRateDeviation * 100).toFixed(1)} %) over ${formatMs(load.achievedDurationMs)}.`,
+      `Load: ${formatCount(load.achievedArrivals)} of ${formatCount(load.requestedArrivals)} requested arrivals (${(load.arrivalRateDeviation * 100).toFixed(1)} %) over ${formatMs(load.achievedDurationMs)}${load.requestedDurationMs ? ` of a planned ${formatMs(load.requestedDurationMs)}` : ''}${load.arrivalLagMs ? `; arrival lag p99 ${formatMs(load.arrivalLagMs.p99)}, max ${formatMs(load.arrivalLagMs.max)}` : ''}${load.shortfall !== undefined ? `; shortfall ${(load.shortfall * 100).toFixed(1)} %` : ''}.`,
       '',
     );
     lines.push('### Accounting', '');

@@ -145,6 +145,8 @@ export interface LoadReport {
   perSecond?: Array<{ tSec: number; requested: number; achieved: number; lagMaxMs: number; loopDelayMaxMs: number }>;
   /** Why the load stopped before its phases ended. */
   stoppedBecause?: 'overrun' | 'interrupted';
+  /** On a local target: the events/s this machine held for the source (`npm run bench`); figures beyond it are the harness's. */
+  harnessCeilingEventsPerSecond?: number;
 }
 
 export interface PatternSummary {

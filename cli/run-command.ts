@@ -17,6 +17,7 @@ import { formatAwsPlan, planAwsRun } from '../run/aws-dry-run.ts';
 import { bringYourOwnFieldsOf, sourceModules } from '../drivers/registry.ts';
 import { exitCodes } from './exit-codes.ts';
 import { progressPrinter } from './progress.ts';
+import { beyondCeilingNotice, readMachineCeilings, requestedPeakEventsPerSecond } from '../load/machine-ceilings.ts';
 
 export interface RunFlags {
   target?: TargetName;
@@ -100,6 +101,15 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     if (!flags.yes && !(await confirm('type "yes" to create these resources: ', io))) {
       io.printError('not confirmed: nothing was created. Pass --yes to skip the question (CI).');
       return exitCodes.badInput;
+    }
+  }
+
+  if (targetKind !== 'aws') {
+    // Said before the run, so nobody waits for figures this machine cannot produce.
+    const ceilings = readMachineCeilings();
+    for (const pattern of scenario.patterns) {
+      const notice = beyondCeilingNotice(patternNameOf(pattern), pattern.source, requestedPeakEventsPerSecond(scenario.workload.phases, scenario.workload.eventsPerArrival), ceilings?.sources[pattern.source]);
+      if (notice) io.printError(`note: ${notice}`);
     }
   }
 

@@ -17,6 +17,7 @@ import { EventFactory } from '../load/event-factory.ts';
 import { runLoad, type LoadOutcome } from '../load/artillery-load.ts';
 import { phaseAt, phasesDurationMs, requestedArrivals } from '../load/phases.ts';
 import { LoadMeter, lateArrivalMs, loadTolerance, loadWarnings } from '../load/load-meter.ts';
+import { beyondCeilingNotice, readMachineCeilings, requestedPeakEventsPerSecond } from '../load/machine-ceilings.ts';
 
 /** Events one pattern run may send at most, whatever the phases ask: load is bounded in count. */
 export const maxEventsPerPattern = 5_000_000;
@@ -101,6 +102,10 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   });
 
   const warnings: string[] = [];
+  // Local targets share this machine with the load generator: a rate above what it held here is the harness's limit.
+  const harnessCeiling = options.target.info.kind === 'aws' ? undefined : readMachineCeilings()?.sources[pattern.source];
+  const ceilingNotice = beyondCeilingNotice(options.patternName, pattern.source, requestedPeakEventsPerSecond(scenario.workload.phases, eventsPerArrival), harnessCeiling);
+  if (ceilingNotice) warnings.push(ceilingNotice);
   let session: PatternSession | undefined;
   let load: LoadOutcome | undefined;
   let pendingAtEnd = 0;
@@ -263,6 +268,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
       arrivalRateDeviation: load?.arrivalRateDeviation ?? -1,
       eventSizeBytes: scenario.workload.eventSizeBytes,
       ...(load ? { shortfall: load.shortfall, ...loadReportOf(load) } : {}),
+      ...(harnessCeiling ? { harnessCeilingEventsPerSecond: harnessCeiling.heldEventsPerSecond } : {}),
     },
     accounting,
     latency: {
