@@ -197,7 +197,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
       warnings.push(...behind);
       if (behind.length > 0 && options.target.info.kind !== 'aws') {
         warnings.push(
-          `the load asked for was not applied on this machine: throughput, latency and ages from this run are the harness's limit, not the system's (lower the rate, or see README "How much load one machine holds")`,
+          `the load asked for was not applied on this machine: throughput, latency and ages from this run are the harness's limit, not the system's (lower the rate; README, "Targets › embedded", lists what this machine class holds, and 'npm run bench' measures this machine)`,
         );
       }
     }
