@@ -47,7 +47,7 @@ export interface ChartSeries {
 /** One chart as the page draws it. `id` is stable: `chart-<pattern>-<chart name>`. */
 export interface ChartSpec {
   id: string;
-  /** Chart name: throughput, latency, ages, shard-ages, concurrency, throttles, or overview-*. */
+  /** Chart name: load, load-lag, throughput, latency, ages, shard-ages, concurrency, throttles, or overview-*. */
   chart: string;
   /** Column key of the pattern, or "all" for the overview charts. */
   pattern: string;
@@ -120,7 +120,26 @@ function patternCharts(column: ComparedPattern): ChartSpec[] {
     series: lines,
   });
   const shardIds = [...new Set(series.flatMap((p) => Object.keys(p.iteratorAgeMsByShard ?? {})))].sort();
+  // The load check runs on the load's own clock (second 0 = the first phase's start), so its charts have their own x values.
+  const loadSeconds = column.pattern.load.perSecond ?? [];
+  const loadChart = (name: string, title: string, kind: ValueKind, lines: Array<[string, string, (second: (typeof loadSeconds)[number]) => number]>): ChartSpec => ({
+    id: `chart-${slug}-${name}`,
+    chart: name,
+    pattern: column.key,
+    title,
+    kind,
+    xValues: loadSeconds.map((second) => second.tSec),
+    series: lines.map(([label, color, pick]) => ({ label, color, values: loadSeconds.map(pick) })),
+  });
   return [
+    loadChart('load', "Load applied: requested vs sent per second (the load's own clock)", 'perSecond', [
+      ['requested', palette[1], (second) => second.requested],
+      ['sent', palette[5], (second) => second.achieved],
+    ]),
+    loadChart('load-lag', 'Load generator: arrival lag and event-loop delay (max per second)', 'durationMs', [
+      ['arrival lag', palette[3], (second) => second.lagMaxMs],
+      ['event-loop delay', palette[4], (second) => second.loopDelayMaxMs],
+    ]),
     chart('throughput', 'Throughput (events per second)', 'perSecond', [
       line('sent', palette[5], (p) => p.sent),
       line('accepted', palette[0], (p) => p.accepted, [6, 4]),

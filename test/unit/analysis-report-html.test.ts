@@ -35,6 +35,25 @@ describe('html report charts', () => {
     expect(latency.series[0].values.at(-1)).toBeNull(); // the drain seconds completed nothing
   });
 
+  it('charts the load check on the load’s own clock when the result has it: requested vs sent, lag and loop delay', () => {
+    const run = loadRunFixture('sqs-standard');
+    run.patterns[0].load.perSecond = [
+      { tSec: 0, requested: 100, achieved: 100, lagMaxMs: 4, loopDelayMaxMs: 11 },
+      { tSec: 1, requested: 100, achieved: 38, lagMaxMs: 1650, loopDelayMaxMs: 1500 },
+    ];
+    const charts = buildChartSpecs(comparePatterns(run));
+    const load = charts.find((c) => c.chart === 'load')!;
+    expect(load.xValues).toEqual([0, 1]);
+    expect(load.series.map((s) => [s.label, s.values])).toEqual([
+      ['requested', [100, 100]],
+      ['sent', [100, 38]],
+    ]);
+    expect(charts.find((c) => c.chart === 'load-lag')!.series.map((s) => s.values)).toEqual([
+      [4, 1650],
+      [11, 1500],
+    ]);
+  });
+
   it('has no overview charts for a single pattern', () => {
     const run = loadRunFixture('sqs-standard');
     expect(buildChartSpecs(comparePatterns(run)).some((c) => c.pattern === 'all')).toBe(false);
