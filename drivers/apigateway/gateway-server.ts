@@ -16,6 +16,24 @@ const requestBytesMax = 10 * 1_048_576;
 export const gatewayOutcomes = ['ok', 'gatewayThrottled', 'functionThrottled', 'functionError', 'integrationTimeout', 'notFound'] as const;
 export type GatewayOutcome = (typeof gatewayOutcomes)[number];
 
+/**
+ * How API Gateway answers a request whose Lambda invoke was throttled: 500, not 429, with
+ * the generic internal-error body of each API type. "If the Lambda API rejects the
+ * invocation request, API Gateway returns a 500 error code" (REST body
+ * `{"message": "Internal server error"}`,
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html); an HTTP API
+ * answers `{"message":"Internal Server Error"}`
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html).
+ * Clients retry a 429 and a 500 differently, so the two throttles must not look alike.
+ */
+export const functionThrottleAnswer = {
+  statusCode: 500,
+  body: { http: { message: 'Internal Server Error' }, rest: { message: 'Internal server error' } },
+} as const;
+
+/** How the gateway answers beyond its own throttle (stage, method or account token bucket). */
+export const gatewayThrottleAnswer = { statusCode: 429, body: { message: 'Too Many Requests' } } as const;
+
 /** Response header that tells the load generator how a request ended (sluice's own; AWS sends none). */
 export const outcomeHeader = 'x-sluice-outcome';
 /** Response header: `1` when the request's invoke started a new execution environment. */
@@ -49,10 +67,12 @@ interface InvokeSlot {
  * integration, each request a synchronous invoke of sluice's runtime.
  *
  * - the account throttle is a token bucket (steady rate, burst); beyond it the gateway
- *   answers 429 without invoking (a source-side throttle);
- *   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
- * - when the function has no free concurrency the invoke is refused at once and the request
- *   answers 429 (a function-side throttle);
+ *   answers 429 without invoking (a source-side throttle): 429 is only ever the gateway's own
+ *   throttle; https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+ * - when the function has no free concurrency Lambda refuses the invoke at once
+ *   (TooManyRequestsException) and the gateway answers 500 with its generic internal-error
+ *   body — API Gateway treats a rejected invocation as an internal error and retries nothing
+ *   (a function-side throttle); {@link functionThrottleAnswer}.
  * - a cold start's init time lands on the request's latency;
  * - the integration timeout (29 s by default) answers 504 while the function runs on;
  * - a function error answers 502 (REST) or 500 (HTTP API).
@@ -144,7 +164,7 @@ export class GatewayServer {
     }
     if (!this.bucket.tryTake()) {
       hooks?.onGatewayThrottled?.(eventId, receivedAtMs);
-      this.answer(response, 429, { message: 'Too Many Requests' }, 'gatewayThrottled');
+      this.answer(response, gatewayThrottleAnswer.statusCode, gatewayThrottleAnswer.body, 'gatewayThrottled');
       return;
     }
     hooks?.onAdmitted?.(eventId, receivedAtMs);
@@ -163,7 +183,7 @@ export class GatewayServer {
 
     const slot: InvokeSlot = {};
     const invoking = this.slots.run(slot, () => fn.invoke(event, 'sync'));
-    // The runtime refuses synchronously (no environment free): answer 429 at once.
+    // The runtime refuses synchronously (no environment free): the request is answered at once.
     if (!slot.throttled) hooks?.onInvokeStarted?.(eventId);
     const timeout = new AbortController();
     const timedOut = clock.sleep(pattern.integrationTimeout, timeout.signal).then(
@@ -196,7 +216,7 @@ export class GatewayServer {
         return;
       }
       case 'functionThrottled':
-        this.answer(response, 429, { message: 'Too Many Requests' }, outcome, extraHeaders);
+        this.answer(response, functionThrottleAnswer.statusCode, functionThrottleAnswer.body[pattern.type], outcome, extraHeaders);
         return;
       case 'integrationTimeout':
         this.answer(response, 504, { message: 'Endpoint request timed out' }, outcome, extraHeaders);

@@ -77,13 +77,13 @@ describe('api gateway (sluice-served, Lambda proxy integration)', () => {
     expect((await post({}, '/orders')).status).toBe(404);
   });
 
-  it('answers 429 at once when the function has no free concurrency (function-side throttle)', async () => {
+  it('answers 500 at once when the function has no free concurrency (function-side throttle)', async () => {
     const { post, answered } = await gateway({ fn: { reservedConcurrency: 1 }, handler: { run: () => new Promise((resolve) => setTimeout(() => resolve({ ok: true }), 300)) } });
     const first = post({ sluiceId: 1, sentAtMs: 0 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const startedAt = performance.now();
     const second = await post({ sluiceId: 2, sentAtMs: 0 });
-    expect(second.status).toBe(429);
+    expect(second.status).toBe(500);
     expect(second.headers.get('x-sluice-outcome')).toBe('functionThrottled');
     expect(performance.now() - startedAt).toBeLessThan(150);
     expect((await first).status).toBe(200);
