@@ -110,8 +110,19 @@ export const patternMetrics = {
     kind: 'rate',
     better: 'lower',
     absoluteFloor: 0.001,
+    // Source throttles / source attempts (sent + producer retries); docs/analysis.md "Throttle rates".
     read: (p) => p.summary.throttleRate,
     notApplicableReason: 'no events were sent',
+  },
+  functionThrottleRate: {
+    label: 'Function throttle rate',
+    kind: 'rate',
+    better: 'lower',
+    absoluteFloor: 0.001,
+    // Function throttles / invoke attempts (invocations + function throttles); results
+    // before the rate was recorded have both counts, so it is derived the same way.
+    read: (p) => functionThrottleRateOf(p),
+    notApplicableReason: 'the function was never invoked',
   },
   sourceThrottles: {
     label: 'Source throttles',
@@ -231,6 +242,14 @@ export function readMetric(pattern: PatternResult, metric: MetricName, costModel
 /** True when a metric is a latency percentile and the pattern completed nothing to measure. */
 export function hasNoSamples(pattern: PatternResult, metric: MetricName): boolean {
   return metric.endsWith('EndToEnd') && pattern.latency.endToEndMs.count === 0;
+}
+
+/** Function throttles / invoke attempts; undefined when nothing tried to invoke the function. */
+function functionThrottleRateOf(pattern: PatternResult): number | undefined {
+  const { summary } = pattern;
+  const invokeAttempts = summary.invokeAttempts ?? summary.invocations + summary.functionThrottles;
+  if (invokeAttempts === 0) return undefined;
+  return summary.functionThrottleRate ?? summary.functionThrottles / invokeAttempts;
 }
 
 function endToEnd(percentile: 'p50' | 'p90' | 'p95' | 'p99' | 'max') {

@@ -97,7 +97,11 @@ export interface SeriesPoint {
   accepted: number;
   completed: number;
   failedInvocations: number;
+  /** Attempts the source refused for a quota (one per event per refusal). */
   sourceThrottles: number;
+  /** Attempts beyond an event's first (producer retries). Absent in results before it was counted. */
+  sourceRetries?: number;
+  /** Invokes Lambda refused for concurrency (one per refused invoke attempt). */
   functionThrottles: number;
   coldStarts: number;
   concurrency: number;
@@ -157,11 +161,26 @@ export interface PatternSummary {
   peakConcurrency: number;
   coldStarts: number;
   coldStartShare: number;
+  /** Invoke attempts Lambda refused for concurrency (TooManyRequestsException). */
   functionThrottles: number;
+  /** Attempts the source refused for a quota (throttled PutRecords entries, PutEvents entries, S3 SlowDown, the gateway's 429s). */
   sourceThrottles: number;
-  /** sourceThrottles / sent attempts. */
+  /**
+   * Attempts to hand an event to the source: each event's first attempt plus every retry
+   * (`sent + sourceRetries`). Absent in results before it was counted.
+   */
+  sourceAttempts?: number;
+  /** sourceThrottles / sourceAttempts: the share of attempts the source refused for a quota. */
   throttleRate: number;
+  /**
+   * Attempts to invoke the function: invocations that ran plus invokes refused for
+   * concurrency (`invocations + functionThrottles`). Absent in results before it was counted.
+   */
+  invokeAttempts?: number;
+  /** functionThrottles / invokeAttempts: the share of invoke attempts Lambda refused for concurrency. Absent in older results. */
+  functionThrottleRate?: number;
   invocationErrors: number;
+  /** Invocations that ran (completed, failed or timed out), cold or warm. */
   invocations: number;
   queueAgeMsMax?: number;
   queueDepthMax?: number;
@@ -180,14 +199,40 @@ export interface CostEstimate {
   notes?: string[];
 }
 
+/**
+ * The account settings a pattern's function ran under, defaults included (the scenario's
+ * `account:`): which burst-scaling model was in force and its numbers.
+ */
+export interface AccountSettings {
+  concurrencyLimit: number;
+  /** `current`: +`burstEnvironmentsPer10Seconds` environments per 10 s per function; `legacy`: `legacyInitialBurst`, then +`legacyBurstIncrementPerMinute` a minute. */
+  scalingModel: 'current' | 'legacy';
+  burstEnvironmentsPer10Seconds: number;
+  legacyInitialBurst: number;
+  legacyBurstIncrementPerMinute: number;
+  /**
+   * Who applied them: sluice's runtime, or the target's own Lambda (AWS, LocalStack's), whose
+   * real account settings sluice cannot read — there these are the scenario's values only.
+   */
+  appliedBy: 'sluice' | 'target';
+}
+
 export interface PatternResult {
   name: string;
   source: string;
   /** The pattern's settings after defaults, as validated. */
   settings: Record<string, unknown>;
+  /** The function's settings after defaults, with the concurrency limit in force (`concurrencyLimit`). */
   function: Record<string, unknown>;
+  /** The account settings in force, defaults included. Absent in results before it was recorded. */
+  account?: AccountSettings;
   startedAtMs: number;
   endedAtMs: number;
+  /**
+   * When the load's first phase started: second 0 of `series` (provisioning came before it).
+   * Absent in results before it was recorded, whose series started at `startedAtMs`.
+   */
+  loadStartedAtMs?: number;
   load: LoadReport;
   accounting: EventAccounting;
   latency: {

@@ -28,12 +28,31 @@ export interface SummaryInput {
 }
 
 /**
+ * The function-side throttle rate from a summary's own counts: function throttles over
+ * invoke attempts, where an invoke attempt is an invocation that ran or one Lambda refused
+ * for concurrency. Recompute it whenever those counts change (a managed stack's CloudWatch
+ * figures replace sluice's own).
+ *
+ * @example invokeThrottleRate({ functionThrottles: 1054, invocations: 3946 }) // { invokeAttempts: 5000, functionThrottleRate: 0.2108 }
+ */
+export function invokeThrottleRate(counts: { functionThrottles: number; invocations: number }): { invokeAttempts: number; functionThrottleRate: number } {
+  const invokeAttempts = counts.invocations + counts.functionThrottles;
+  return { invokeAttempts, functionThrottleRate: round(invokeAttempts > 0 ? counts.functionThrottles / invokeAttempts : 0, 6) };
+}
+
+/**
  * The headline numbers of a pattern run, from its series and accounting.
  *
  * - throughput in: events accepted per second of load.
  * - throughput out: events completed per second, from the first send to the last
  *   completion; the steady figure is the median of the busiest half of the seconds with
  *   completions, which is what a consumer sustains once scaled.
+ * - throttle rates, each a share of attempts (docs/analysis.md, "Throttle rates"):
+ *   `throttleRate` = source throttles / source attempts, where source attempts are each
+ *   event's first attempt plus every producer retry (`sent + sourceRetries`): an event given
+ *   up after a refusal is not attempted again, so its refusals are not followed by another
+ *   attempt; `functionThrottleRate` = function throttles / invoke attempts
+ *   ({@link invokeThrottleRate}).
  * - ages: maxima of the per-second gauges, and p99 over the seconds.
  */
 export function summarize(input: SummaryInput): PatternSummary {
@@ -49,7 +68,8 @@ export function summarize(input: SummaryInput): PatternSummary {
   const coldStarts = series.reduce((sum, point) => sum + point.coldStarts, 0);
   const functionThrottles = series.reduce((sum, point) => sum + point.functionThrottles, 0);
   const sourceThrottles = series.reduce((sum, point) => sum + point.sourceThrottles, 0);
-  const attempts = accounting.sent + sourceThrottles;
+  const sourceRetries = series.reduce((sum, point) => sum + (point.sourceRetries ?? 0), 0);
+  const sourceAttempts = accounting.sent + sourceRetries;
   return {
     throughputInPerSecond: round(input.loadDurationMs > 0 ? accounting.accepted / (input.loadDurationMs / 1000) : 0),
     throughputOutPerSecond: round(activeSeconds > 0 ? accounting.completed / activeSeconds : 0),
@@ -59,7 +79,9 @@ export function summarize(input: SummaryInput): PatternSummary {
     coldStartShare: round(input.invocations > 0 ? coldStarts / input.invocations : 0, 4),
     functionThrottles,
     sourceThrottles,
-    throttleRate: round(attempts > 0 ? sourceThrottles / attempts : 0, 6),
+    sourceAttempts,
+    throttleRate: round(sourceAttempts > 0 ? sourceThrottles / sourceAttempts : 0, 6),
+    ...invokeThrottleRate({ functionThrottles, invocations: input.invocations }),
     invocationErrors: input.invocationErrors,
     invocations: input.invocations,
     queueDepthMax: maxOf(series, (point) => point.queueDepth),

@@ -4,8 +4,13 @@
  * them and never sees the rest (the final accounting, the series, the histograms).
  */
 
-/** Counters that add up within a second. */
-export const counterNames = ['sent', 'accepted', 'completed', 'failedInvocations', 'sourceThrottles', 'functionThrottles', 'coldStarts', 'deadLettered'] as const;
+/**
+ * Counters that add up within a second. `sourceThrottles` counts refused attempts (one per
+ * event per refusal); `sourceRetries` counts attempts beyond an event's first (a producer
+ * sending a refused or failed event again), so an event's attempts are 1 + its retries and
+ * the source's attempts are `sent + sourceRetries` (docs/analysis.md, "Throttle rates").
+ */
+export const counterNames = ['sent', 'accepted', 'completed', 'failedInvocations', 'sourceThrottles', 'sourceRetries', 'functionThrottles', 'coldStarts', 'deadLettered'] as const;
 export type CounterName = (typeof counterNames)[number];
 
 /** Gauges sampled once a second by the collectors; the highest sample in a second wins. */

@@ -99,12 +99,17 @@ export class LoadMeter {
 
   private readonly nowMs: () => number;
   private readonly overrunLimitMs: number;
+  private readonly onStart: (() => void) | undefined;
 
-  /** `nowMs` defaults to the monotonic clock; `overrunLimitMs` to {@link maxOverrunMs} of the plan. */
-  constructor(phases: Phase[], options: { nowMs?: () => number; overrunLimitMs?: number } = {}) {
+  /**
+   * `nowMs` defaults to the monotonic clock; `overrunLimitMs` to {@link maxOverrunMs} of the
+   * plan; `onStart` hears when the first phase starts (the run's series start there).
+   */
+  constructor(phases: Phase[], options: { nowMs?: () => number; overrunLimitMs?: number; onStart?: () => void } = {}) {
     this.schedule = new ArrivalSchedule(phases);
     this.nowMs = options.nowMs ?? (() => performance.now());
     this.overrunLimitMs = options.overrunLimitMs ?? maxOverrunMs(this.schedule.durationMs);
+    this.onStart = options.onStart;
   }
 
   /** The first phase starts now. */
@@ -121,6 +126,7 @@ export class LoadMeter {
       second = Math.floor(this.elapsedMs() / 1000);
     }, 1000);
     this.loopSampler.unref();
+    this.onStart?.();
   }
 
   get started(): boolean {

@@ -26,10 +26,26 @@ function clampMs(valueMs: number): number {
   return Math.min(3_600_000, Math.max(1, Math.round(valueMs)));
 }
 
+/**
+ * Per-second records kept while the origin is unknown, at most: beyond them the earliest one
+ * becomes the origin, so a recorder whose load never starts cannot grow without bound.
+ */
+const waitingRecordsMax = 100_000;
+
+function emptyPoint(tSec: number): SeriesPoint {
+  return { tSec, sent: 0, accepted: 0, completed: 0, failedInvocations: 0, sourceThrottles: 0, sourceRetries: 0, functionThrottles: 0, coldStarts: 0, concurrency: 0, deadLettered: 0 };
+}
 
 /**
  * Per-second series and whole-run histograms of one pattern run. Counters add, gauges keep
  * the second's maximum, and end-to-end latency is kept per second (p50/p99) and overall.
+ *
+ * Second 0 of the series is the load's start, for every pattern, so `tSec` lines up with the
+ * load's own per-second record (`load.perSecond`) and a series never opens with seconds of
+ * provisioning. A run creates the recorder before it provisions (drivers report into it from
+ * then on) and calls {@link startLoadAt} when the first phase starts; what was recorded
+ * before is placed at negative seconds, and until then per-second records wait. Given an
+ * origin at construction, the recorder uses that one.
  */
 export class MetricsRecorder implements SourceMetrics {
   private readonly points = new Map<number, SeriesPoint>();
@@ -39,50 +55,96 @@ export class MetricsRecorder implements SourceMetrics {
   readonly initDuration = newHistogram();
   readonly clientLatency = { all: newHistogram(), warm: newHistogram(), cold: newHistogram() };
   private readonly shardAges = new Map<number, Record<string, number>>();
+  private originAtMs: number | undefined;
+  /** Per-second records made before the origin was known, replayed once it is. */
+  private waiting: Array<{ atMs: number; replay: () => void }> = [];
 
-  constructor(private readonly startMs: number) {}
+  /** `originMs`: the series' second 0; leave it out to set it with {@link startLoadAt}. */
+  constructor(originMs?: number) {
+    this.originAtMs = originMs;
+  }
+
+  /** The series' time origin (the load's start), once known. */
+  get originMs(): number | undefined {
+    return this.originAtMs;
+  }
+
+  /**
+   * The load's first phase started at `atMs`: second 0 of the series. Records made before
+   * it land at negative seconds. Only the first call counts.
+   */
+  startLoadAt(atMs: number): void {
+    if (this.originAtMs !== undefined) return;
+    this.originAtMs = atMs;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const { replay } of waiting) replay();
+  }
+
+  private startAtEarliestRecord(): void {
+    this.startLoadAt(this.waiting.reduce((earliest, { atMs }) => Math.min(earliest, atMs), Number.POSITIVE_INFINITY));
+  }
+
+  /** Runs a per-second record now, or once the origin is known. */
+  private placed(atMs: number, replay: () => void): void {
+    if (this.originAtMs !== undefined) {
+      replay();
+      return;
+    }
+    this.waiting.push({ atMs, replay });
+    if (this.waiting.length >= waitingRecordsMax) this.startAtEarliestRecord();
+  }
 
   private second(atMs: number): number {
-    return Math.max(0, Math.floor((atMs - this.startMs) / 1000));
+    return Math.floor((atMs - (this.originAtMs ?? atMs)) / 1000);
   }
 
   private point(atMs: number): SeriesPoint {
     const tSec = this.second(atMs);
     let point = this.points.get(tSec);
     if (!point) {
-      point = { tSec, sent: 0, accepted: 0, completed: 0, failedInvocations: 0, sourceThrottles: 0, functionThrottles: 0, coldStarts: 0, concurrency: 0, deadLettered: 0 };
+      point = emptyPoint(tSec);
       this.points.set(tSec, point);
     }
     return point;
   }
 
   count(name: CounterName, atMs: number, amount = 1): void {
-    this.point(atMs)[name] += amount;
+    this.placed(atMs, () => {
+      const point = this.point(atMs);
+      point[name] = (point[name] ?? 0) + amount;
+    });
   }
 
   gauge(name: GaugeName, atMs: number, value: number): void {
-    const point = this.point(atMs);
-    point[name] = Math.max(point[name] ?? 0, value);
+    this.placed(atMs, () => {
+      const point = this.point(atMs);
+      point[name] = Math.max(point[name] ?? 0, value);
+    });
   }
 
   shardIteratorAge(shardId: string, atMs: number, ageMs: number): void {
-    const tSec = this.second(atMs);
-    const ages = this.shardAges.get(tSec) ?? {};
-    ages[shardId] = Math.max(ages[shardId] ?? 0, ageMs);
-    this.shardAges.set(tSec, ages);
+    this.placed(atMs, () => {
+      const tSec = this.second(atMs);
+      const ages = this.shardAges.get(tSec) ?? {};
+      ages[shardId] = Math.max(ages[shardId] ?? 0, ageMs);
+      this.shardAges.set(tSec, ages);
+    });
     this.gauge('iteratorAgeMsMax', atMs, ageMs);
   }
 
   endToEndLatency(atMs: number, latencyMs: number): void {
     const value = clampMs(latencyMs);
     this.endToEnd.recordValue(value);
-    const tSec = this.second(atMs);
-    let histogram = this.secondHistograms.get(tSec);
-    if (!histogram) {
-      histogram = newHistogram();
-      this.secondHistograms.set(tSec, histogram);
-    }
-    histogram.recordValue(value);
+    this.placed(atMs, () => {
+      const tSec = this.second(atMs);
+      let histogram = this.secondHistograms.get(tSec);
+      if (!histogram) {
+        histogram = newHistogram();
+        this.secondHistograms.set(tSec, histogram);
+      }
+      histogram.recordValue(value);
+    });
   }
 
   invocation(durationMs: number, initDurationMs: number, coldStart: boolean, endedAtMs: number): void {
@@ -99,13 +161,21 @@ export class MetricsRecorder implements SourceMetrics {
     if (coldStart !== undefined) (coldStart ? this.clientLatency.cold : this.clientLatency.warm).recordValue(value);
   }
 
-  /** The series from the first to the last second, with no gaps. */
+  /**
+   * The series from the load's start (second 0) to the last second, with no gaps. Seconds
+   * before the load's start appear, at negative `tSec`, only when something was recorded in
+   * them (an invocation, a sample); provisioning itself leaves no seconds. A recorder whose
+   * load never started places its records from the first of them on.
+   */
   series(): SeriesPoint[] {
+    // The load never started (provisioning failed, Ctrl-C before the first phase).
+    if (this.originAtMs === undefined && this.waiting.length > 0) this.startAtEarliestRecord();
     const seconds = [...this.points.keys()];
+    const first = seconds.length > 0 ? Math.min(0, ...seconds) : 0;
     const last = seconds.length > 0 ? Math.max(...seconds) : -1;
     const series: SeriesPoint[] = [];
-    for (let tSec = 0; tSec <= last; tSec += 1) {
-      const point = this.points.get(tSec) ?? { tSec, sent: 0, accepted: 0, completed: 0, failedInvocations: 0, sourceThrottles: 0, functionThrottles: 0, coldStarts: 0, concurrency: 0, deadLettered: 0 };
+    for (let tSec = first; tSec <= last; tSec += 1) {
+      const point = this.points.get(tSec) ?? emptyPoint(tSec);
       const histogram = this.secondHistograms.get(tSec);
       if (histogram && histogram.totalCount > 0) {
         point.endToEndMsP50 = histogram.getValueAtPercentile(50);
@@ -120,6 +190,7 @@ export class MetricsRecorder implements SourceMetrics {
 
   /** Totals of the current second so far, for the live progress line. */
   latest(atMs: number): SeriesPoint | undefined {
+    if (this.originAtMs === undefined) return undefined;
     return this.points.get(this.second(atMs) - 1);
   }
 }

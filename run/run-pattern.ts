@@ -5,7 +5,7 @@ import { seededRandom } from '../runtime/random.ts';
 import type { Scenario, PatternSpec } from '../scenario/schema.ts';
 import type { Target } from '../targets/target.ts';
 import type { PatternResult } from '../analysis/run-result.ts';
-import { summarize } from '../analysis/summarize.ts';
+import { invokeThrottleRate, summarize } from '../analysis/summarize.ts';
 import { estimateCost } from '../analysis/cost.ts';
 import { resolvePrices } from '../analysis/pricing.ts';
 import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
@@ -69,7 +69,8 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   const plannedEvents = Math.ceil(requestedArrivals(scenario.workload.phases) * eventsPerArrival);
   const ledger = new EventLedger(Math.min(maxEventsPerPattern, Math.ceil(plannedEvents * 1.05) + 1000));
   const startedAtMs = clock.nowMs();
-  const recorder = new MetricsRecorder(startedAtMs);
+  // The series' second 0 is the load's start (the meter's onStart below), not this moment: provisioning comes first.
+  const recorder = new MetricsRecorder();
   let invocations = 0;
   let invocationErrors = 0;
   const observer: RuntimeObserver = {
@@ -113,7 +114,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   let loadEndedAtMs = startedAtMs;
   let sampling: ReturnType<typeof setInterval> | undefined;
   const totalMs = phasesDurationMs(scenario.workload.phases);
-  const meter = new LoadMeter(scenario.workload.phases);
+  const meter = new LoadMeter(scenario.workload.phases, { onStart: () => recorder.startLoadAt(clock.nowMs()) });
 
   try {
     session = await driver.provision({
@@ -252,14 +253,17 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   const summary = summarize({ series, accounting, invocations, invocationErrors, loadDurationMs: Math.max(1000, (load?.achievedDurationMs ?? loadEndedAtMs - startedAtMs) || 1000) });
   for (const [key, value] of Object.entries(observed.summaryAtLeast ?? {}) as Array<[keyof NonNullable<typeof observed.summaryAtLeast>, number]>) summary[key] = Math.max(summary[key], value);
   for (const [key, value] of Object.entries(observed.summaryFrom ?? {}) as Array<[keyof NonNullable<typeof observed.summaryFrom>, number | undefined]>) if (value !== undefined) summary[key] = value;
+  Object.assign(summary, invokeThrottleRate(summary));
   const { source, ...settings } = pattern;
   const result: PatternResult = {
     name: options.patternName,
     source,
     settings,
     function: { ...scenario.function, concurrencyLimit: fn.concurrencyLimit },
+    account: { ...scenario.account, appliedBy: consumer.kind === 'remote' ? 'target' : 'sluice' },
     startedAtMs,
     endedAtMs,
+    ...(recorder.originMs !== undefined ? { loadStartedAtMs: recorder.originMs } : {}),
     load: {
       requestedArrivals: load?.requestedArrivals ?? requestedArrivals(scenario.workload.phases),
       achievedArrivals: load?.achievedArrivals ?? 0,

@@ -4,7 +4,7 @@ import type { ApiGatewayPattern } from './schema.ts';
 import type { QuotaRecord } from '../../analysis/run-result.ts';
 import type { Target } from '../../targets/target.ts';
 import { runHttpLoad, type HttpLoadRequest, type LoadOutcome } from '../../load/artillery-load.ts';
-import { GatewayServer, coldStartHeader, outcomeHeader, type GatewayOutcome } from './gateway-server.ts';
+import { GatewayServer, coldStartHeader, functionThrottleAnswer, gatewayThrottleAnswer, outcomeHeader, type GatewayOutcome } from './gateway-server.ts';
 
 /** The client waits this much longer than the integration timeout, so the gateway's 504 is what it sees. */
 const clientTimeoutMarginMs = 10_000;
@@ -139,7 +139,8 @@ async function provisionApiGateway(context: PatternRunContext<ApiGatewayPattern>
         afterResponse(_id, response) {
           countInto(statusCodes as Map<string | number, number>, response.statusCode);
           // Warm/cold latency is that of requests that reached an environment; throttled
-          // answers (429 at once) are in the status codes, not in the split.
+          // answers (429 from the gateway, 500 for a throttled invoke, both at once) are in
+          // the status codes, not in the split.
           const outcome = response.headers[outcomeHeader];
           if (outcome !== 'gatewayThrottled' && outcome !== 'functionThrottled') recorder.clientObserved(response.latencyMs, response.headers[coldStartHeader] === '1');
         },
@@ -178,6 +179,12 @@ async function provisionApiGateway(context: PatternRunContext<ApiGatewayPattern>
         statusCodes: Object.fromEntries([...statusCodes].sort(([a], [b]) => a - b)),
         // Server-side: how the gateway answered. Client-side counts are in statusCodes.
         outcomes: { ...server.outcomes },
+        // The two throttles apart, as a client sees them: the gateway's own answers 429, a
+        // throttled Lambda invoke behind it answers 500 (gateway-server.ts).
+        throttles: {
+          gateway: { statusCode: gatewayThrottleAnswer.statusCode, count: server.outcomes.gatewayThrottled },
+          function: { statusCode: functionThrottleAnswer.statusCode, count: server.outcomes.functionThrottled },
+        },
         requestErrors,
         requestErrorsByCode: Object.fromEntries(errorsByCode),
       };
@@ -198,8 +205,10 @@ async function provisionApiGateway(context: PatternRunContext<ApiGatewayPattern>
  *   completion record arrives from the sink, otherwise the answer is its completion;
  * - 429: the API's throttle refused it before any invoke (a source throttle);
  * - other 4xx: refused by the API (no route, not authorised): never reached the function;
- * - 5xx: the integration failed (function error, throttle or timeout) — a synchronous
- *   source retries nothing, so that is the event's end.
+ * - 5xx: the integration failed (function error, a throttled invoke — which API Gateway
+ *   answers 500, not 429 — or a timeout) — a synchronous source retries nothing, so that is
+ *   the event's end. The client cannot tell a throttled invoke from another 500; the
+ *   function's own Throttles metric (CloudWatch) counts them.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html
  */
 async function provisionExistingApi(context: PatternRunContext<ApiGatewayPattern>, apiUrl: string): Promise<PatternSession> {

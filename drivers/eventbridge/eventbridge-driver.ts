@@ -201,6 +201,7 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
         // Full jitter, as the SDK's own retry strategy does.
         await clock.sleep(Math.random() * backoffMs);
         backoffMs = Math.min(producerBackoffMaxMs, backoffMs * 2);
+        recorder.count('sourceRetries', clock.nowMs(), pending.length);
       }
     }
   }

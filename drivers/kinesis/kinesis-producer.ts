@@ -113,7 +113,10 @@ export class KinesisProducer {
     const { client, streamName, clock, ledger, recorder, producerRetries } = this.options;
     let pending = events;
     for (let attempt = 0; ; attempt += 1) {
-      if (attempt > 0) this.counters.recordsRetried += pending.length;
+      if (attempt > 0) {
+        this.counters.recordsRetried += pending.length;
+        recorder.count('sourceRetries', clock.nowMs(), pending.length);
+      }
       let answer: PutRecordsCommandOutput | undefined;
       this.counters.putRecordsCalls += 1;
       try {

@@ -198,6 +198,7 @@ async function provisionS3(context: PatternRunContext<S3Pattern, S3Resources>): 
         }
         await clock.sleep(Math.random() * backoffMs);
         backoffMs = Math.min(producerBackoffMaxMs, backoffMs * 2);
+        recorder.count('sourceRetries', clock.nowMs());
       }
     }
   }
