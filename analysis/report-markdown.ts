@@ -1,4 +1,5 @@
-import type { PatternResult, RunResult } from './run-result.ts';
+import type { AccountSettings, PatternResult, RunResult } from './run-result.ts';
+import { readMetric } from './metrics.ts';
 import { formatCount, formatMs, formatRate, formatShare, formatUsd, markdownTable } from './report-format.ts';
 
 /**
@@ -23,6 +24,7 @@ export function summaryTable(result: RunResult): string {
     ['peak concurrency', (p) => formatCount(p.summary.peakConcurrency)],
     ['cold starts (share)', (p) => `${formatCount(p.summary.coldStarts)} (${formatShare(p.summary.coldStartShare)})`],
     ['throttles: source / function', (p) => `${formatCount(p.summary.sourceThrottles)} / ${formatCount(p.summary.functionThrottles)}`],
+    ['throttle rate: source / function (of attempts)', (p) => `${formatShare(p.summary.throttleRate)} / ${formatShare(readMetric(p, 'functionThrottleRate'))}`],
     ['invocations (errors)', (p) => `${formatCount(p.summary.invocations)} (${formatCount(p.summary.invocationErrors)})`],
     ['duplicate deliveries', (p) => formatCount(p.accounting.duplicateDeliveries)],
     ['dead-lettered', (p) => formatCount(p.accounting.deadLettered)],
@@ -56,7 +58,7 @@ export function renderRunMarkdown(result: RunResult): string {
   lines.push('## Summary', '', summaryTable(result), '');
   for (const pattern of result.patterns) {
     lines.push(`## ${pattern.name} (${pattern.source})`, '');
-    lines.push(`Settings: \`${JSON.stringify(pattern.settings)}\``, '');
+    lines.push(...settingsInForce(pattern), '');
     const load = pattern.load;
     lines.push(
       `Load: ${formatCount(load.achievedArrivals)} of ${formatCount(load.requestedArrivals)} requested arrivals (${(load.arrivalRateDeviation * 100).toFixed(1)} %) over ${formatMs(load.achievedDurationMs)}${load.requestedDurationMs ? ` of a planned ${formatMs(load.requestedDurationMs)}` : ''}${load.arrivalLagMs ? `; arrival lag p99 ${formatMs(load.arrivalLagMs.p99)}, max ${formatMs(load.arrivalLagMs.max)}` : ''}${load.shortfall !== undefined ? `; shortfall ${(load.shortfall * 100).toFixed(1)} %` : ''}.`,
@@ -124,6 +126,37 @@ export function renderRunMarkdown(result: RunResult): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The settings that produced a pattern's numbers, defaults included: the account (which
+ * burst-scaling model was in force), the function, the pattern.
+ */
+function settingsInForce(pattern: PatternResult): string[] {
+  return [
+    '### Settings in force',
+    '',
+    'Defaults included; durations in milliseconds.',
+    '',
+    `- account: ${pattern.account ? accountLine(pattern.account) : 'not recorded (the result predates it)'}`,
+    `- function: ${settingsLine(pattern.function)}`,
+    `- pattern: ${settingsLine(pattern.settings)}`,
+  ];
+}
+
+function accountLine(account: AccountSettings): string {
+  const model =
+    account.scalingModel === 'legacy'
+      ? `**legacy** burst scaling: ${formatCount(account.legacyInitialBurst)} environments at once, then +${formatCount(account.legacyBurstIncrementPerMinute)} a minute (current model's ${formatCount(account.burstEnvironmentsPer10Seconds)} per 10 s not in force)`
+      : `**current** burst scaling: +${formatCount(account.burstEnvironmentsPer10Seconds)} environments per 10 s per function (legacy model's ${formatCount(account.legacyInitialBurst)} then +${formatCount(account.legacyBurstIncrementPerMinute)}/min not in force)`;
+  const appliedBy = account.appliedBy === 'sluice' ? "applied by sluice's runtime" : "the scenario's values; the target's own Lambda applied its account's real settings";
+  return `concurrency limit ${formatCount(account.concurrencyLimit)}, ${model}; ${appliedBy}`;
+}
+
+function settingsLine(settings: Record<string, unknown>): string {
+  const entries = Object.entries(settings).filter(([, value]) => value !== undefined);
+  if (entries.length === 0) return 'none';
+  return entries.map(([key, value]) => `\`${key}\` ${typeof value === 'string' ? value : JSON.stringify(value)}`).join(', ');
 }
 
 /**

@@ -3,6 +3,8 @@ import { sourceModules, type SourceRegistry } from '../../drivers/registry.ts';
 import { parseScenario } from '../../scenario/load.ts';
 import { runScenario } from '../../run/run-scenario.ts';
 import { functionUrlSource } from '../fixtures/sources/function-url/function-url-source.ts';
+import { accountSchema, functionSchema } from '../../scenario/parts.ts';
+import { renderRunMarkdown } from '../../analysis/report-markdown.ts';
 
 /** Provisioning that takes as long as creating a queue or a stack can: the test source, 3 s late. */
 const provisioningMs = 3000;
@@ -21,10 +23,21 @@ const slowToProvision = {
 };
 const sources = { ...sourceModules, 'function-url': slowToProvision } as const satisfies SourceRegistry;
 
-describe('the per-second series starts at the load’s start (embedded target)', () => {
-  it('has the first second’s sends in second 0 although provisioning took 3 s', async () => {
+describe('the per-second series starts at the load’s start, and the result records the settings in force (embedded target)', () => {
+  it('has the first second’s sends in second 0 although provisioning took 3 s, and records every effective setting', async () => {
     const scenario = parseScenario(
-      ['name: series-origin', 'workload:', '  phases: [{ duration: 4, arrivalRate: 20 }]', 'function:', '  handler: { duration: 10ms }', '  initDuration: 50ms', 'drainTimeout: 10', 'patterns:', '  - source: function-url'].join('\n'),
+      [
+        'name: series-origin',
+        'workload:',
+        '  phases: [{ duration: 4, arrivalRate: 20 }]',
+        'function:',
+        '  handler: { duration: 10ms }',
+        '  initDuration: 50ms',
+        'account: { scalingModel: legacy, legacyInitialBurst: 500 }',
+        'drainTimeout: 10',
+        'patterns:',
+        '  - source: function-url',
+      ].join('\n'),
       'series-origin.yaml',
       sources,
     );
@@ -44,5 +57,14 @@ describe('the per-second series starts at the load’s start (embedded target)',
     for (const second of pattern.load.perSecond ?? []) {
       expect(Math.abs((series.find((p) => p.tSec === second.tSec)?.sent ?? 0) - second.achieved), `second ${second.tSec}`).toBeLessThanOrEqual(3);
     }
+
+    // Every effective setting, defaults included: the account's scaling model and burst
+    // numbers, the function's, the pattern's.
+    expect(pattern.account).toEqual({ ...accountSchema.parse({}), scalingModel: 'legacy', legacyInitialBurst: 500, appliedBy: 'sluice' });
+    expect(pattern.function).toEqual({ ...functionSchema.parse({ handler: { duration: '10ms' }, initDuration: '50ms' }), concurrencyLimit: accountSchema.parse({}).concurrencyLimit });
+    expect(pattern.settings).toEqual({ authType: 'NONE' });
+    const report = renderRunMarkdown(result);
+    expect(report).toContain('### Settings in force');
+    expect(report).toContain('**legacy** burst scaling: 500 environments at once, then +500 a minute');
   });
 });
