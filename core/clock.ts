@@ -89,7 +89,9 @@ export const realClock: Clock = new RealClock();
 export class VirtualClock implements Clock {
   private currentMs: number;
   private nextId = 1;
-  private readonly due = new Map<number, { atMs: number; callback: () => void; order: number }>();
+  /** Timers by id, for clearTimer; the heap holds the same entries in firing order. */
+  private readonly live = new Map<number, DueTimer>();
+  private readonly heap: DueTimer[] = [];
 
   constructor(startMs = 0) {
     this.currentMs = startMs;
@@ -101,12 +103,15 @@ export class VirtualClock implements Clock {
 
   setTimer(callback: () => void, delayMs: number): TimerHandle {
     const id = this.nextId++;
-    this.due.set(id, { atMs: this.currentMs + Math.max(0, delayMs), callback, order: id });
+    const timer: DueTimer = { id, atMs: this.currentMs + Math.max(0, delayMs), callback };
+    this.live.set(id, timer);
+    heapPush(this.heap, timer);
     return { id };
   }
 
   clearTimer(handle: TimerHandle): void {
-    this.due.delete(handle.id);
+    // Left in the heap and skipped when it comes up: removal from the middle of a heap costs more than it saves.
+    this.live.delete(handle.id);
   }
 
   sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
@@ -120,7 +125,8 @@ export class VirtualClock implements Clock {
     for (;;) {
       const next = this.earliest();
       if (!next || next.atMs > targetMs) break;
-      this.due.delete(next.id);
+      heapPop(this.heap);
+      this.live.delete(next.id);
       this.currentMs = Math.max(this.currentMs, next.atMs);
       next.callback();
       await settle();
@@ -130,15 +136,53 @@ export class VirtualClock implements Clock {
   }
 
   get pendingTimers(): number {
-    return this.due.size;
+    return this.live.size;
   }
 
-  private earliest(): { id: number; atMs: number; callback: () => void } | undefined {
-    let best: { id: number; atMs: number; callback: () => void; order: number } | undefined;
-    for (const [id, timer] of this.due) {
-      if (!best || timer.atMs < best.atMs || (timer.atMs === best.atMs && timer.order < best.order)) best = { id, ...timer };
-    }
-    return best;
+  /** The next live timer: earliest due, and of those the first set. */
+  private earliest(): DueTimer | undefined {
+    while (this.heap.length > 0 && !this.live.has(this.heap[0]!.id)) heapPop(this.heap);
+    return this.heap[0];
+  }
+}
+
+interface DueTimer {
+  id: number;
+  atMs: number;
+  callback: () => void;
+}
+
+/** Fires before `b`: due earlier, or due together and set first (ids grow with each timer). */
+function firesBefore(a: DueTimer, b: DueTimer): boolean {
+  return a.atMs < b.atMs || (a.atMs === b.atMs && a.id < b.id);
+}
+
+function heapPush(heap: DueTimer[], timer: DueTimer): void {
+  heap.push(timer);
+  let index = heap.length - 1;
+  while (index > 0) {
+    const parent = (index - 1) >> 1;
+    if (!firesBefore(heap[index]!, heap[parent]!)) break;
+    [heap[index], heap[parent]] = [heap[parent]!, heap[index]!];
+    index = parent;
+  }
+}
+
+function heapPop(heap: DueTimer[]): DueTimer | undefined {
+  const top = heap[0];
+  const last = heap.pop();
+  if (heap.length === 0 || !last) return top;
+  heap[0] = last;
+  let index = 0;
+  for (;;) {
+    const left = index * 2 + 1;
+    const right = left + 1;
+    let first = index;
+    if (left < heap.length && firesBefore(heap[left]!, heap[first]!)) first = left;
+    if (right < heap.length && firesBefore(heap[right]!, heap[first]!)) first = right;
+    if (first === index) return top;
+    [heap[index], heap[first]] = [heap[first]!, heap[index]!];
+    index = first;
   }
 }
 
