@@ -30,11 +30,23 @@ export const awsDefaults = {
   },
   sqsPollerScaleUpPerMinute: {
     value: 300,
-    source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html (adds up to 300 concurrent invocations per minute)',
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html (while messages are still available, adds up to 300 concurrent invocations per minute)',
   },
   sqsMaximumConcurrencyRange: {
     value: [2, 1000] as const,
-    source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency',
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency (maximum concurrency 2–1,000)',
+  },
+  sqsStandardConcurrentInvokesMax: {
+    value: 1_250,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html (standard mode scales a mapping up to 1,250 concurrent invocations; older pages said 1,000 batches)',
+  },
+  sqsEmptyReceiveBackoffMs: {
+    value: [10, 1_000] as const,
+    source: 'not documented: a poller whose receive came back empty before its long poll ended waits from 10 ms, doubling up to 1 s, before it receives again (no tight retry loop)',
+  },
+  sqsBacklogReadsPerSecond: {
+    value: 4,
+    source: 'not documented: how often the mapping reads ApproximateNumberOfMessages (GetQueueAttributes) to see whether messages wait; https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html',
   },
   sqsBatchSizeMax: {
     value: 10_000,

@@ -13,7 +13,10 @@ const messagesPerCallMax = 10;
  * billed as one, at the FIFO rate for a FIFO queue; empty receives are requests too.
  * https://aws.amazon.com/sqs/pricing/
  *
- * - sends: the load generator's SendMessage(Batch) calls of `sendBatchSize` messages;
+ * - sends: the load generator's SendMessage(Batch) calls of `sendBatchSize` messages; without
+ *   it, one call per event (an arrival of one event is one SendMessage; one of several events
+ *   goes in SendMessageBatch calls of 10, which a result's settings do not record, so the
+ *   estimate errs on the expensive side);
  * - receives: Lambda's pollers make at least one ReceiveMessage per invocation, and one call
  *   returns at most 10 messages whatever the batchSize: full batches of a large batchSize
  *   take deliveries ÷ 10 calls, one event per invocation takes one call each;

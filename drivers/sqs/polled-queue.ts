@@ -1,5 +1,6 @@
 import {
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -17,13 +18,19 @@ export interface QueueMessage {
 }
 
 /**
- * The two queue calls Lambda's SQS poller makes. The SDK implementation talks to the
+ * The queue calls Lambda's SQS poller makes. The SDK implementation talks to the
  * embedded emulator, LocalStack or AWS; tests of the scaling rules use an in-memory queue
  * on a virtual clock.
  */
 export interface PolledQueue {
+  /** One ReceiveMessage: at most 10 messages, waiting up to `waitMs` for the first (long polling). */
   receive(maxMessages: number, waitMs: number, signal: AbortSignal): Promise<QueueMessage[]>;
   deleteBatch(messages: QueueMessage[]): Promise<void>;
+  /**
+   * Messages visible now (ApproximateNumberOfMessages), which tells the mapping whether
+   * messages wait. Optional: without it the mapping infers a backlog from full receives.
+   */
+  visibleMessages?(): Promise<number>;
 }
 
 /** {@link PolledQueue} over the real SQS API. */
@@ -51,15 +58,23 @@ export function sdkPolledQueue(client: SQSClient, queueUrl: string, visibilityTi
       }));
     },
     async deleteBatch(messages) {
-      for (let start = 0; start < messages.length; start += 10) {
-        const chunk = messages.slice(start, start + 10);
-        await client.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receiptHandle })),
-          }),
-        );
-      }
+      // DeleteMessageBatch takes 10 entries per call; a batch above 10 deletes its chunks side by side.
+      const chunks: QueueMessage[][] = [];
+      for (let start = 0; start < messages.length; start += 10) chunks.push(messages.slice(start, start + 10));
+      await Promise.all(
+        chunks.map((chunk) =>
+          client.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receiptHandle })),
+            }),
+          ),
+        ),
+      );
+    },
+    async visibleMessages() {
+      const answer = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+      return Number(answer.Attributes?.ApproximateNumberOfMessages ?? 0);
     },
   };
 }

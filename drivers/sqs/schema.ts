@@ -5,6 +5,8 @@ import { functionNameSchema } from '../bring-your-own.ts';
 import { queueUrlSchema } from './bring-your-own.ts';
 
 const [minimumMaxConcurrency, maximumMaxConcurrency] = awsDefaults.sqsMaximumConcurrencyRange.value;
+/** https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html (MaximumConcurrency: 2–1,000) */
+const maximumConcurrencyOutOfRange = `maximumConcurrency must be between ${minimumMaxConcurrency} and ${maximumMaxConcurrency.toLocaleString('en-US')} (AWS's range for an SQS event source mapping); leave it out to let the mapping scale up to the function's concurrency`;
 
 /**
  * An `sqs` pattern: a queue with a DLQ feeding the function through an event source
@@ -17,13 +19,23 @@ export const sqsPatternSchema = z
     name: z.string().min(1).max(64).optional(),
     batchSize: z.number().int().min(1).max(awsDefaults.sqsBatchSizeMax.value).default(10),
     maximumBatchingWindow: durationMs({ maxMs: 300_000 }).prefault(0),
-    maximumConcurrency: z.number().int().min(minimumMaxConcurrency).max(maximumMaxConcurrency).optional(),
+    /** Caps the mapping's concurrent batches: AWS allows 2–1,000 (ScalingConfig.MaximumConcurrency). */
+    maximumConcurrency: z
+      .number()
+      .int()
+      .min(minimumMaxConcurrency, { error: maximumConcurrencyOutOfRange })
+      .max(maximumMaxConcurrency, { error: maximumConcurrencyOutOfRange })
+      .optional(),
     visibilityTimeout: durationMs({ minMs: 0, maxMs: 12 * 3_600_000 }).prefault(30),
     maxReceiveCount: z.number().int().min(1).max(1000).default(3),
     fifo: z.boolean().default(false),
     messageGroups: z.number().int().min(1).max(100_000).default(1),
-    /** Cap on concurrent senders in the load generator; protects the emulator and the machine. */
-    sendBatchSize: z.number().int().min(1).max(10).default(1),
+    /**
+     * Messages per SendMessageBatch call when an arrival carries several events
+     * (workload.eventsPerArrival > 1); 1 sends each with SendMessage. Default: 10, the API's most.
+     * An arrival of one event is always one SendMessage.
+     */
+    sendBatchSize: z.number().int().min(1).max(10).optional(),
     /** An existing queue to send to (`--target aws`): sluice creates none (drivers/bring-your-own.ts). */
     queueUrl: queueUrlSchema.optional(),
     /** An existing function that consumes instead of sluice's synthetic consumer (`--target aws`). */

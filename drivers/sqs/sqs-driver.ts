@@ -15,6 +15,9 @@ import { sdkPolledQueue, type QueueMessage } from './polled-queue.ts';
 import { SqsEventSourceMapping } from './sqs-mapping.ts';
 import { parseEnvelope, type OutgoingEvent } from '../../load/event-factory.ts';
 
+/** SendMessageBatch takes at most 10 entries. */
+const sendMessageBatchEntriesMax = 10;
+
 /** Reads every DLQ message at the end of a run, but never for longer than this. */
 const deadLetterReadLimitMs = 60_000;
 
@@ -69,9 +72,11 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
   }
 
   let mapping: SqsEventSourceMapping | undefined;
+  let pollersMax = 0;
   let lastDeadLetterDepth = 0;
   let batchesThrottled = 0;
   let sendErrors = 0;
+  let sendCalls = 0;
   // FIFO: the last completed sequence number per message group, to check order is kept.
   const lastSequenceByGroup = new Map<string, bigint>();
   let outOfOrderDeliveries = 0;
@@ -93,6 +98,7 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
   };
 
   async function sendOne(event: OutgoingEvent): Promise<void> {
+    sendCalls += 1;
     try {
       await client.send(
         new SendMessageCommand({
@@ -108,6 +114,7 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
   }
 
   async function sendBatch(events: OutgoingEvent[]): Promise<void> {
+    sendCalls += 1;
     try {
       const answer = await client.send(
         new SendMessageBatchCommand({
@@ -149,12 +156,16 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
       const nowMs = clock.nowMs();
       for (const event of events) ledger.recordSent(event.id, nowMs);
       recorder.count('sent', nowMs, events.length);
-      if (pattern.sendBatchSize === 1) {
+      // One event: SendMessage. Several (eventsPerArrival > 1): SendMessageBatch, up to
+      // sendBatchSize (default 10, the API's most) a call; sendBatchSize 1 sends each alone.
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
+      const perCall = pattern.sendBatchSize ?? sendMessageBatchEntriesMax;
+      if (events.length === 1 || perCall === 1) {
         await Promise.all(events.map(sendOne));
         return;
       }
       const batches: Promise<void>[] = [];
-      for (let start = 0; start < events.length; start += pattern.sendBatchSize) batches.push(sendBatch(events.slice(start, start + pattern.sendBatchSize)));
+      for (let start = 0; start < events.length; start += perCall) batches.push(sendBatch(events.slice(start, start + perCall)));
       await Promise.all(batches);
     },
 
@@ -207,7 +218,10 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
       const deadLetterDepth = dead.visible + dead.inFlight;
       if (deadLetterDepth > lastDeadLetterDepth) recorder.count('deadLettered', nowMs, deadLetterDepth - lastDeadLetterDepth);
       lastDeadLetterDepth = deadLetterDepth;
-      if (mapping) recorder.gauge('pollers', nowMs, mapping.pollerCount);
+      if (mapping) {
+        recorder.gauge('pollers', nowMs, mapping.pollerCount);
+        pollersMax = Math.max(pollersMax, mapping.pollerCount);
+      }
     },
 
     async isDrained() {
@@ -234,7 +248,18 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
     },
 
     extras() {
-      return { queueUrl, deadLetterQueueUrl, batchesThrottled, ...(pattern.fifo ? { outOfOrderDeliveries } : {}), sendErrors, sendErrorsByCode: Object.fromEntries(errorMessages), foreignDeliveries: ledger.foreignDeliveries };
+      return {
+        queueUrl,
+        deadLetterQueueUrl,
+        batchesThrottled,
+        ...(pattern.fifo ? { outOfOrderDeliveries } : {}),
+        sendCalls,
+        sendErrors,
+        sendErrorsByCode: Object.fromEntries(errorMessages),
+        foreignDeliveries: ledger.foreignDeliveries,
+        // What the mapping's pollers did: receives per message shows whether they polled in vain.
+        ...(mapping ? { polling: { ...mapping.counts, pollersMax } } : {}),
+      };
     },
 
     async teardown() {

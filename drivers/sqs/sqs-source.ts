@@ -12,7 +12,7 @@ import { sqsPatternSchema } from './schema.ts';
 export const sqsSource = {
   source: 'sqs',
   patternSchema: sqsPatternSchema,
-  defaults: ['sqsInitialPollers', 'sqsPollerScaleUpPerMinute', 'sqsMaximumConcurrencyRange', 'sqsBatchSizeMax', 'sqsVisibilityTimeoutMs', 'sqsReceiveWaitMs'],
+  defaults: ['sqsInitialPollers', 'sqsPollerScaleUpPerMinute', 'sqsMaximumConcurrencyRange', 'sqsStandardConcurrentInvokesMax', 'sqsBatchSizeMax', 'sqsVisibilityTimeoutMs', 'sqsReceiveWaitMs', 'sqsEmptyReceiveBackoffMs', 'sqsBacklogReadsPerSecond'],
   embeddedServices: ['sqs'],
   localstackServices: ['sqs'],
   loadDriver: async () => (await import('./sqs-driver.ts')).sqsDriver,
