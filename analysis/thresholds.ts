@@ -151,26 +151,77 @@ function unitMismatch(metric: MetricName, kind: ValueKind): string {
   }
 }
 
-const listSchema = z.array(z.string().max(maxExpressionLength)).max(maxThresholdsPerList);
+/** One expression, parsed: a problem of its own when it is not text or not a threshold. */
+const expressionSchema = z
+  .string({ error: (issue) => `a threshold is an expression such as "lost == 0" or "p99EndToEnd < 2s", not ${describeValue(issue.input)}` })
+  .max(maxExpressionLength, `an expression is at most ${maxExpressionLength} characters`)
+  .transform((text, ctx): Threshold => {
+    const parsed = tryParseThreshold(text);
+    if (parsed.ok) return parsed.threshold;
+    ctx.addIssue({ code: 'custom', message: parsed.message, input: text });
+    return z.NEVER;
+  });
+
+const shapeMessage = (value: unknown) => `a list of expressions, or a map of { all: [...], <pattern name>: [...] }, not ${describeValue(value)}`;
+
+/** What a user writes under `thresholds:`, as editors see it (docs/scenario.schema.json). */
+const thresholdsInputSchema = z.union([
+  z.array(expressionSchema).max(maxThresholdsPerList),
+  z.record(z.string().min(1), z.array(expressionSchema).max(maxThresholdsPerList)),
+]);
+const { $schema: _dialect, ...thresholdsInputJsonSchema } = z.toJSONSchema(thresholdsInputSchema, { io: 'input' });
+
+/**
+ * Every problem of a `thresholds:` value, each at its own path, and the thresholds that
+ * parsed. Entries are checked one by one, so a number in a list does not hide its
+ * neighbours' grammar errors, and a map whose entries are bad still names its patterns.
+ */
+function checkThresholds(input: unknown): { set: ThresholdSet; problems: ThresholdProblem[] } {
+  const problems: ThresholdProblem[] = [];
+  const checkList = (value: unknown, path: Array<string | number>): Threshold[] => {
+    if (!Array.isArray(value)) {
+      problems.push({ path, expression: '', message: `a list of expressions, e.g. [lost == 0, p99EndToEnd < 2s], not ${describeValue(value)}` });
+      return [];
+    }
+    if (value.length > maxThresholdsPerList) problems.push({ path, expression: '', message: `at most ${maxThresholdsPerList} thresholds in one list (this one has ${value.length})` });
+    return value.flatMap((entry, index) => {
+      const parsed = expressionSchema.safeParse(entry);
+      if (parsed.success) return [parsed.data];
+      for (const issue of parsed.error.issues) {
+        problems.push({ path: [...path, index], expression: typeof entry === 'string' ? entry : '', message: issue.message });
+      }
+      return [];
+    });
+  };
+  if (Array.isArray(input)) return { set: { kind: 'thresholdSet', all: checkList(input, []), byPattern: {} }, problems };
+  if (input === null || typeof input !== 'object') return { set: { kind: 'thresholdSet', all: [], byPattern: {} }, problems: [{ path: [], expression: '', message: shapeMessage(input) }] };
+  const lists: Record<string, Threshold[]> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (key === '') problems.push({ path: [key], expression: '', message: 'a pattern name cannot be empty' });
+    lists[key] = checkList(value, [key]);
+  }
+  return { set: toThresholdSet(lists), problems };
+}
 
 /**
  * The `thresholds:` of a scenario: a list of expressions for every pattern, or a map with
- * `all` and one list per pattern name. Expressions are parsed during validation, so a bad
- * one is a schema error at its own path (`thresholds.sqs-standard[1]`).
+ * `all` and one list per pattern name. Expressions are parsed during validation, each at
+ * its own path (`thresholds.sqs-standard[1]`), so every bad one is reported at once. The
+ * parsed value keeps the pattern names even when entries are bad, so the scenario's check
+ * of those names runs beside them.
  *
  * @example
  * thresholdsSchema.parse(['p99EndToEnd < 2s', 'lost == 0'])
  * thresholdsSchema.parse({ all: ['lost == 0'], 'kinesis-4': ['maxIteratorAge < 30s'] })
  */
 export const thresholdsSchema = z
-  .union([listSchema, z.record(z.string().min(1), listSchema)], {
-    error: 'thresholds is a list of expressions, or a map of { all: [...], <pattern name>: [...] }',
-  })
+  .unknown()
   .transform((input, ctx): ThresholdSet => {
-    const result = buildThresholdSet(input);
-    for (const problem of result.problems) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message, input: problem.expression });
-    return result.set;
-  });
+    const { set, problems } = checkThresholds(input);
+    for (const problem of problems) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message, input: problem.expression });
+    return set;
+  })
+  .meta(thresholdsInputJsonSchema);
 
 /**
  * Validates thresholds outside a scenario file; throws a {@link ThresholdError} listing every problem.
@@ -179,32 +230,38 @@ export const thresholdsSchema = z
  * const thresholds = parseThresholds({ all: ['lost == 0'], 'sqs-standard': ['maxQueueAge < 10s'] });
  */
 export function parseThresholds(input: ThresholdsInput): ThresholdSet {
-  const shaped = z.union([listSchema, z.record(z.string().min(1), listSchema)]).safeParse(input);
-  if (!shaped.success) {
-    throw new ThresholdError([{ path: [], expression: '', message: 'thresholds is a list of expressions, or a map of { all: [...], <pattern name>: [...] }' }]);
-  }
-  const result = buildThresholdSet(shaped.data);
-  if (result.problems.length > 0) throw new ThresholdError(result.problems);
-  return result.set;
+  const { set, problems } = checkThresholds(input);
+  if (problems.length > 0) throw new ThresholdError(problems);
+  return set;
 }
 
-function buildThresholdSet(input: ThresholdsInput): { set: ThresholdSet; problems: ThresholdProblem[] } {
-  const problems: ThresholdProblem[] = [];
-  const parseList = (list: string[], basePath: Array<string | number>): Threshold[] =>
-    list.flatMap((text, index) => {
-      const parsed = tryParseThreshold(text);
-      if (parsed.ok) return [parsed.threshold];
-      problems.push({ path: [...basePath, index], expression: text, message: parsed.message });
-      return [];
-    });
-  if (Array.isArray(input)) return { set: { kind: 'thresholdSet', all: parseList(input, []), byPattern: {} }, problems };
+function toThresholdSet(lists: Record<string, Threshold[]>): ThresholdSet {
   const byPattern: Record<string, Threshold[]> = {};
   let all: Threshold[] = [];
-  for (const [key, list] of Object.entries(input)) {
-    if (key === 'all') all = parseList(list, [key]);
-    else byPattern[key] = parseList(list, [key]);
+  for (const [key, list] of Object.entries(lists)) {
+    if (key === 'all') all = list;
+    else byPattern[key] = list;
   }
-  return { set: { kind: 'thresholdSet', all, byPattern }, problems };
+  return { kind: 'thresholdSet', all, byPattern };
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return `the ${typeof value} ${String(value)}`;
+}
+
+/**
+ * The pattern names a `thresholds:` map uses, also when some of its entries are invalid
+ * (then it is still the map the user wrote), so an unknown name is reported beside them.
+ *
+ * @example thresholdPatternNames({ all: ['lost == 0'], kinesis: [42] }) // ['kinesis']
+ */
+export function thresholdPatternNames(thresholds: unknown): string[] {
+  if (thresholds === null || typeof thresholds !== 'object' || Array.isArray(thresholds)) return [];
+  if (isThresholdSet(thresholds as ThresholdSet)) return Object.keys((thresholds as ThresholdSet).byPattern);
+  return Object.keys(thresholds).filter((key) => key !== 'all');
 }
 
 /** Returns the names in `thresholds` that match no pattern, for a scenario validator to report. */

@@ -3,6 +3,7 @@ import { LambdaFunction, type RuntimeObserver } from '../runtime/lambda-function
 import { syntheticHandler, moduleHandler, type RunnableHandler } from '../runtime/handler.ts';
 import { seededRandom } from '../runtime/random.ts';
 import type { Scenario, PatternSpec } from '../scenario/schema.ts';
+import { maxEventsPerPattern } from '../scenario/parts.ts';
 import type { Target } from '../targets/target.ts';
 import type { PatternResult } from '../analysis/run-result.ts';
 import { invokeThrottleRate, summarize } from '../analysis/summarize.ts';
@@ -18,9 +19,6 @@ import { runLoad, type LoadOutcome } from '../load/artillery-load.ts';
 import { phaseAt, phasesDurationMs, requestedArrivals } from '../load/phases.ts';
 import { LoadMeter, lateArrivalMs, loadTolerance, loadWarnings } from '../load/load-meter.ts';
 import { beyondCeilingNotice, readMachineCeilings, requestedPeakEventsPerSecond } from '../load/machine-ceilings.ts';
-
-/** Events one pattern run may send at most, whatever the phases ask: load is bounded in count. */
-export const maxEventsPerPattern = 5_000_000;
 
 export interface PatternProgress {
   patternName: string;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import type { ZodError } from 'zod';
 import { scenarioSchema, scenarioSchemaFor, type Scenario } from './schema.ts';
 import type { SourceRegistry } from '../drivers/registry.ts';
@@ -34,7 +34,27 @@ export function parseScenario(text: string, file: string, sources?: SourceRegist
       }),
     );
   }
-  const raw = document.toJS();
+  let raw: unknown;
+  try {
+    raw = document.toJS({ maxAliasCount: maxYamlAliasExpansions });
+  } catch (error) {
+    // yaml refuses a document whose aliases expand beyond maxAliasCount ("billion laughs"):
+    // bad input at the first alias, not a crash.
+    const alias = firstAlias(document);
+    const position = lineCounter.linePos(alias?.offset ?? 0);
+    throw new ScenarioError([
+      {
+        file,
+        line: position.line,
+        column: position.col,
+        keyPath: alias?.keyPath ?? '',
+        message:
+          error instanceof ReferenceError && /alias/i.test(error.message)
+            ? `YAML: the aliases (*name) expand to more than ${maxYamlAliasExpansions} copies of their anchors, which sluice refuses as a resource-exhaustion guard; write the values out, or refer to each anchor fewer times`
+            : `YAML: ${(error as Error).message}`,
+      },
+    ]);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ScenarioError([{ file, line: 1, column: 1, keyPath: '', message: 'a scenario file is a YAML mapping with name, workload, function and patterns' }]);
   }
@@ -48,27 +68,32 @@ export function parseScenario(text: string, file: string, sources?: SourceRegist
 }
 
 function problemsFromZod(error: ZodError, document: Document, lineCounter: LineCounter, file: string): ScenarioProblem[] {
-  const problems = flattenUnions(error.issues);
   const seen = new Set<string>();
-  return problems
-    .map((issue) => {
-      const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
-      const extraKeys = issue.code === 'unrecognized_keys' ? (issue as { keys: string[] }).keys : [];
-      const keyPath = formatKeyPath(extraKeys.length === 1 ? [...path, extraKeys[0]] : path);
-      const node = nearestNode(document, extraKeys.length === 1 ? [...path, extraKeys[0]] : path, extraKeys.length === 1);
-      const position = lineCounter.linePos(node?.range?.[0] ?? 0);
-      const message =
-        issue.code === 'unrecognized_keys'
-          ? `unknown key${extraKeys.length > 1 ? 's' : ''} ${extraKeys.map((k) => `"${k}"`).join(', ')}`
-          : issue.message;
-      return { file, line: position.line, column: position.col, keyPath, message };
-    })
-    .filter((problem) => {
+  const located = flattenUnions(error.issues).flatMap((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
+    const at = (keyPath: Array<string | number>, wantKey: boolean, message: string) => {
+      const node = nearestNode(document, keyPath, wantKey);
+      const offset = node?.range?.[0] ?? 0;
+      return { offset, problem: { file, ...positionOf(lineCounter, offset), keyPath: formatKeyPath(keyPath), message } };
+    };
+    // Each unknown key is its own problem, at the key itself: a typo is fixed where it stands.
+    if (issue.code === 'unrecognized_keys') return (issue as { keys: string[] }).keys.map((key) => at([...path, key], true, `unknown key "${key}"`));
+    return [at(path, false, issue.message)];
+  });
+  return located
+    .filter(({ problem }) => {
       const key = `${problem.line}:${problem.keyPath}:${problem.message}`;
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
-    });
+    })
+    .sort((a, b) => a.offset - b.offset)
+    .map(({ problem }) => problem);
+}
+
+function positionOf(lineCounter: LineCounter, offset: number): { line: number; column: number } {
+  const position = lineCounter.linePos(offset);
+  return { line: position.line, column: position.col };
 }
 
 type Issue = ZodError['issues'][number];
@@ -85,9 +110,35 @@ function flattenUnions(issues: Issue[]): Issue[] {
     const branches = (issue.errors as Issue[][]).map((branch) => flattenUnions(branch));
     const wrongShape = (branch: Issue[]) => branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value'));
     const score = (branch: Issue[]) => (wrongShape(branch) ? 1000 : 0) + branch.length;
+    // A value that fits no branch's shape is described by the union's own message, when it has one.
+    if (branches.every(wrongShape) && issue.message !== 'Invalid input') return [issue];
     const best = [...branches].sort((a, b) => score(a) - score(b))[0];
     return best.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }) as Issue);
   });
+}
+
+/**
+ * Alias expansions a scenario may use (yaml's maxAliasCount; its default is 100 too). A
+ * scenario that shares a rule or a phase by anchor stays far below it.
+ */
+const maxYamlAliasExpansions = 100;
+
+/** The first alias of a document: where it is, and the key path that holds it. */
+function firstAlias(document: Document): { offset: number; keyPath: string } | undefined {
+  let found: { offset: number; keyPath: string } | undefined;
+  visit(document, {
+    Alias(_key, node, ancestors) {
+      const chain = [...ancestors, node];
+      const path: Array<string | number> = [];
+      chain.forEach((ancestor, index) => {
+        if (isPair(ancestor) && isScalar(ancestor.key)) path.push(String(ancestor.key.value));
+        if (isSeq(ancestor)) path.push(ancestor.items.indexOf(chain[index + 1] as never));
+      });
+      found = { offset: node.range?.[0] ?? 0, keyPath: formatKeyPath(path) };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function formatKeyPath(path: Array<string | number>): string {

@@ -100,6 +100,13 @@ export const accountSchema = z
 
 export const targetNames = ['embedded', 'localstack', 'aws'] as const;
 
+/**
+ * Events one pattern run sends at most, whatever the phases ask: the run's ledger keeps
+ * every event's fate in memory, so load is bounded in count. The scenario schema refuses
+ * phases that ask for more, so neither a run nor a dry run plans what cannot be sent.
+ */
+export const maxEventsPerPattern = 5_000_000;
+
 export type Phase = z.infer<typeof phaseSchema>;
 export type Workload = z.infer<typeof workloadSchema>;
 export type FunctionSpec = z.infer<typeof functionSchema>;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { durationMs } from '../core/duration.ts';
 import { sourceModules, type SourceRegistry } from '../drivers/registry.ts';
-import { thresholdsSchema, unknownThresholdPatterns } from '../analysis/thresholds.ts';
+import { thresholdPatternNames, thresholdsSchema } from '../analysis/thresholds.ts';
+import { requestedArrivals } from '../load/phases.ts';
 import { priceOverridesSchema } from '../analysis/pricing.ts';
-import { accountSchema, functionSchema, targetNames, workloadSchema } from './parts.ts';
+import { accountSchema, functionSchema, maxEventsPerPattern, targetNames, workloadSchema } from './parts.ts';
 
 /**
  * One pattern of any registered source: the sources' schemas, told apart by `source`.
@@ -40,10 +41,14 @@ export function scenarioSchemaFor<Registry extends SourceRegistry>(registry: Reg
     prices: priceOverridesSchema.optional(),
   })
   .strict()
+  // Each cross-field rule runs whenever the fields it reads are valid, not only when the
+  // whole file is: a problem elsewhere must not hide it (every problem is reported at once).
   .superRefine((scenario, ctx) => {
+    const patterns: unknown[] = Array.isArray(scenario.patterns) ? scenario.patterns : [];
     const seen = new Map<string, number>();
-    scenario.patterns.forEach((pattern, index) => {
-      const name = pattern.name ?? pattern.source;
+    patterns.forEach((pattern, index) => {
+      const name = patternNameIn(pattern);
+      if (name === undefined) return;
       if (seen.has(name)) {
         ctx.addIssue({
           code: 'custom',
@@ -53,11 +58,14 @@ export function scenarioSchemaFor<Registry extends SourceRegistry>(registry: Reg
       }
       seen.set(name, index);
     });
-    if (scenario.thresholds) {
-      for (const name of unknownThresholdPatterns(scenario.thresholds, [...seen.keys()])) {
+    // Only names of patterns that are themselves readable: an unreadable pattern has its own problem.
+    if (seen.size === patterns.length && patterns.length > 0) {
+      for (const name of thresholdPatternNames(scenario.thresholds).filter((known) => !seen.has(known))) {
         ctx.addIssue({ code: 'custom', path: ['thresholds', name], message: `no pattern is named "${name}" (patterns: ${[...seen.keys()].join(', ')})` });
       }
     }
+  }, { when: () => true })
+  .superRefine((scenario, ctx) => {
     const fn = scenario.function;
     if (fn.reservedConcurrency !== undefined && fn.reservedConcurrency > scenario.account.concurrencyLimit) {
       ctx.addIssue({ code: 'custom', path: ['function', 'reservedConcurrency'], message: 'cannot exceed account.concurrencyLimit' });
@@ -65,7 +73,33 @@ export function scenarioSchemaFor<Registry extends SourceRegistry>(registry: Reg
     if (fn.provisionedConcurrency > (fn.reservedConcurrency ?? scenario.account.concurrencyLimit)) {
       ctx.addIssue({ code: 'custom', path: ['function', 'provisionedConcurrency'], message: 'cannot exceed the function’s concurrency limit' });
     }
-  });
+  }, { when: (payload) => payload.issues.every((issue) => issue.path?.[0] !== 'function' && issue.path?.[0] !== 'account') })
+  .superRefine((scenario, ctx) => {
+    const { phases, eventsPerArrival } = scenario.workload;
+    const arrivals = requestedArrivals(phases);
+    const events = arrivals * eventsPerArrival;
+    if (events > maxEventsPerPattern) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workload', 'phases'],
+        message:
+          `the phases ask for ${formatCount(events)} events per pattern (${formatCount(arrivals)} arrivals × ${eventsPerArrival} event${eventsPerArrival === 1 ? '' : 's'}), ` +
+          `more than the ${formatCount(maxEventsPerPattern)} one pattern run sends at most; shorten the phases or lower arrivalRate, rampTo or eventsPerArrival`,
+      });
+    }
+  }, { when: (payload) => payload.issues.every((issue) => issue.path?.[0] !== 'workload') });
+}
+
+/** A pattern's name as the file gives it (its source by default), if it is readable. */
+function patternNameIn(pattern: unknown): string | undefined {
+  if (pattern === null || typeof pattern !== 'object') return undefined;
+  const { name, source } = pattern as { name?: unknown; source?: unknown };
+  if (typeof name === 'string') return name;
+  return name === undefined && typeof source === 'string' ? source : undefined;
+}
+
+function formatCount(count: number): string {
+  return count >= 1e9 ? count.toExponential(2).replace('e+', 'e') : Math.round(count).toLocaleString('en-US');
 }
 
 export const scenarioSchema = scenarioSchemaFor(sourceModules);
