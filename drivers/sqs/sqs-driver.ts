@@ -11,7 +11,8 @@ import {
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { SqsPattern } from './schema.ts';
 import { sdkClientConfig } from '../../core/client-config.ts';
-import { sdkPolledQueue, type QueueMessage } from './polled-queue.ts';
+import { sdkPolledQueue, type PolledQueue, type QueueMessage } from './polled-queue.ts';
+import { jsonProtocolPolledQueue } from './json-polled-queue.ts';
 import { SqsEventSourceMapping } from './sqs-mapping.ts';
 import { parseEnvelope, type OutgoingEvent } from '../../load/event-factory.ts';
 
@@ -151,6 +152,20 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
     };
   }
 
+  /**
+   * The mapping's receives and deletes: on the embedded target over plain JSON-protocol HTTP
+   * (json-polled-queue.ts says why); elsewhere, or with SLUICE_SQS_CONSUMER_TRANSPORT=sdk,
+   * through the SDK.
+   */
+  let consumerTransport: (PolledQueue & { destroy?(): void }) | undefined;
+  let consumerTransportName: 'json-http' | 'sdk' = 'sdk';
+  const consumerQueue = (): PolledQueue => {
+    const useJson = target.clientSettings.endpoint !== undefined && context.target.info.kind === 'embedded' && process.env.SLUICE_SQS_CONSUMER_TRANSPORT !== 'sdk';
+    consumerTransportName = useJson ? 'json-http' : 'sdk';
+    consumerTransport = useJson ? jsonProtocolPolledQueue(target.clientSettings.endpoint!, queueUrl, pattern.visibilityTimeout) : sdkPolledQueue(client, queueUrl, pattern.visibilityTimeout);
+    return consumerTransport;
+  };
+
   return {
     async sendArrival(events) {
       const nowMs = clock.nowMs();
@@ -173,7 +188,7 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
       // A remote consumer (AWS Lambda's own mapping) polls the queue itself.
       if (context.consumer === 'remote') return;
       mapping = new SqsEventSourceMapping({
-        queue: sdkPolledQueue(client, queueUrl, pattern.visibilityTimeout),
+        queue: consumerQueue(),
         queueArn,
         region: target.clientSettings.region,
         fn,
@@ -231,6 +246,7 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
 
     async stopConsumer() {
       await mapping?.stop();
+      consumerTransport?.destroy?.();
     },
 
     async pendingAtEnd() {
@@ -258,7 +274,7 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
         sendErrorsByCode: Object.fromEntries(errorMessages),
         foreignDeliveries: ledger.foreignDeliveries,
         // What the mapping's pollers did: receives per message shows whether they polled in vain.
-        ...(mapping ? { polling: { ...mapping.counts, pollersMax } } : {}),
+        ...(mapping ? { polling: { ...mapping.counts, pollersMax, transport: consumerTransportName } } : {}),
       };
     },
 
