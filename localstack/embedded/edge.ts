@@ -30,11 +30,14 @@ export interface EdgeService {
 
 const upstreamAgent = new Agent({ keepAlive: true, maxSockets: 256 });
 
+/** Adjusts an emulator's answer headers on their way back (a service correcting what its emulator says). */
+export type AnswerHeadersFix = (statusCode: number, headers: IncomingMessage['headers']) => IncomingMessage['headers'];
+
 /**
  * Forwards a request unchanged to an emulator on 127.0.0.1 and streams the answer back.
  * The body may already have been read (`body`), when a quota check needed to look at it.
  */
-export function forwardTo(upstreamPort: number, request: IncomingMessage, response: ServerResponse, body?: Buffer): void {
+export function forwardTo(upstreamPort: number, request: IncomingMessage, response: ServerResponse, body?: Buffer, fixHeaders?: AnswerHeadersFix): void {
   const upstream = httpRequest(
     {
       host: '127.0.0.1',
@@ -45,7 +48,8 @@ export function forwardTo(upstreamPort: number, request: IncomingMessage, respon
       agent: upstreamAgent,
     },
     (upstreamResponse) => {
-      response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+      const statusCode = upstreamResponse.statusCode ?? 502;
+      response.writeHead(statusCode, fixHeaders ? fixHeaders(statusCode, upstreamResponse.headers) : upstreamResponse.headers);
       upstreamResponse.pipe(response);
     },
   );

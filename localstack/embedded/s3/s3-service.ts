@@ -16,8 +16,40 @@ import { encodeS3EventKey } from '../../../core/s3-key-encoding.ts';
 
 const require = createRequire(import.meta.url);
 
-/** The credentials sluice's clients use on local targets (see core/client-config.ts). */
-const localAccessKeyId = 'sluice';
+interface S3rverAccounts {
+  registry: Map<string, S3rverAccount>;
+  DUMMY_ACCOUNT: S3rverAccount;
+}
+interface S3rverAccount {
+  accessKeys: Map<string, string>;
+}
+
+/**
+ * Any access key works, as on every other embedded service and on LocalStack: s3rver looks
+ * each request's key up in its account registry (InvalidAccessKeyId when absent), so an
+ * unknown key resolves to its one account. Signatures are not verified
+ * (`allowMismatchedSignatures`), so the secret it holds for that key is never compared.
+ */
+function acceptAnyAccessKey(): void {
+  const accounts = require('s3rver/lib/models/account') as S3rverAccounts;
+  if (accounts.registry instanceof AnyKeyMap) return;
+  const account = accounts.DUMMY_ACCOUNT;
+  accounts.registry = new AnyKeyMap(accounts.registry, account);
+  account.accessKeys = new AnyKeyMap(account.accessKeys, 'any-secret');
+}
+
+/** A map that answers `fallback` for a key it does not hold. */
+class AnyKeyMap<V> extends Map<string, V> {
+  constructor(
+    entries: Map<string, V>,
+    private readonly fallback: V,
+  ) {
+    super(entries);
+  }
+  override get(key: string): V {
+    return super.get(key) ?? this.fallback;
+  }
+}
 /** Per-prefix buckets kept at most; beyond, the oldest are forgotten (they refill anyway). */
 const prefixBucketsMax = 100_000;
 
@@ -63,8 +95,7 @@ export interface S3ServiceStats {
  */
 export async function startS3Service(directory: FunctionDirectory = functionDirectory): Promise<EdgeService> {
   const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverApp;
-  // s3rver checks the access key against its accounts; sluice's local clients sign as `sluice`.
-  (require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } }).DUMMY_ACCOUNT.createKeyPair(localAccessKeyId, localAccessKeyId);
+  acceptAnyAccessKey();
   const directoryPath = await mkdtemp(join(tmpdir(), 'sluice-s3-'));
   const app = new S3rver({
     address: '127.0.0.1',
