@@ -1,12 +1,14 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadScenarioFile } from '../scenario/load.ts';
-import { ScenarioError } from '../scenario/errors.ts';
+import { BadInputError } from '../scenario/errors.ts';
 import { targetNames } from '../scenario/parts.ts';
 import { patternNameOf } from '../run/run-scenario.ts';
 import { exitCodes } from './exit-codes.ts';
 import { serve } from './serve.ts';
 import { runCommand, type RunFlags } from './run-command.ts';
 import { compareCommand, type CompareFlags } from './compare-command.ts';
+import { OutputPathError } from './output-paths.ts';
+import { RunResultError } from '../analysis/run-result-schema.ts';
 import { cleanupCommand } from './cleanup-command.ts';
 import { scenarioJsonSchema } from '../scenario/json-schema.ts';
 import { sluiceVersion } from '../run/run-scenario.ts';
@@ -41,7 +43,7 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .description('run a scenario: provision, drive the phases, consume, measure, report')
     .argument('<scenario>', 'scenario YAML file')
     .addOption(new Option('--target <target>', 'where to run (default: the scenario’s target, else embedded)').choices([...targetNames]))
-    .option('--endpoint <url>', 'with --target localstack: an endpoint you already run (LocalStack, or `sluice serve`)')
+    .option('--endpoint <url>', 'with --target localstack: an endpoint you already run (LocalStack, or `sluice serve`)', parseEndpoint)
     .option('--out <dir>', 'folder for run results', 'runs')
     .option('--only <names...>', 'run only these patterns')
     .option('--parallel', 'run the patterns at the same time instead of one after the other')
@@ -86,12 +88,12 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
   program
     .command('serve')
     .description('run the embedded target alone: one edge endpoint on 127.0.0.1 for the AWS APIs sluice emulates')
-    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', '4566')
+    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', parsePort, 4566)
     .option('--services <list>', 'comma-separated services', 'sqs')
-    .option('--upstream <url>', 'instead of emulators, put sluice’s quota layers in front of this endpoint (LocalStack)')
+    .option('--upstream <url>', 'instead of emulators, put sluice’s quota layers in front of this endpoint (LocalStack)', parseEndpoint)
     .option('--ready-json', 'print one JSON line when ready and exit when stdin closes (used by `sluice run`)', false)
-    .action(async (flags: { port: string; services: string; readyJson: boolean; upstream?: string }) => {
-      exitCode = await serve({ port: Number(flags.port), services: flags.services.split(',').filter(Boolean), readyJson: flags.readyJson, upstream: flags.upstream }, print);
+    .action(async (flags: { port: number; services: string; readyJson: boolean; upstream?: string }) => {
+      exitCode = await serve({ port: flags.port, services: flags.services.split(',').filter(Boolean), readyJson: flags.readyJson, upstream: flags.upstream }, { print, printError });
     });
 
   try {
@@ -101,8 +103,12 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? exitCodes.ok : exitCodes.badInput;
     }
-    if (error instanceof ScenarioError) {
-      printError(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the scenario file:`);
+    if (error instanceof OutputPathError || error instanceof RunResultError) {
+      printError(`sluice: ${error.message}\n  what to do: ${error.hint}`);
+      return exitCodes.badInput;
+    }
+    if (error instanceof BadInputError) {
+      printError(`${error.problemCount} problem${error.problemCount === 1 ? '' : 's'} ${error.where}:`);
       printError(error.message);
       return exitCodes.badInput;
     }
@@ -110,4 +116,23 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     printError(`sluice: ${withHint.message}${withHint.hint ? `\n  what to do: ${withHint.hint}` : ''}`);
     return exitCodes.runFailed;
   }
+}
+
+/** A TCP port for 127.0.0.1: a whole number from 0 (any free port) to 65535. */
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text.trim()) || port > 65_535) throw new InvalidArgumentError('give a port from 1 to 65535, or 0 to pick a free one.');
+  return port;
+}
+
+/** An http(s) URL such as http://localhost:4566. */
+function parseEndpoint(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InvalidArgumentError('give a URL such as http://localhost:4566.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`give an http:// or https:// URL such as http://localhost:4566, not ${url.protocol}.`);
+  return text;
 }

@@ -1,11 +1,13 @@
-import { readFile, writeFile, mkdir, copyFile } from 'node:fs/promises';
+import { readFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { loadScenarioFile, locateKey } from '../scenario/load.ts';
 import { bringYourOwnTargetProblems } from '../drivers/bring-your-own.ts';
-import { ScenarioError } from '../scenario/errors.ts';
+import { CommandLineError, ScenarioError, type FlagProblem } from '../scenario/errors.ts';
 import type { TargetName } from '../scenario/parts.ts';
 import { runScenario, patternNameOf } from '../run/run-scenario.ts';
-import { writeRun } from '../run/write-run.ts';
+import { writeFileAtomically, writeRun, type WrittenRun } from '../run/write-run.ts';
+import { checkOutputPaths, fallbackOutputRoot, type OutputPath } from './output-paths.ts';
+import { parseRunResult, RunResultError } from '../analysis/run-result-schema.ts';
 import { summaryTable } from '../analysis/report-markdown.ts';
 import { evaluateThresholds, sortFailuresFirst } from '../analysis/thresholds.ts';
 import { compareWithBaseline } from '../analysis/baseline.ts';
@@ -46,17 +48,28 @@ export function baselinePath(reference: string): string {
   return reference.endsWith('.json') ? reference : join('baselines', `${reference}.json`);
 }
 
-export async function readRunResult(file: string): Promise<RunResult> {
-  let parsed: RunResult;
+/**
+ * Reads and validates a result.json (analysis/run-result-schema.ts): a file that is missing,
+ * not JSON or not a RunResult is a {@link RunResultError} naming each problem's line and JSON
+ * path. `readFor` says what the result is read for (`a baseline`), which needs patterns.
+ */
+export async function readRunResult(file: string, readFor: string): Promise<RunResult> {
+  let text: string;
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8')) as RunResult;
+    text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ScenarioError([{ file, line: 1, column: 1, keyPath: '', message: `not a readable result.json (${(error as Error).message})` }]);
+    throw new RunResultError([{ file, line: 1, column: 1, jsonPath: '', message: `cannot read the file (${(error as Error).message})` }]);
   }
-  if (parsed.schemaVersion !== 1 || !Array.isArray(parsed.patterns)) {
-    throw new ScenarioError([{ file, line: 1, column: 1, keyPath: 'schemaVersion', message: `not a sluice RunResult of schema version 1` }]);
-  }
-  return parsed;
+  return parseRunResult(text, file, { requirePatterns: readFor });
+}
+
+/** The output paths of `sluice run`, checked before anything starts. */
+export function runOutputPaths(flags: Pick<RunFlags, 'out' | 'junit' | 'saveBaseline'>): OutputPath[] {
+  return [
+    { flag: '--out', path: flags.out, kind: 'folder' },
+    ...(flags.junit ? [{ flag: '--junit', path: flags.junit, kind: 'file' } as const] : []),
+    ...(flags.saveBaseline ? [{ flag: '--save-baseline', path: baselinePath(flags.saveBaseline), kind: 'file' } as const] : []),
+  ];
 }
 
 /**
@@ -66,27 +79,43 @@ export async function readRunResult(file: string): Promise<RunResult> {
  */
 export async function runCommand(file: string, flags: RunFlags, io: Io): Promise<number> {
   const scenario = await loadScenarioFile(file);
+  // The command line's --target wins over the file's.
+  const targetKind = flags.target ?? scenario.target;
+  const flagProblems: FlagProblem[] = [];
   if (flags.only) {
     const known = scenario.patterns.map(patternNameOf);
     const unknown = flags.only.filter((name) => !known.includes(name));
-    if (unknown.length > 0) throw new ScenarioError([{ file, line: 1, column: 1, keyPath: 'patterns', message: `--only names unknown patterns ${unknown.join(', ')} (the file has ${known.join(', ')})` }]);
+    if (unknown.length > 0) flagProblems.push({ flag: '--only', message: `names unknown patterns ${unknown.join(', ')} (${file} has ${known.join(', ')})` });
   }
   if (flags.tolerance !== undefined && !(Number(flags.tolerance) >= 0)) {
-    throw new ScenarioError([{ file, line: 1, column: 1, keyPath: '--tolerance', message: 'give the tolerance as a fraction, e.g. 0.1 for 10 %' }]);
+    flagProblems.push({ flag: '--tolerance', message: `${JSON.stringify(flags.tolerance)} is not a fraction: give it as e.g. 0.1 for 10 %` });
+  }
+  if (flags.consumer === 'localstack' && targetKind !== 'localstack') {
+    flagProblems.push({ flag: '--consumer', message: `--consumer localstack needs the localstack target (--target localstack), not ${targetKind}` });
+  }
+  if (flags.endpoint !== undefined && targetKind !== 'localstack') {
+    flagProblems.push({ flag: '--endpoint', message: `an endpoint you run (LocalStack, or \`sluice serve\`) is for the localstack target, and the ${targetKind} target would ignore it: add --target localstack` });
+  }
+  if (flagProblems.length > 0) throw new CommandLineError(flagProblems);
+  // Only reaching AWS must be said on the command line.
+  if (scenario.target === 'aws' && flags.target === undefined) {
+    throw new ScenarioError([
+      {
+        file,
+        ...(await locateKey(file, 'target')),
+        keyPath: 'target',
+        message: 'the scenario names target aws, and sluice reaches AWS only when the command line says so: pass --target aws to run it there, or --target embedded (or localstack) to run it locally',
+      },
+    ]);
   }
   // Read the baseline before anything starts: a missing one is bad input, not a failed run.
-  const baseline = flags.baseline ? await readRunResult(baselinePath(flags.baseline)) : undefined;
-  if (scenario.target === 'aws' && flags.target !== 'aws') {
-    throw new ScenarioError([{ file, line: 1, column: 1, keyPath: 'target', message: 'the scenario names target aws: sluice only reaches AWS when the command line says so — pass --target aws (or --target embedded to run it locally)' }]);
-  }
-  if (flags.consumer === 'localstack' && flags.target !== 'localstack') {
-    throw new ScenarioError([{ file, line: 1, column: 1, keyPath: '--consumer', message: '--consumer localstack needs --target localstack' }]);
-  }
-  const targetKind = flags.target ?? scenario.target;
+  const baseline = flags.baseline ? await readRunResult(baselinePath(flags.baseline), 'a baseline') : undefined;
   if (flags.dryRun) {
-    io.print(formatAwsPlan(planAwsRun(scenario)));
+    io.print(formatAwsPlan(planAwsRun(scenario), { runTarget: targetKind }));
     return exitCodes.ok;
   }
+  // Found now, not after a run whose measurements would then have nowhere to go.
+  await checkOutputPaths(runOutputPaths(flags));
   // Existing resources only mean something where sluice does not create its own: refuse them
   // elsewhere rather than ignore them.
   const ownResources = bringYourOwnTargetProblems(scenario.patterns, { target: targetKind, consumer: flags.consumer, fieldsOf: (source) => bringYourOwnFieldsOf(source) });
@@ -152,10 +181,21 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   const costModels = sourceCostModels();
   const thresholds = scenario.thresholds && result.patterns.length > 0 ? evaluateThresholds(result, scenario.thresholds, { unknownPatterns: flags.only ? 'ignore' : 'fail', costModels }) : undefined;
   const baselineComparison = baseline ? compareWithBaseline(result, baseline, { ...(flags.tolerance !== undefined ? { tolerance: Number(flags.tolerance) } : {}), costModels }) : undefined;
-  const written = await writeRun(result, flags.out, { thresholds, baseline: baselineComparison });
-
+  const verdicts = { thresholds, baseline: baselineComparison };
+  // The summary comes first: whatever happens to the files, what was measured is on screen.
   if (result.patterns.length > 0) io.print('\n' + summaryTable(result) + '\n');
   for (const pattern of result.patterns) for (const warning of pattern.warnings) io.printError(`warning [${pattern.name}]: ${warning}`);
+  let writeFailed = false;
+  let written: WrittenRun;
+  try {
+    written = await writeRun(result, flags.out, verdicts);
+  } catch (error) {
+    // Checked before the run, so the place went bad during it (a disk that filled): keep the
+    // measurements somewhere that works, say where, and exit as a failed run.
+    writeFailed = true;
+    written = await writeRun(result, fallbackOutputRoot(), verdicts);
+    io.printError(`could not write the run into ${flags.out} (${(error as Error).message}); wrote it to ${written.folder} instead. Free space there or give --out another folder next time.`);
+  }
   for (const name of written.files) io.print(`${name.padEnd(15)} ${join(written.folder, name)}`);
 
   let exitCode: number = exitCodes.ok;
@@ -167,9 +207,17 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     if (!thresholds.ok) exitCode = exitCodes.thresholdsFailed;
   }
   if (flags.junit) {
-    await mkdir(dirname(flags.junit), { recursive: true });
-    await writeFile(flags.junit, renderJunitXml(thresholds ?? { runId: result.runId, scenarioName: result.scenario.name, outcomes: [], passed: 0, failed: 0, notApplicable: 0, ok: true }, { name: `sluice ${result.scenario.name}` }));
-    io.print(`junit:          ${flags.junit}`);
+    const junitXml = renderJunitXml(thresholds ?? { runId: result.runId, scenarioName: result.scenario.name, outcomes: [], passed: 0, failed: 0, notApplicable: 0, ok: true }, { name: `sluice ${result.scenario.name}` });
+    try {
+      await mkdir(dirname(flags.junit), { recursive: true });
+      await writeFileAtomically(flags.junit, junitXml);
+      io.print(`junit:          ${flags.junit}`);
+    } catch (error) {
+      writeFailed = true;
+      const fallback = join(written.folder, 'junit.xml');
+      await writeFileAtomically(fallback, junitXml);
+      io.printError(`could not write ${flags.junit} (${(error as Error).message}); wrote the JUnit XML to ${fallback} instead.`);
+    }
   }
   if (baselineComparison) {
     io.print(`\nbaseline ${flags.baseline}: ${baselineComparison.regressions} regression(s), ${baselineComparison.improvements} improvement(s)`);
@@ -181,15 +229,22 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   }
   if (flags.saveBaseline && result.status === 'completed') {
     const path = baselinePath(flags.saveBaseline);
-    await mkdir(dirname(path), { recursive: true });
-    await copyFile(join(written.folder, 'result.json'), path);
-    io.print(`baseline saved: ${path}`);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFileAtomically(path, await readFile(join(written.folder, 'result.json'), 'utf8'));
+      io.print(`baseline saved: ${path}`);
+    } catch (error) {
+      writeFailed = true;
+      io.printError(`could not save the baseline ${path} (${(error as Error).message}); the run's result.json is ${join(written.folder, 'result.json')}: copy it there when the disk has room.`);
+    }
   }
   if (result.status === 'failed') {
     io.printError(`run failed: ${result.failure?.message}`);
     return exitCodes.runFailed;
   }
   if (result.status === 'interrupted') return exitCodes.interrupted;
+  // The run went well but its files are not where they were asked for: a failure to see in CI.
+  if (writeFailed) return exitCodes.runFailed;
   return exitCode;
 }
 
