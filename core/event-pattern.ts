@@ -156,9 +156,21 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The field's value, never one inherited from Object.prototype (`constructor`, `__proto__`). */
+/**
+ * The field's value, never one inherited from Object.prototype (`constructor`, `__proto__`).
+ * A dot in an event's field name is a path separator, as EventBridge flattens events to
+ * dotted paths: `{"state.status": "x"}` holds `state` → `status`, so when `key` is absent
+ * the fields named `key.…` answer for it, as one object.
+ */
 function fieldOf(value: unknown, key: string): unknown {
-  return isPlainObject(value) && Object.hasOwn(value, key) ? value[key] : undefined;
+  if (!isPlainObject(value)) return undefined;
+  if (Object.hasOwn(value, key)) return value[key];
+  let dotted: Record<string, unknown> | undefined;
+  const prefix = `${key}.`;
+  for (const name of Object.keys(value)) {
+    if (name.length > prefix.length && name.startsWith(prefix)) (dotted ??= {})[name.slice(prefix.length)] = value[name];
+  }
+  return dotted;
 }
 
 /** Flattens nested arrays without recursion (events are untrusted and may nest deeply). */
@@ -243,6 +255,9 @@ function compile(pattern: unknown): { compiled?: ObjectNode; problems: EventPatt
       problems.add('$', `Event pattern is not valid JSON: ${(error as Error).message}`);
       return { problems: problems.list };
     }
+    // JSON.parse reads 1E-325 as 0; EventBridge reads the number as written and refuses it
+    // as it refuses 1E-320 (more decimals than it compares).
+    for (const literal of underflowingNumbers(pattern)) problems.add('$', `Only values up to ${numericDecimalsMax} decimals are supported: ${literal}`);
   }
   if (!isPlainObject(parsed)) {
     problems.add('$', 'Filter is not an object');
@@ -268,11 +283,30 @@ function compileObject(pattern: Record<string, unknown>, path: string, insideOr:
       problems.add(here, `"${key}" is a reserved word and cannot be a field name inside ${orKeyword}`);
       continue;
     }
-    if (Array.isArray(value)) fields.push({ key, node: compileLeaf(value, here, problems) });
-    else if (isPlainObject(value)) fields.push({ key, node: compileObject(value, here, insideOr, problems) });
-    else problems.add(here, `"${key}" must be an object or an array`);
+    let node: ObjectNode | LeafNode;
+    if (Array.isArray(value)) node = compileLeaf(value, here, problems);
+    else if (isPlainObject(value)) node = compileObject(value, here, insideOr, problems);
+    else {
+      problems.add(here, `"${key}" must be an object or an array`);
+      continue;
+    }
+    fields.push(dottedField(key, node));
   }
   return { kind: 'object', fields, ors };
+}
+
+/**
+ * A dot in a pattern's field name is a path separator: `{"detail": {"state.status": […]}}`
+ * tests `detail` → `state` → `status`, as a nested pattern does (EventBridge matches on
+ * flattened, dotted field paths). A name with an empty segment (`a..b`, `.a`) stays whole.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
+ */
+function dottedField(key: string, node: ObjectNode | LeafNode): { key: string; node: ObjectNode | LeafNode } {
+  const segments = key.split('.');
+  if (segments.length === 1 || segments.some((segment) => segment.length === 0)) return { key, node };
+  let inner: ObjectNode | LeafNode = node;
+  for (let index = segments.length - 1; index > 0; index--) inner = { kind: 'object', fields: [{ key: segments[index]!, node: inner }], ors: [] };
+  return { key: segments[0]!, node: inner };
 }
 
 function compileOr(value: unknown, path: string, problems: Problems): ObjectNode[] {
@@ -353,6 +387,10 @@ function compileMatchExpression(expression: Record<string, unknown>, path: strin
         return undefined;
       }
       const segments = parseWildcard(operand, here, problems);
+      if (segments && wildcardComplexity([segments]) > wildcardComplexityMax) {
+        problems.add(here, ruleTooComplex);
+        return undefined;
+      }
       return segments ? (value) => typeof value === 'string' && wildcardMatches(segments, value) : undefined;
     }
     case 'anything-but':
@@ -372,8 +410,8 @@ function compileMatchExpression(expression: Record<string, unknown>, path: strin
         return undefined;
       }
       const range = parseCidr(operand);
-      if (!range) {
-        problems.add(here, `Malformed CIDR: "${operand}"`);
+      if (typeof range === 'string') {
+        problems.add(here, range);
         return undefined;
       }
       return (value) => typeof value === 'string' && cidrContains(range, value);
@@ -485,6 +523,10 @@ function compileAnythingBut(operand: unknown, path: string, problems: Problems):
     else {
       const patterns = texts.map((text, index) => parseWildcard(text, texts.length > 1 ? `${here}[${index}]` : here, problems));
       if (patterns.some((segments) => !segments)) return undefined;
+      if (wildcardComplexity(patterns as string[][]) > wildcardComplexityMax) {
+        problems.add(here, ruleTooComplex);
+        return undefined;
+      }
       excludes = (value) => patterns.some((segments) => wildcardMatches(segments!, value));
     }
     // A value of another type is never excluded (event-ruler compares within a type).
@@ -512,6 +554,19 @@ function decimalsOf(value: number): number {
   const fraction = mantissa.split('.')[1] ?? '';
   const exponent = exponentText ? Number(exponentText) : 0;
   return Math.max(0, fraction.length - exponent);
+}
+
+/** Number literals outside strings that are not zero as written but read as 0 (`1E-325`). */
+function underflowingNumbers(text: string): string[] {
+  const found: string[] = [];
+  const token = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+  for (const match of text.matchAll(token)) {
+    const literal = match[0];
+    if (literal.startsWith('"')) continue;
+    const mantissa = literal.split(/[eE]/)[0]!;
+    if (Number(literal) === 0 && /[1-9]/.test(mantissa)) found.push(literal);
+  }
+  return found;
 }
 
 const numericOperators = new Set(['=', '<', '<=', '>', '>=']);
@@ -598,7 +653,8 @@ function parseWildcard(text: string, path: string, problems: Problems): string[]
     const char = text[index];
     if (char === '*') {
       if (text[index + 1] === '*') {
-        problems.add(path, `Consecutive wildcard characters at pos ${index}`);
+        // EventBridge names the position of the second `*`.
+        problems.add(path, `Consecutive wildcard characters at pos ${index + 1}`);
         return undefined;
       }
       segments.push(current);
@@ -617,6 +673,69 @@ function parseWildcard(text: string, path: string, problems: Problems): string[]
   }
   segments.push(current);
   return segments;
+}
+
+/**
+ * EventBridge refuses a wildcard pattern a value could be matched against in too many
+ * places at once: "Rule is too complex - try using fewer wildcard characters or fewer
+ * repeating character sequences after a wildcard character". sluice measures that as the
+ * most positions, over all of a field's wildcard patterns together, that any string can
+ * leave active at once (a `*` counts once for itself and once for what follows it), and
+ * refuses more than {@link wildcardComplexityMax}: `*:*:*:*:*:event-bus/*` (13) is refused,
+ * `arn:aws:events:*:*:event-bus/*` (7) and `*Title*` (5) are not.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html#eb-filtering-wildcard-matching
+ */
+const ruleTooComplex = 'Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character';
+const wildcardComplexityMax = 10;
+/** Sets of positions explored at most; a pattern that reaches it is refused as too complex. */
+const wildcardComplexityStatesMax = 5_000;
+
+function wildcardComplexity(patterns: readonly (readonly string[])[]): number {
+  // Tokens per pattern: literal characters, and `null` for each `*` (between segments).
+  const tokenLists = patterns.map((segments) => segments.flatMap((segment, index) => (index === 0 ? [...segment] : [null, ...segment])));
+  if (!tokenLists.some((tokens) => tokens.includes(null))) return 0;
+  const alphabet = new Set<string>(['\u0000']);
+  for (const tokens of tokenLists) for (const token of tokens) if (token !== null) alphabet.add(token);
+  const key = (pattern: number, position: number) => pattern * 100_000 + position;
+  const closure = (positions: Set<number>): Set<number> => {
+    const pending = [...positions];
+    while (pending.length > 0) {
+      const state = pending.pop()!;
+      const pattern = Math.floor(state / 100_000);
+      const position = state % 100_000;
+      if (tokenLists[pattern]![position] === null && !positions.has(state + 1)) {
+        positions.add(state + 1);
+        pending.push(state + 1);
+      }
+    }
+    return positions;
+  };
+  const start = closure(new Set(tokenLists.map((_, pattern) => key(pattern, 0))));
+  const seen = new Set<string>([[...start].sort().join(',')]);
+  const pending = [start];
+  let most = start.size;
+  while (pending.length > 0) {
+    const active = pending.pop()!;
+    for (const char of alphabet) {
+      const next = new Set<number>();
+      for (const state of active) {
+        const tokens = tokenLists[Math.floor(state / 100_000)]!;
+        const token = tokens[state % 100_000];
+        if (token === null) next.add(state);
+        else if (token === char) next.add(state + 1);
+      }
+      if (next.size === 0) continue;
+      closure(next);
+      most = Math.max(most, next.size);
+      if (most > wildcardComplexityMax) return most;
+      const name = [...next].sort().join(',');
+      if (seen.has(name)) continue;
+      if (seen.size >= wildcardComplexityStatesMax) return wildcardComplexityMax + 1;
+      seen.add(name);
+      pending.push(next);
+    }
+  }
+  return most;
 }
 
 /** Greedy leftmost matching of the segments: linear, no backtracking blow-up. */
@@ -701,18 +820,21 @@ function parseIp(text: string): IpAddress | undefined {
   return v6 === undefined ? undefined : { bits: 128, value: v6 };
 }
 
-/** `a.b.c.d/n` or `v6/n`; a bare address is its own /32 or /128. */
-function parseCidr(text: string): CidrRange | undefined {
-  const [addressText = '', lengthText, ...rest] = text.split('/');
-  if (rest.length > 0) return undefined;
+/**
+ * `a.b.c.d/n` or `v6/n`, or the reason EventBridge gives for refusing it: exactly one `/`,
+ * an integer mask below the address's width (/0–/31, /0–/127), a standard address.
+ */
+function parseCidr(text: string): CidrRange | string {
+  const parts = text.split('/');
+  if (parts.length !== 2) return "Malformed CIDR, one '/' required";
+  const [addressText = '', lengthText = ''] = parts;
+  if (!/^-?\d+$/.test(lengthText)) return 'Malformed CIDR, mask bits must be an integer';
+  const prefixLength = Number(lengthText);
+  if (prefixLength < 0) return 'Malformed CIDR, mask bits must not be negative';
   const address = parseIp(addressText);
-  if (!address) return undefined;
-  let prefixLength: number = address.bits;
-  if (lengthText !== undefined) {
-    if (!/^\d{1,3}$/.test(lengthText)) return undefined;
-    prefixLength = Number(lengthText);
-    if (prefixLength > address.bits) return undefined;
-  }
+  if (!address) return `Nonstandard IP address: ${addressText}`;
+  if (address.bits === 32 && prefixLength > 31) return 'IPv4 mask bits must be < 32';
+  if (address.bits === 128 && prefixLength > 127) return 'IPv6 mask bits must be < 128';
   const shift = BigInt(address.bits - prefixLength);
   return { bits: address.bits, network: address.value >> shift, prefixLength };
 }

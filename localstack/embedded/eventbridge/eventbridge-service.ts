@@ -597,15 +597,24 @@ class EventBridgeState {
     return withoutUndefined({ Rules: page.map(describeRuleFields), NextToken: nextToken });
   }
 
+  /**
+   * The event must be a JSON object in EventBridge's envelope with its metadata fields, or
+   * the call fails with "Parameter Event is not valid.". The API reference lists `resources`
+   * among them as well; it is checked for its type when present, not required.
+   * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html
+   */
   private testEventPattern(body: Record<string, unknown>): Record<string, unknown> {
-    const pattern = compilePatternOrThrow(requiredString(body, 'EventPattern'));
+    const eventText = requiredString(body, 'Event', 4096 * 64);
+    const pattern = compilePatternOrThrow(requiredString(body, 'EventPattern', this.settings.eventPatternCharsMax));
     let event: unknown;
     try {
-      event = JSON.parse(requiredString(body, 'Event'));
-    } catch (error) {
-      if (error instanceof EventBridgeApiError) throw error;
+      event = JSON.parse(eventText);
+    } catch {
       throw validation('Parameter Event is not valid.');
     }
+    if (!isRecord(event)) throw validation('Parameter Event is not valid.');
+    for (const field of testEventRequiredFields) if (typeof event[field] !== 'string') throw validation('Parameter Event is not valid.');
+    if (event['resources'] !== undefined && !Array.isArray(event['resources'])) throw validation('Parameter Event is not valid.');
     return { Result: pattern.matches(event) };
   }
 
@@ -685,9 +694,14 @@ class EventBridgeState {
     // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
     this.admitPutEvents(region, Array.isArray(entries) ? entries : []);
 
-    if (!Array.isArray(entries) || entries.length === 0) throw validation("Value at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    // Request constraints are answered as AWS's request validation words them:
+    // "1 validation error detected: Value '…' at 'entries' failed to satisfy constraint: …".
+    if (entries === undefined || entries === null) throw validation("1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
+    if (!Array.isArray(entries) || entries.length === 0) {
+      throw validation(`1 validation error detected: Value '${renderedValue(entries)}' at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1`);
+    }
     if (entries.length > this.settings.putEventsEntriesPerCallMax) {
-      throw validation(`Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${this.settings.putEventsEntriesPerCallMax}`);
+      throw validation(`1 validation error detected: Value '${renderedValue(entries)}' at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${this.settings.putEventsEntriesPerCallMax}`);
     }
     if (!entries.every(isRecord)) throw validation('Each entry must be an object.');
     const totalBytes = entries.reduce((sum, entry) => sum + putEventsEntrySizeBytes(entry), 0);
@@ -843,6 +857,19 @@ export function putEventsEntrySizeBytes(entry: Record<string, unknown>): number 
   const resources = entry['Resources'];
   if (Array.isArray(resources)) for (const resource of resources) if (typeof resource === 'string') size += Buffer.byteLength(resource, 'utf8');
   return size;
+}
+
+/** The envelope fields TestEventPattern insists on, each a string. */
+const testEventRequiredFields = ['id', 'account', 'source', 'time', 'region', 'detail-type'] as const;
+
+/**
+ * A request value as AWS's validation message shows it: a list in brackets, each entry's
+ * members as `Name=value`.
+ */
+function renderedValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(renderedValue).join(', ')}]`;
+  if (isRecord(value)) return `{${Object.entries(value).map(([key, member]) => `${key}=${typeof member === 'string' ? member : renderedValue(member)}`).join(', ')}}`;
+  return String(value);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
