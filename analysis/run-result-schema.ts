@@ -185,10 +185,14 @@ export class RunResultError extends SluiceError<'SLUICE_BAD_RUN_RESULT'> {
   constructor(readonly problems: RunResultProblem[]) {
     super(
       'SLUICE_BAD_RUN_RESULT',
-      `${problems.length} problem${problems.length === 1 ? '' : 's'} in a RunResult file:\n${problems.map(formatRunResultProblem).join('\n')}`,
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${filesOf(problems) === 1 ? 'a RunResult file' : `${filesOf(problems)} RunResult files`}:\n${problems.map(formatRunResultProblem).join('\n')}`,
       'give a result.json that `sluice run` wrote (runs/<scenario>-<time>/result.json) and that was not edited by hand, or re-run the scenario to make a new one',
     );
   }
+}
+
+function filesOf(problems: RunResultProblem[]): number {
+  return new Set(problems.map((p) => p.file)).size;
 }
 
 export function formatRunResultProblem(problem: RunResultProblem): string {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { TargetError, type Target } from '../target.ts';
+import { removeS3ScratchOf } from '../../localstack/embedded/s3/s3-service.ts';
 
 const sluiceBin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 
@@ -19,6 +20,11 @@ export async function startEmbeddedTarget(services: string[], region: string, op
     // emulators must outlive the run's own teardown (reading what the queues still hold).
     // It still cannot outlive the run: it exits when its stdin closes.
     detached: true,
+  });
+  // A child killed with SIGKILL leaves its S3 scratch folder: removed here, awaited by stop().
+  let scratchRemoved: Promise<void> = Promise.resolve();
+  child.once('exit', () => {
+    if (child.pid !== undefined) scratchRemoved = removeS3ScratchOf(child.pid);
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -66,7 +72,10 @@ export async function startEmbeddedTarget(services: string[], region: string, op
     clientSettings: { region, endpoint, useLocalCredentials: true },
     died,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        await scratchRemoved;
+        return;
+      }
       stopping = true;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.stdin?.end();
@@ -74,6 +83,7 @@ export async function startEmbeddedTarget(services: string[], region: string, op
       const forced = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(forced);
+      await scratchRemoved;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -78,6 +78,46 @@ export interface S3ServiceStats {
   slowDowns: number;
 }
 
+/** s3rver's object store, one per `sluice serve`: `sluice-s3-<pid>-XXXXXX` in the system temporary folder. */
+const scratchPrefix = 'sluice-s3-';
+const scratchNamePattern = /^sluice-s3-(\d+)-/;
+
+/**
+ * Removes the S3 scratch folders of process `pid` (the `sluice serve` a run started). A
+ * process killed with SIGKILL cannot remove its own, so the run that started it does, as
+ * soon as it sees it exit.
+ */
+export async function removeS3ScratchOf(pid: number): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  await Promise.all(names.filter((name) => scratchNamePattern.exec(name)?.[1] === String(pid)).map((name) => rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined)));
+}
+
+/**
+ * Removes the scratch folders whose process is gone (killed before anything could clean up
+ * after it, its parent too): run whenever an S3 service starts, so none outlives the next run.
+ */
+export async function removeStaleS3Scratch(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((name) => {
+        const pid = scratchNamePattern.exec(name)?.[1];
+        return pid !== undefined && Number(pid) !== process.pid && !isRunning(Number(pid));
+      })
+      .map((name) => rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined)),
+  );
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * S3 for the embedded target: s3rver (path-style, on 127.0.0.1) behind the edge, with what
  * s3rver lacks added in front of it:
@@ -96,7 +136,8 @@ export interface S3ServiceStats {
 export async function startS3Service(directory: FunctionDirectory = functionDirectory): Promise<EdgeService> {
   const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverApp;
   acceptAnyAccessKey();
-  const directoryPath = await mkdtemp(join(tmpdir(), 'sluice-s3-'));
+  await removeStaleS3Scratch();
+  const directoryPath = await mkdtemp(join(tmpdir(), `${scratchPrefix}${process.pid}-`));
   const app = new S3rver({
     address: '127.0.0.1',
     port: 0,
