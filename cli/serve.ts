@@ -1,5 +1,6 @@
 import { startEmbeddedServices, embeddedServiceStarters, type EmbeddedServiceName } from '../localstack/embedded/embedded-services.ts';
 import { startUpstreamEdge } from '../localstack/embedded/upstream-services.ts';
+import { exitCodes } from './exit-codes.ts';
 
 export interface ServeOptions {
   port: number;
@@ -15,12 +16,17 @@ export interface ServeOptions {
  * (or `sluice run --target localstack --endpoint …`) at it. Runs until stopped or until
  * stdin closes (its parent went away).
  */
-export async function serve(options: ServeOptions, print: (line: string) => void): Promise<number> {
+export async function serve(options: ServeOptions, io: { print(line: string): void; printError(line: string): void }): Promise<number> {
+  // Errors go to stderr; with --ready-json the parent also reads them as the one JSON line on stdout.
+  const fail = (exitCode: number, message: string, code: string, hint: string, lead = '') => {
+    if (options.readyJson) io.print(JSON.stringify({ error: message, code, hint }));
+    io.printError(`sluice serve: ${lead}${message}\n  what to do: ${hint}`);
+    return exitCode;
+  };
   const known = Object.keys(embeddedServiceStarters);
   const unknown = options.upstream ? [] : options.services.filter((name) => !known.includes(name));
   if (unknown.length > 0) {
-    print(options.readyJson ? JSON.stringify({ error: `unknown services ${unknown.join(', ')}`, code: 'SLUICE_BAD_INPUT' }) : `unknown services: ${unknown.join(', ')} (known: ${known.join(', ')})`);
-    return 2;
+    return fail(exitCodes.badInput, `unknown services: ${unknown.join(', ')}`, 'SLUICE_BAD_INPUT', `give --services as a comma-separated list of ${known.join(', ')}`);
   }
   let endpoint;
   try {
@@ -28,11 +34,17 @@ export async function serve(options: ServeOptions, print: (line: string) => void
       ? await startUpstreamEdge(new URL(options.upstream), options.services, options.port)
       : await startEmbeddedServices(options.services as EmbeddedServiceName[], options.port);
   } catch (error) {
-    const code = (error as { code?: string }).code ?? 'SLUICE_TARGET_START';
-    print(options.readyJson ? JSON.stringify({ error: (error as Error).message, code }) : `cannot start: ${(error as Error).message}`);
-    return 3;
+    const { code, hint } = error as { code?: string; hint?: string };
+    const portTaken = code === 'EADDRINUSE' || code === 'SLUICE_PORT_TAKEN';
+    return fail(
+      exitCodes.runFailed,
+      (error as Error).message,
+      portTaken ? 'SLUICE_PORT_TAKEN' : (code ?? 'SLUICE_TARGET_START'),
+      hint ?? (portTaken ? `another process listens on port ${options.port}: stop it, or pass --port 0 to pick a free port` : 'run `npx sluice serve` alone to see the emulators’ own output'),
+      'cannot start: ',
+    );
   }
-  print(options.readyJson ? JSON.stringify({ endpoint: endpoint.url, services: options.services }) : `sluice ${options.upstream ? `quota edge in front of ${options.upstream}` : 'embedded target'}: ${endpoint.url} (${options.services.join(', ')}). Ctrl-C stops it.`);
+  io.print(options.readyJson ? JSON.stringify({ endpoint: endpoint.url, services: options.services }) : `sluice ${options.upstream ? `quota edge in front of ${options.upstream}` : 'embedded target'}: ${endpoint.url} (${options.services.join(', ')}). Ctrl-C stops it.`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -43,5 +55,5 @@ export async function serve(options: ServeOptions, print: (line: string) => void
     }
   });
   await endpoint.close();
-  return 0;
+  return exitCodes.ok;
 }

@@ -1,7 +1,7 @@
 import { resolvePrices, type PriceName, type PriceTable } from '../analysis/pricing.ts';
 import type { AnySourceCostModel, SourceUsage } from '../analysis/cost.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import type { Phase } from '../scenario/parts.ts';
+import type { Phase, TargetName } from '../scenario/parts.ts';
 import { formatDurationMs } from '../core/duration.ts';
 import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
 import { buildStackTemplate, describeTemplateResources, stackNameFor, templateCreatesResources, type BuildStackTemplateOptions } from '../targets/aws/template.ts';
@@ -281,9 +281,15 @@ function count(value: number): string {
  * formatAwsPlan(planAwsRun(scenario))
  * // 'sluice dry run — orders-sqs on aws (us-east-1)\nduration 2m (+ drain up to 1m), 12,000 events per pattern\n…'
  */
-export function formatAwsPlan(plan: AwsRunPlan): string {
+export function formatAwsPlan(plan: AwsRunPlan, options: { runTarget?: TargetName } = {}): string {
   const lines: string[] = [];
-  lines.push(`sluice dry run — ${plan.scenario} on aws (${plan.region})`);
+  const runTarget = options.runTarget ?? 'aws';
+  // The plan is always AWS's (what --target aws creates and costs); a local run creates and costs nothing there.
+  lines.push(
+    runTarget === 'aws'
+      ? `sluice dry run — ${plan.scenario} on aws (${plan.region})`
+      : `sluice dry run — ${plan.scenario} runs on the ${runTarget} target, which creates nothing on AWS and costs nothing; with --target aws (${plan.region}) it would create and cost:`,
+  );
   lines.push(`duration ${formatDurationMs(plan.durationMs)} (+ drain up to ${formatDurationMs(plan.drainTimeoutMs)}), ${count(plan.eventsPerPattern)} events per pattern`);
   for (const pattern of plan.patterns) {
     lines.push('');

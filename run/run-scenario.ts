@@ -99,7 +99,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
           ? await runPatternOnManagedStack({ ...patternOptions, clients: managed.clients, teardown: managed.teardown, onStackStatus: options.onStackStatus })
           : await runPattern(patternOptions);
       } catch (error) {
-        failure ??= { code: (error as { code?: string }).code ?? 'SLUICE_RUN_FAILED', message: `pattern ${patternName}: ${(error as Error).message}` };
+        const hint = (error as { hint?: string }).hint;
+        failure ??= { code: (error as { code?: string }).code ?? 'SLUICE_RUN_FAILED', message: `pattern ${patternName}: ${(error as Error).message}${hint ? ` — ${hint}` : ''}` };
         return undefined;
       }
     };

@@ -155,10 +155,41 @@ export class AwsCallError extends SluiceTargetError<'SLUICE_AWS_CALL'> {
     cause: unknown,
   ) {
     const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    super('SLUICE_AWS_CALL', `${operation} failed (${detail})`, {
-      hint: 'Check the network path to AWS and the region; a request timeout means AWS did not answer within requestTimeoutMs.',
-      cause,
-    });
+    super('SLUICE_AWS_CALL', `${operation} failed (${detail})`, { hint: awsCallHint(operation, cause), cause });
   }
+}
+
+/**
+ * What to do about a refused AWS call, by AWS's error code: a permission, a quota, a name
+ * an earlier run left, throttling; otherwise the network path.
+ *
+ * @example
+ * awsCallHint('cloudformation:CreateStack sluice-demo-sqs-r1', Object.assign(new Error('not authorized'), { name: 'AccessDenied' }))
+ * // 'Your credentials may not call cloudformation:CreateStack: …'
+ */
+export function awsCallHint(operation: string, cause: unknown): string {
+  const { name = '', message = '' } = (cause ?? {}) as { name?: string; message?: string };
+  const action = operation.split(' ')[0];
+  if (/^(AccessDenied|AccessDeniedException|UnauthorizedOperation|AuthorizationError)$/.test(name) || /not authorized to perform/i.test(message)) {
+    return (
+      `Your credentials may not call ${action}: use a profile or role whose policy allows it. ` +
+      (action.startsWith('cloudformation:')
+        ? 'CloudFormation creates the stack with your permissions, so they must also cover what it creates (sqs, kinesis, events, s3, apigateway, lambda, logs, and iam:CreateRole/iam:PassRole for the consumer). '
+        : '') +
+      'See https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/control-access-with-iam.html'
+    );
+  }
+  if (name === 'LimitExceededException') {
+    return (
+      'An account quota was reached (for CreateStack: stacks per region). Delete what earlier runs left with `sluice cleanup`, ' +
+      'or ask for a higher quota in Service Quotas. See https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html'
+    );
+  }
+  if (name === 'AlreadyExistsException') return 'A stack of that name exists, most likely left by an interrupted run: `sluice cleanup` finds and deletes it; then rerun.';
+  if (/^(Throttling|ThrottlingException|TooManyRequestsException|RequestLimitExceeded)$/.test(name)) {
+    return 'AWS throttled the calls beyond the SDK’s retries: wait a minute and rerun, and run the patterns one after the other (without --parallel).';
+  }
+  if (name === 'ValidationError') return 'AWS refused a value of the request (named in the message above): check the scenario value behind it against the region’s limits, then rerun.';
+  return 'Check the network path to AWS and the region; a request timeout means AWS did not answer within requestTimeoutMs.';
 }
 
