@@ -4,6 +4,8 @@ import { loadScenarioFile, locateKey } from '../scenario/load.ts';
 import { bringYourOwnTargetProblems } from '../drivers/bring-your-own.ts';
 import { CommandLineError, ScenarioError, type FlagProblem } from '../scenario/errors.ts';
 import type { TargetName } from '../scenario/parts.ts';
+import type { PatternSpec } from '../scenario/schema.ts';
+import type { AnySourceModule } from '../drivers/source-module.ts';
 import { runScenario, patternNameOf } from '../run/run-scenario.ts';
 import { writeFileAtomically, writeRun, type WrittenRun } from '../run/write-run.ts';
 import { checkOutputPaths, fallbackOutputRoot, type OutputPath } from './output-paths.ts';
@@ -119,8 +121,13 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   // Existing resources only mean something where sluice does not create its own: refuse them
   // elsewhere rather than ignore them.
   const ownResources = bringYourOwnTargetProblems(scenario.patterns, { target: targetKind, consumer: flags.consumer, fieldsOf: (source) => bringYourOwnFieldsOf(source) });
-  if (ownResources.length > 0) {
-    throw new ScenarioError(await Promise.all(ownResources.map(async (problem) => ({ file, ...(await locateKey(file, problem.keyPath)), keyPath: problem.keyPath, message: `${problem.message}. ${problem.hint}` }))));
+  const targetProblems = [
+    ...ownResources.map((problem) => ({ keyPath: problem.keyPath, message: `${problem.message}. ${problem.hint}` })),
+    // What AWS allows but one machine cannot hold, said before the run rather than as a time-out in it.
+    ...(targetKind === 'aws' ? [] : localTargetProblemsOf(scenario.patterns)),
+  ];
+  if (targetProblems.length > 0) {
+    throw new ScenarioError(await Promise.all(targetProblems.map(async (problem) => ({ file, ...(await locateKey(file, problem.keyPath)), ...problem }))));
   }
   if (targetKind === 'aws') {
     const account = await describeAccount(scenario.region);
@@ -246,6 +253,14 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   // The run went well but its files are not where they were asked for: a failure to see in CI.
   if (writeFailed) return exitCodes.runFailed;
   return exitCode;
+}
+
+/** Each pattern's fields beyond what a local target holds (the source module's localTargetProblems). */
+function localTargetProblemsOf(patterns: ReadonlyArray<PatternSpec>): Array<{ keyPath: string; message: string }> {
+  return patterns.flatMap((pattern, index) => {
+    const module: AnySourceModule = sourceModules[pattern.source];
+    return (module.localTargetProblems?.(pattern) ?? []).map((problem) => ({ keyPath: `patterns[${index}].${problem.field}`, message: problem.message }));
+  });
 }
 
 /** Asks on the terminal; without one (CI, pipes) the answer is no. */

@@ -64,6 +64,12 @@ export interface SourceModule<Name extends string = string, Schema extends Patte
   readonly cost: SourceCostModel<z.infer<Schema>>;
   /** Its CloudWatch metrics, read from a managed stack's run window (drivers/<source>/cloudwatch-metrics.ts). */
   readonly cloudWatchMetrics: SourceMetricSpecs<z.infer<Schema>>;
+  /**
+   * What a pattern asks beyond what a local target (embedded, LocalStack) holds on one
+   * machine, though AWS allows it (AWS's own limits are in the schema): each problem names
+   * the field, the local limit and why. Checked before a local run starts.
+   */
+  localTargetProblems?(pattern: z.infer<Schema>): ReadonlyArray<{ field: string; message: string }>;
 }
 
 /**
