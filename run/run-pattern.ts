@@ -86,7 +86,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   };
   const handler: RunnableHandler =
     scenario.function.handler.type === 'module'
-      ? await moduleHandler(scenario.function.handler.module, options.scenarioFile)
+      ? moduleHandler(scenario.function.handler.module, options.scenarioFile, scenario.function)
       : syntheticHandler(scenario.function.handler, clock, seededRandom(scenario.workload.seed + 1));
   const runtimeObservers: RuntimeObserver[] = [observer];
   const fn = new LambdaFunction({
@@ -99,6 +99,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
       onThrottle: (trigger, error) => runtimeObservers.forEach((o) => o.onThrottle?.(trigger, error)),
     },
   });
+  await fn.ready();
 
   const warnings: string[] = [];
   // Local targets share this machine with the load generator: a rate above what it held here is the harness's limit.
@@ -244,6 +245,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   const { warnings: driverWarnings, ...extras } = (session?.extras() ?? {}) as Record<string, unknown> & { warnings?: string[] };
   if (Array.isArray(driverWarnings)) warnings.push(...driverWarnings);
   await session?.teardown().catch((error: Error) => warnings.push(`teardown failed: ${error.message}`));
+  await fn.shutdown();
   const series = recorder.series();
   const endedAtMs = clock.nowMs();
   const observed = (await consumer.observe?.({ startedAtMs, endedAtMs })) ?? {};
