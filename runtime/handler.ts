@@ -1,15 +1,30 @@
-import { pathToFileURL } from 'node:url';
 import { resolve, dirname } from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import { lognormalFromPercentiles, type RandomSource } from './random.ts';
 import type { FunctionSpec } from '../scenario/parts.ts';
+import { WorkerEnvironment } from './worker-environment.ts';
+import type { EnvironmentInit } from './worker-protocol.ts';
 
 /** What a handler is given: the source's event (an SQS batch, a Kinesis batch, an API request, …). */
 export type HandlerEvent = unknown;
 
-/** A consumer function as the runtime runs it. */
-export interface RunnableHandler {
+/** A consumer function that runs in the run's own process: the synthetic handler, and test handlers that only wait on the clock. */
+export interface InProcessHandler {
   run(event: HandlerEvent, context: { requestId: string; remainingMs: () => number }): Promise<unknown>;
+}
+
+/** A consumer function whose execution environments are isolated from the run (worker threads): the user's module. */
+export interface IsolatedHandler {
+  readonly isolation: 'worker-thread';
+  /** Starts one execution environment (the cold start); rejects with HandlerLoadError when the module does not load. */
+  startEnvironment(): Promise<WorkerEnvironment>;
+}
+
+/** A consumer function as the runtime runs it. */
+export type RunnableHandler = InProcessHandler | IsolatedHandler;
+
+export function isIsolated(handler: RunnableHandler): handler is IsolatedHandler {
+  return 'startEnvironment' in handler;
 }
 
 /**
@@ -20,7 +35,7 @@ export function syntheticHandler(
   spec: Extract<FunctionSpec['handler'], { type: 'synthetic' }>,
   clock: Clock,
   random: RandomSource,
-): RunnableHandler {
+): InProcessHandler {
   return {
     async run() {
       const duration = spec.duration;
@@ -33,19 +48,23 @@ export function syntheticHandler(
   };
 }
 
+/** Where a module reference points: the file (absolute) and the export's name. */
+export function resolveModuleReference(reference: string, scenarioFile: string): { modulePath: string; exportName: string } {
+  const hash = reference.lastIndexOf('#');
+  return { modulePath: resolve(dirname(scenarioFile), reference.slice(0, hash)), exportName: reference.slice(hash + 1) };
+}
+
 /**
- * The user's own handler module (`./handlers/orders.ts#handler`), run for real in this
- * process. Resolved relative to the scenario file.
+ * The user's own handler module (`./handlers/orders.ts#handler`, relative to the scenario
+ * file). Each execution environment is a worker thread that imports the module once (its
+ * cold start) and runs one invoke at a time, so a handler that blocks, leaks or crashes
+ * costs its own function latency, errors and cold starts, never the load generator's time.
  */
-export async function moduleHandler(reference: string, scenarioFile: string): Promise<RunnableHandler> {
-  const [modulePath, exportName] = reference.split('#') as [string, string];
-  const url = pathToFileURL(resolve(dirname(scenarioFile), modulePath)).href;
-  const loaded = (await import(url)) as Record<string, unknown>;
-  const handler = loaded[exportName];
-  if (typeof handler !== 'function') {
-    throw new Error(`${modulePath} has no exported function "${exportName}"`);
-  }
+export function moduleHandler(reference: string, scenarioFile: string, spec: Pick<FunctionSpec, 'memoryMb'> & { functionName?: string }): IsolatedHandler {
+  const { modulePath, exportName } = resolveModuleReference(reference, scenarioFile);
+  const init: EnvironmentInit = { modulePath, exportName, functionName: spec.functionName ?? 'sluice-consumer', memoryMb: spec.memoryMb };
   return {
-    run: (event, context) => Promise.resolve((handler as (e: unknown, c: unknown) => unknown)(event, context)),
+    isolation: 'worker-thread',
+    startEnvironment: () => WorkerEnvironment.start(init),
   };
 }

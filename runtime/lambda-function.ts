@@ -3,7 +3,8 @@ import type { Clock } from '../core/clock.ts';
 import type { AccountSpec, FunctionSpec } from '../scenario/parts.ts';
 import { createBurstScaling, type BurstScaling } from './burst-scaling.ts';
 import { ConcurrencyThrottleError, FunctionError } from './errors.ts';
-import type { HandlerEvent, RunnableHandler } from './handler.ts';
+import { isIsolated, type HandlerEvent, type IsolatedHandler, type RunnableHandler } from './handler.ts';
+import type { EnvironmentInvokeResult, WorkerEnvironment } from './worker-environment.ts';
 
 /** How an invoke reached the function; it decides what a throttle means to the caller. */
 export type InvokeTrigger = 'sync' | 'async' | 'poll';
@@ -18,8 +19,20 @@ export interface InvocationRecord {
   endedAtMs: number;
   /** Handler time only (what Lambda reports as Duration). */
   durationMs: number;
+  /**
+   * 'error' is every failed invoke that is not a timeout: the handler threw, its answer
+   * could not be serialised or was too large, or its environment died (errorType
+   * 'Runtime.OutOfMemory' past memoryMb, 'Runtime.ExitError' on process.exit or an uncaught
+   * exception).
+   */
   outcome: 'ok' | 'error' | 'timeout';
   errorMessage?: string;
+  /** Lambda's error type (module handlers): 'Runtime.OutOfMemory', 'Runtime.ImportModuleError', the thrown error's name, … */
+  errorType?: string;
+  /** CPU time of the handler's thread during the invoke (module handlers; absent when the environment died mid-invoke). */
+  handlerCpuMs?: number;
+  /** Highest V8 heap in use by the handler's environment during the invoke (module handlers). */
+  handlerPeakMemoryMb?: number;
 }
 
 export interface RuntimeObserver {
@@ -32,6 +45,10 @@ interface ExecutionEnvironment {
   initialized: boolean;
   provisioned: boolean;
   lastUsedMs: number;
+  /** The worker thread of a module handler's environment, once started. */
+  worker?: WorkerEnvironment;
+  /** A provisioned environment still starting (started with the function, before any invoke). */
+  starting?: Promise<WorkerEnvironment | undefined>;
 }
 
 export interface LambdaFunctionOptions {
@@ -60,11 +77,52 @@ export class LambdaFunction {
   private readonly burst: BurstScaling;
   private peakConcurrency = 0;
 
+  private closed = false;
+
   constructor(private readonly options: LambdaFunctionOptions) {
     this.burst = createBurstScaling(options.account, options.clock);
+    const handler = options.handler;
     for (let i = 0; i < options.spec.provisionedConcurrency; i += 1) {
-      this.idle.push({ id: this.nextEnvironmentId++, initialized: true, provisioned: true, lastUsedMs: options.clock.nowMs() });
+      const environment: ExecutionEnvironment = { id: this.nextEnvironmentId++, initialized: true, provisioned: true, lastUsedMs: options.clock.nowMs() };
+      // Provisioned environments are initialised before traffic arrives, as Lambda does.
+      if (isIsolated(handler)) environment.starting = this.startProvisioned(handler, environment);
+      this.idle.push(environment);
       this.liveCount += 1;
+    }
+  }
+
+  /** Resolves once every provisioned environment has started (or failed to: it then cold-starts on first use). */
+  async ready(): Promise<void> {
+    await Promise.all(this.idle.map((environment) => environment.starting));
+  }
+
+  /** Ends every execution environment (the run is over). Invokes still running end unrecorded. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    await this.ready();
+    const environments = [...this.workers];
+    this.workers.clear();
+    await Promise.all(environments.map((worker) => worker.terminate()));
+  }
+
+  private readonly workers = new Set<WorkerEnvironment>();
+
+  private async startProvisioned(handler: IsolatedHandler, environment: ExecutionEnvironment): Promise<WorkerEnvironment | undefined> {
+    try {
+      const worker = await handler.startEnvironment();
+      if (this.closed) {
+        await worker.terminate();
+        return undefined;
+      }
+      environment.worker = worker;
+      this.workers.add(worker);
+      return worker;
+    } catch {
+      // The module failed to load: the environment is not ready, and the first invoke that takes it cold-starts and reports why.
+      environment.initialized = false;
+      return undefined;
+    } finally {
+      environment.starting = undefined;
     }
   }
 
@@ -101,6 +159,8 @@ export class LambdaFunction {
    * {@link FunctionError} when the handler fails or times out.
    */
   async invoke(event: HandlerEvent, trigger: InvokeTrigger): Promise<unknown> {
+    const handler = this.options.handler;
+    if (isIsolated(handler)) return this.invokeIsolated(handler, event, trigger);
     const environment = this.acquire(trigger);
     const clock = this.options.clock;
     const spec = this.options.spec;
@@ -119,9 +179,9 @@ export class LambdaFunction {
     const timeout = new AbortController();
     try {
       result = await Promise.race([
-        this.options.handler.run(event, { requestId, remainingMs: () => deadlineMs - clock.nowMs() }),
+        handler.run(event, { requestId, remainingMs: () => deadlineMs - clock.nowMs() }),
         clock.sleep(spec.timeout, timeout.signal).then(() => {
-          throw new FunctionError(`Task timed out after ${(spec.timeout / 1000).toFixed(2)} seconds`, 'Timeout');
+          throw new FunctionError(timeoutMessage(spec.timeout), 'Timeout');
         }),
       ]);
     } catch (error) {
@@ -145,6 +205,92 @@ export class LambdaFunction {
     });
     if (outcome !== 'ok') throw new FunctionError(errorMessage ?? 'function error', outcome === 'timeout' ? 'Timeout' : 'Unhandled');
     return result;
+  }
+
+  /**
+   * An invoke of a module handler: the environment is a worker thread. Its cold start is the
+   * thread's real start and the module's import; an environment that died (out of memory,
+   * process.exit, an uncaught exception) or ran past the timeout is ended and discarded, so
+   * the next invoke cold-starts, as Lambda resets an environment after a crash or a timeout.
+   * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+   */
+  private async invokeIsolated(handler: IsolatedHandler, event: HandlerEvent, trigger: InvokeTrigger): Promise<unknown> {
+    const environment = this.acquire(trigger);
+    const clock = this.options.clock;
+    const spec = this.options.spec;
+    const requestId = randomUUID();
+    if (environment.starting) await environment.starting;
+    const coldStart = !environment.initialized || environment.worker === undefined || !environment.worker.alive;
+    if (environment.worker && !environment.worker.alive) this.workers.delete(environment.worker);
+    const initStartMs = clock.nowMs();
+    let invoked: EnvironmentInvokeResult;
+    let startedAtMs = initStartMs;
+    let discard = false;
+    if (coldStart) {
+      try {
+        const worker = await handler.startEnvironment();
+        environment.worker = worker;
+        environment.initialized = true;
+        this.workers.add(worker);
+        if (this.closed) {
+          discard = true;
+          invoked = { ok: false, errorType: 'Runtime.ExitError', errorMessage: 'the function was shut down', environmentDied: true };
+        }
+      } catch (error) {
+        discard = true;
+        const loadError = error as Error & { errorType?: string };
+        invoked = { ok: false, errorType: loadError.errorType ?? 'Runtime.ImportModuleError', errorMessage: loadError.message, environmentDied: true };
+      }
+      startedAtMs = clock.nowMs();
+    }
+    let timedOut = false;
+    if (!discard) {
+      const worker = environment.worker!;
+      const timeout = new AbortController();
+      invoked = await Promise.race([
+        worker.invoke(event, { requestId, deadlineEpochMs: Date.now() + spec.timeout, synchronous: trigger === 'sync' }),
+        clock.sleep(spec.timeout, timeout.signal).then((): EnvironmentInvokeResult => {
+          timedOut = true;
+          return { ok: false, errorType: 'Sandbox.Timedout', errorMessage: timeoutMessage(spec.timeout), environmentDied: true };
+        }),
+      ]);
+      timeout.abort();
+      discard = !invoked.ok && invoked.environmentDied;
+    }
+    const endedAtMs = clock.nowMs();
+    if (discard) await this.discardWorker(environment);
+    else this.release(environment);
+    const result = invoked!;
+    const outcome: InvocationRecord['outcome'] = result.ok ? 'ok' : timedOut ? 'timeout' : 'error';
+    // An invoke cut off by the function's shutdown never finished: the run has already been accounted.
+    if (this.closed && !result.ok && result.environmentDied) throw new FunctionError('the function was shut down during the invoke', 'Unhandled');
+    this.options.observer?.onInvocation?.({
+      requestId,
+      trigger,
+      coldStart,
+      initDurationMs: coldStart ? startedAtMs - initStartMs : 0,
+      startedAtMs,
+      endedAtMs,
+      durationMs: endedAtMs - startedAtMs,
+      outcome,
+      ...(result.ok ? {} : { errorMessage: result.errorMessage, errorType: result.errorType }),
+      ...(result.cpuMs !== undefined ? { handlerCpuMs: result.cpuMs } : {}),
+      ...(result.peakMemoryMb !== undefined ? { handlerPeakMemoryMb: result.peakMemoryMb } : {}),
+    });
+    if (!result.ok) throw new FunctionError(result.errorMessage, timedOut ? 'Timeout' : 'Unhandled');
+    return result.value;
+  }
+
+  /** The environment is gone (it died, timed out, or the function shut down): its slot is free and it is never reused. */
+  private async discardWorker(environment: ExecutionEnvironment): Promise<void> {
+    this.busyCount -= 1;
+    this.liveCount -= 1;
+    const worker = environment.worker;
+    environment.worker = undefined;
+    if (worker) {
+      this.workers.delete(worker);
+      await worker.terminate();
+    }
   }
 
   private acquire(trigger: InvokeTrigger): ExecutionEnvironment {
@@ -184,7 +330,15 @@ export class LambdaFunction {
       if (!environment.provisioned && environment.lastUsedMs < oldestAllowedMs) {
         this.idle.splice(i, 1);
         this.liveCount -= 1;
+        if (environment.worker) {
+          this.workers.delete(environment.worker);
+          void environment.worker.terminate();
+        }
       }
     }
   }
+}
+
+function timeoutMessage(timeoutMs: number): string {
+  return `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`;
 }
