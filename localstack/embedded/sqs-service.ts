@@ -135,7 +135,14 @@ async function handleSqsRequest(store: SqsStoreClient, request: IncomingMessage,
       forwardTo(store.port, request, response, undefined, correctQueryErrorHeader);
       return;
     }
-    await answerJson(store, action, request, response);
+    const body = await readBody(request);
+    // The consumer's deletes are the hot path: when every receipt handle is one the store
+    // issued, they go to it unchanged, without a second hop.
+    if (receiptHandleActions.has(action) && receiptHandlesAllIssued(body)) {
+      forwardTo(store.port, request, response, body, correctQueryErrorHeader);
+      return;
+    }
+    await answerJson(store, action, body, request, response);
     return;
   }
   if (isQueryRequest(request)) {
@@ -151,10 +158,24 @@ function isQueryRequest(request: IncomingMessage): boolean {
   return request.method === 'GET' && new URL(request.url ?? '/', 'http://edge').searchParams.has('Action');
 }
 
-async function answerJson(store: SqsStoreClient, action: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+const receiptHandleActions = new Set(['DeleteMessage', 'DeleteMessageBatch', 'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch']);
+
+/** Whether a JSON body's receipt handles (`ReceiptHandle`, `Entries[].ReceiptHandle`) all have the store's form. */
+function receiptHandlesAllIssued(body: Buffer): boolean {
+  let input: { ReceiptHandle?: unknown; Entries?: unknown };
+  try {
+    input = JSON.parse(body.toString('utf8')) as typeof input;
+  } catch {
+    return false;
+  }
+  if (typeof input !== 'object' || input === null) return false;
+  const handles = Array.isArray(input.Entries) ? input.Entries.map((entry) => (entry as { ReceiptHandle?: unknown } | null)?.ReceiptHandle) : [input.ReceiptHandle];
+  return handles.every((handle) => handle === undefined || (typeof handle === 'string' && receiptHandlePattern.test(handle)));
+}
+
+async function answerJson(store: SqsStoreClient, action: string, body: Buffer, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const requestId = randomUUID();
   try {
-    const body = await readBody(request);
     let input: unknown;
     try {
       input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
