@@ -45,7 +45,7 @@ async function rawHttpInvoke(): Promise<{ perSecond: number; lines: string[] }> 
       outgoing.end(body);
     });
   try {
-    const perSecond = await measureWindow({
+    const { perSecond, cpuUsPerEvent, emulatorCpuUsPerEvent } = await measureWindow({
       loops: requestLoops,
       async work(_, running) {
         while (running()) {
@@ -57,7 +57,7 @@ async function rawHttpInvoke(): Promise<{ perSecond: number; lines: string[] }> 
       warmupMs,
       windowMs,
     });
-    return { perSecond, lines: [`${requestLoops} keep-alive POST loops → sluice's gateway → 1 ms synthetic handler; ${ok} answered 200, ${other} otherwise in ${(warmupMs + windowMs) / 1000} s`] };
+    return { perSecond, lines: [`${requestLoops} keep-alive POST loops → sluice's gateway → 1 ms synthetic handler; ${ok} answered 200, ${other} otherwise in ${(warmupMs + windowMs) / 1000} s; CPU per event: ${Math.round(cpuUsPerEvent)} µs here + ${Math.round(emulatorCpuUsPerEvent)} µs emulators`] };
   } finally {
     agent.destroy();
     await server.close();

@@ -36,7 +36,7 @@ async function rawPutEventsInvoke(target: Target): Promise<{ perSecond: number; 
   const detail = JSON.stringify({ sluiceId: 0, sentAtMs: 0, padding: 'x'.repeat(60) });
   let putCalls = 0;
   try {
-    const perSecond = await measureWindow({
+    const { perSecond, cpuUsPerEvent, emulatorCpuUsPerEvent } = await measureWindow({
       loops: putLoops,
       async work(_, running) {
         while (running()) {
@@ -49,7 +49,7 @@ async function rawPutEventsInvoke(target: Target): Promise<{ perSecond: number; 
       windowMs,
       settleMs: 500,
     });
-    return { perSecond, lines: [`${putLoops} PutEvents(1 entry) loops → rule → 202 server; ${putCalls} PutEvents, ${sink.invokes} invokes in ${(warmupMs + windowMs) / 1000} s`] };
+    return { perSecond, lines: [`${putLoops} PutEvents(1 entry) loops → rule → 202 server; ${putCalls} PutEvents, ${sink.invokes} invokes in ${(warmupMs + windowMs) / 1000} s; CPU per event: ${Math.round(cpuUsPerEvent)} µs here + ${Math.round(emulatorCpuUsPerEvent)} µs emulators`] };
   } finally {
     await client.send(new RemoveTargetsCommand({ Rule: 'all', EventBusName: busName, Ids: ['sink'] })).catch(() => undefined);
     await client.send(new DeleteRuleCommand({ Name: 'all', EventBusName: busName })).catch(() => undefined);

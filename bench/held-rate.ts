@@ -4,6 +4,7 @@ import { runPattern } from '../run/run-pattern.ts';
 import type { Target } from '../targets/target.ts';
 import type { PatternResult } from '../analysis/run-result.ts';
 import { loadTolerance } from '../load/load-meter.ts';
+import { childProcessesCpuUs } from './raw-invoke-sink.ts';
 
 /**
  * The highest arrival rate a full sluice run of one pattern holds on this machine: load
@@ -31,6 +32,10 @@ export interface HeldProbe {
   pendingAtEnd: number;
   /** The probe's own wall time, provisioning and drain included. */
   wallMs: number;
+  /** CPU time of this process (the run's: generator, SDK clients, runtime) per event sent, provisioning and drain included. */
+  cpuUsPerEvent: number;
+  /** The same for the embedded target's process (the emulators). */
+  emulatorCpuUsPerEvent: number;
   result?: PatternResult;
   error?: string;
 }
@@ -101,8 +106,12 @@ export async function searchHeldRate(search: HeldRateSearch): Promise<HeldRateOu
 
 async function probeAt(search: HeldRateSearch, arrivalRate: number): Promise<HeldProbe> {
   const startedMs = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  const childCpuAtStartUs = childProcessesCpuUs();
   try {
     const result = await search.runAt(arrivalRate);
+    const cpu = process.cpuUsage(cpuAtStart);
+    const childCpuUs = childProcessesCpuUs() - childCpuAtStartUs;
     return {
       arrivalRate,
       verdict: verdictOf(result),
@@ -112,10 +121,12 @@ async function probeAt(search: HeldRateSearch, arrivalRate: number): Promise<Hel
       lost: result.accounting.lost,
       pendingAtEnd: result.accounting.pendingAtEnd,
       wallMs: performance.now() - startedMs,
+      cpuUsPerEvent: (cpu.user + cpu.system) / Math.max(1, result.accounting.sent),
+      emulatorCpuUsPerEvent: childCpuUs / Math.max(1, result.accounting.sent),
       result,
     };
   } catch (error) {
-    return { arrivalRate, verdict: 'run failed', shortfall: Number.NaN, arrivalLagMsP99: Number.NaN, completedRatio: 0, lost: 0, pendingAtEnd: 0, wallMs: performance.now() - startedMs, error: (error as Error).message };
+    return { arrivalRate, verdict: 'run failed', shortfall: Number.NaN, arrivalLagMsP99: Number.NaN, completedRatio: 0, lost: 0, pendingAtEnd: 0, wallMs: performance.now() - startedMs, cpuUsPerEvent: Number.NaN, emulatorCpuUsPerEvent: Number.NaN, error: (error as Error).message };
   }
 }
 
@@ -154,6 +165,6 @@ export function describeProbe(probe: HeldProbe, phaseSeconds: number): string {
   if (probe.error) return `  sluice run ${String(probe.arrivalRate).padStart(5)}/s: run failed (${probe.error})`;
   return (
     `  sluice run ${String(probe.arrivalRate).padStart(5)}/s for ${phaseSeconds} s: shortfall ${(probe.shortfall * 100).toFixed(2)} %, lag p99 ${probe.arrivalLagMsP99.toFixed(0)} ms, ` +
-    `completed ×${probe.completedRatio.toFixed(3)}, lost ${probe.lost}, pending ${probe.pendingAtEnd} (${(probe.wallMs / 1000).toFixed(1)} s) — ${probe.verdict}`
+    `completed ×${probe.completedRatio.toFixed(3)}, lost ${probe.lost}, pending ${probe.pendingAtEnd}, CPU/event ${Math.round(probe.cpuUsPerEvent)} µs run + ${Math.round(probe.emulatorCpuUsPerEvent)} µs emulators (${(probe.wallMs / 1000).toFixed(1)} s) — ${probe.verdict}`
   );
 }

@@ -57,7 +57,7 @@ async function rawPutGet(target: Awaited<ReturnType<typeof startEmbeddedTarget>>
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   });
-  const perSecond = await measureWindow({ loops: 0, work: async () => undefined, count: () => read, warmupMs, windowMs });
+  const { perSecond, cpuUsPerEvent, emulatorCpuUsPerEvent } = await measureWindow({ loops: 0, work: async () => undefined, count: () => read, warmupMs, windowMs });
   const putAtEnd = put;
   putsRunning = false;
   await Promise.all(producers);
@@ -66,7 +66,7 @@ async function rawPutGet(target: Awaited<ReturnType<typeof startEmbeddedTarget>>
   await client.send(new DeleteStreamCommand({ StreamName: streamName })).catch(() => undefined);
   client.destroy();
   readClient.destroy();
-  return { perSecond, lines: [`${producerLoops} PutRecord loops (100 B), one GetRecords(10,000) loop per shard at ≤ 5 calls/s, ${shardCount} shards, edge with quotas on; ${putAtEnd} put, ${read} read, ${getCalls} GetRecords calls in ${(warmupMs + windowMs) / 1000} s`] };
+  return { perSecond, lines: [`${producerLoops} PutRecord loops (100 B), one GetRecords(10,000) loop per shard at ≤ 5 calls/s, ${shardCount} shards, edge with quotas on; ${putAtEnd} put, ${read} read, ${getCalls} GetRecords calls in ${(warmupMs + windowMs) / 1000} s; CPU per event: ${Math.round(cpuUsPerEvent)} µs here + ${Math.round(emulatorCpuUsPerEvent)} µs emulators`] };
 }
 
 export const kinesisCeilingBench: SourceCeilingBench = {

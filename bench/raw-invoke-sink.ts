@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClientSettings } from '../core/client-config.ts';
@@ -48,16 +49,63 @@ export async function startRawInvokeSink(settings: ClientSettings, functionName:
  * returns what `count()` rose by per second in the window (the loops keep running through
  * it; they stop after, and the function waits for them).
  */
-export async function measureWindow(options: { loops: number; work: (loop: number, running: () => boolean) => Promise<void>; count: () => number; warmupMs: number; windowMs: number; settleMs?: number }): Promise<number> {
+export async function measureWindow(options: { loops: number; work: (loop: number, running: () => boolean) => Promise<void>; count: () => number; warmupMs: number; windowMs: number; settleMs?: number }): Promise<WindowRate> {
   let running = true;
   const loops = Array.from({ length: options.loops }, (_, loop) => options.work(loop, () => running).catch(() => undefined));
   await new Promise((resolve) => setTimeout(resolve, options.warmupMs));
   const countAtStart = options.count();
   const startedMs = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  const childCpuAtStartUs = childProcessesCpuUs();
   await new Promise((resolve) => setTimeout(resolve, options.windowMs));
-  const perSecond = ((options.count() - countAtStart) * 1000) / (performance.now() - startedMs);
+  const cpu = process.cpuUsage(cpuAtStart);
+  const childCpuUs = childProcessesCpuUs() - childCpuAtStartUs;
+  const counted = options.count() - countAtStart;
+  const perSecond = (counted * 1000) / (performance.now() - startedMs);
+  const cpuUsPerEvent = (cpu.user + cpu.system) / Math.max(1, counted);
+  const emulatorCpuUsPerEvent = childCpuUs / Math.max(1, counted);
   running = false;
   await Promise.all(loops);
   if (options.settleMs) await new Promise((resolve) => setTimeout(resolve, options.settleMs));
-  return perSecond;
+  return { perSecond, cpuUsPerEvent, emulatorCpuUsPerEvent };
+}
+
+/** A measured rate, and the CPU time this process spent per event meanwhile (user + system). */
+export interface WindowRate {
+  perSecond: number;
+  cpuUsPerEvent: number;
+  /** CPU time of this process's children (the embedded target's `sluice serve`) per event; NaN where /proc cannot say. */
+  emulatorCpuUsPerEvent: number;
+}
+
+/** Linux's clock ticks per second for /proc/<pid>/stat times (USER_HZ, 100 on every common build). */
+const clockTicksPerSecond = 100;
+
+/**
+ * CPU time (user + system) of this process's direct children, from /proc/<pid>/stat: the
+ * embedded target runs as one, so its share of a measured window can be told apart from
+ * the run's own. NaN where there is no /proc.
+ */
+export function childProcessesCpuUs(): number {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return Number.NaN;
+  }
+  let ticks = 0;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the command name (which may hold spaces) in parentheses: state ppid … utime(14) stime(15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) !== process.pid) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1_000_000) / clockTicksPerSecond;
 }

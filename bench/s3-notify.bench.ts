@@ -36,7 +36,7 @@ async function rawPutNotify(target: Target): Promise<{ perSecond: number; lines:
   const body = JSON.stringify({ sluiceId: 0, sentAtMs: 0, padding: 'x'.repeat(60) });
   let puts = 0;
   try {
-    const perSecond = await measureWindow({
+    const { perSecond, cpuUsPerEvent, emulatorCpuUsPerEvent } = await measureWindow({
       loops: putLoops,
       async work(loop, running) {
         for (let index = 0; running(); index += 1) {
@@ -49,7 +49,7 @@ async function rawPutNotify(target: Target): Promise<{ perSecond: number; lines:
       windowMs,
       settleMs: 500,
     });
-    return { perSecond, lines: [`${putLoops} PutObject loops (100 B) → notification → 202 server; ${puts} PUTs, ${sink.invokes} invokes in ${(warmupMs + windowMs) / 1000} s (objects stay in the emulator's scratch store until the target stops)`] };
+    return { perSecond, lines: [`${putLoops} PutObject loops (100 B) → notification → 202 server; ${puts} PUTs, ${sink.invokes} invokes in ${(warmupMs + windowMs) / 1000} s (objects stay in the emulator's scratch store until the target stops); CPU per event: ${Math.round(cpuUsPerEvent)} µs here + ${Math.round(emulatorCpuUsPerEvent)} µs emulators`] };
   } finally {
     await sink.close();
     client.destroy();
