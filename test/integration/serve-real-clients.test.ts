@@ -265,6 +265,9 @@ for (const client of clients) {
       const tooComplex = await cli.run('events', 'put-rule', '--name', name('complex'), '--event-bus-name', bus, '--event-pattern', '{"resources":[{"wildcard":"*:*:*:*:*:event-bus/*"}]}');
       expect(errorCode(tooComplex)).toBe('InvalidEventPatternException');
       expect(tooComplex.stderr).toContain('Rule is too complex');
+      // JavaScript reads 1E-325 as 0; EventBridge refuses it as it refuses 1E-320.
+      const underflow = await cli.run('events', 'put-rule', '--name', name('tiny'), '--event-bus-name', bus, '--event-pattern', '{"detail":{"n":[{"numeric":["=",1E-325]}]}}');
+      expect(errorCode(underflow)).toBe('InvalidEventPatternException');
 
       expect((await cli.run('events', 'list-rules', '--event-bus-name', bus)).json?.['Rules']).toHaveLength(1);
       expect((await cli.run('events', 'delete-rule', '--name', name('running'), '--event-bus-name', bus)).rc).toBe(0);
