@@ -77,9 +77,11 @@ describe('run folders and output paths', () => {
       expect(run.startedTarget).toBe(false);
       expect(output).not.toContain('pattern 1/');
       expect(await filesUnder(dir)).toEqual(before);
-      // Seconds, not a run: most of it is Node loading sluice (slower on a busy 2-core machine).
-      expect(run.elapsedMs).toBeLessThan(20_000);
-    }, 30_000);
+      // No hang: that nothing ran is proven above (no emulator, no output of a pattern); this
+      // bound is loose because most of the time is Node loading sluice, 2–7 s here and up to
+      // 20 s when other work fills the machine's 2 cores.
+      expect(run.elapsedMs).toBeLessThan(45_000);
+    }, 60_000);
   });
 
   it('two runs of one scenario into one --out at the same moment get a folder each, and both results are whole', async () => {
