@@ -54,7 +54,10 @@ export async function startInvokeEndpoint(functionName: string, handlers: Invoke
 }
 
 async function handle(functionName: string, handlers: InvokeEndpointHandlers, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(new URL(request.url ?? '/', 'http://local').pathname);
+  // The path without its query (a qualifier may follow), read without building a URL: this runs once per event.
+  const rawUrl = request.url ?? '/';
+  const queryAt = rawUrl.indexOf('?');
+  const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt));
   if (request.method !== 'POST' || !match) {
     request.resume();
     sendJson(response, 404, { Type: 'User', message: `no such route: ${request.method} ${request.url}` }, 'ResourceNotFoundException');
@@ -68,13 +71,7 @@ async function handle(functionName: string, handlers: InvokeEndpointHandlers, re
   }
   const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
   const limitBytes = invocationType === 'Event' ? asyncPayloadBytesMax : syncPayloadBytesMax;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    // Past the limit the rest is drained, not kept.
-    if (size <= limitBytes) chunks.push(chunk as Buffer);
-  }
+  const { chunks, size } = await readBody(request, limitBytes);
   if (size > limitBytes) {
     sendJson(response, 413, { Type: 'User', message: `Request must be smaller than ${limitBytes} bytes for the InvokeFunction operation` }, 'RequestTooLargeException');
     return;
@@ -121,6 +118,24 @@ async function handle(functionName: string, handlers: InvokeEndpointHandlers, re
     }
     throw error;
   }
+}
+
+/**
+ * The request's body, with 'data'/'end' listeners rather than an async iterator (which
+ * costs a promise per chunk and a stream wrapper per request, on every event delivered).
+ * Past the limit the rest is drained, not kept.
+ */
+function readBody(request: IncomingMessage, limitBytes: number): Promise<{ chunks: Buffer[]; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limitBytes) chunks.push(chunk);
+    });
+    request.once('end', () => resolve({ chunks, size }));
+    request.once('error', reject);
+  });
 }
 
 function sendJson(response: ServerResponse, statusCode: number, body: unknown, errorType?: string): void {
