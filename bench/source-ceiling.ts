@@ -40,6 +40,8 @@ export async function runSourceCeilingBench(bench: SourceCeilingBench): Promise<
     lines.push(`raw ${bench.work}, before the search: ${Math.round(rawBefore.perSecond).toLocaleString('en-US')} events/s`, ...rawBefore.lines.map((line) => `  ${line}`));
     const search = await searchHeldRate({
       startRate: rawBefore.perSecond * 0.5,
+      // With the raw windows and the warm-up, about 100 s per source: four sources and SQS's benches stay near 10 minutes.
+      budgetMs: 75_000,
       runAt: (arrivalRate) =>
         runProbePattern(target, probeScenarioYaml({ name: `bench-${bench.source}-held`, arrivalRate, phaseSeconds: probePhaseSeconds, patternYaml: bench.patternYaml }), `bench-${bench.source}.yaml`),
       onProbe: (probe) => lines.push(describeProbe(probe, probePhaseSeconds)),
