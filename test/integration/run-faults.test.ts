@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, utimes } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../../analysis/run-result.ts';
@@ -114,13 +116,23 @@ describe('faults during a run', () => {
     expect(isAlive(deadPid)).toBe(false);
     const stale = join(tmpdir(), `sluice-s3-${deadPid}-stale1`);
     await mkdir(join(stale, 'bucket'), { recursive: true });
+    // Named as before the pid was in the name: removed when older than a day, kept when recent.
+    const ownerlessOld = join(tmpdir(), `sluice-s3-${randomBytes(3).toString('hex')}`);
+    const ownerlessRecent = join(tmpdir(), `sluice-s3-${randomBytes(3).toString('hex')}`);
+    await mkdir(ownerlessOld);
+    await mkdir(ownerlessRecent);
+    const twoDaysAgo = new Date(Date.now() - 48 * 3_600_000);
+    await utimes(ownerlessOld, twoDaysAgo, twoDaysAgo);
     const service = await startS3Service();
     try {
       expect(await s3ScratchOf(deadPid)).toEqual([]);
+      expect(existsSync(ownerlessOld)).toBe(false);
+      expect(existsSync(ownerlessRecent)).toBe(true);
       // Its own folder is kept while it runs.
       expect((await s3ScratchOf(process.pid)).length).toBeGreaterThan(0);
     } finally {
       await service.close();
+      await rm(ownerlessRecent, { recursive: true, force: true });
     }
   }, 30_000);
 });

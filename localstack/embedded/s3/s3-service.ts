@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -81,6 +81,9 @@ export interface S3ServiceStats {
 /** s3rver's object store, one per `sluice serve`: `sluice-s3-<pid>-XXXXXX` in the system temporary folder. */
 const scratchPrefix = 'sluice-s3-';
 const scratchNamePattern = /^sluice-s3-(\d+)-/;
+/** Named before the pid was part of the name (no owner to ask): removed once a day old, longer than any run. */
+const ownerlessScratchPattern = /^sluice-s3-[A-Za-z0-9]{6}$/;
+const ownerlessScratchAgeMsMax = 24 * 3_600_000;
 
 /**
  * Removes the S3 scratch folders of process `pid` (the `sluice serve` a run started). A
@@ -96,16 +99,18 @@ export async function removeS3ScratchOf(pid: number): Promise<void> {
  * Removes the scratch folders whose process is gone (killed before anything could clean up
  * after it, its parent too): run whenever an S3 service starts, so none outlives the next run.
  */
-export async function removeStaleS3Scratch(): Promise<void> {
+export async function removeStaleS3Scratch(nowMs = Date.now()): Promise<void> {
   const names = await readdir(tmpdir()).catch(() => [] as string[]);
-  await Promise.all(
-    names
-      .filter((name) => {
-        const pid = scratchNamePattern.exec(name)?.[1];
-        return pid !== undefined && Number(pid) !== process.pid && !isRunning(Number(pid));
-      })
-      .map((name) => rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined)),
+  const stale = await Promise.all(
+    names.map(async (name) => {
+      const pid = scratchNamePattern.exec(name)?.[1];
+      if (pid !== undefined) return Number(pid) !== process.pid && !isRunning(Number(pid));
+      if (!ownerlessScratchPattern.test(name)) return false;
+      const modified = await stat(join(tmpdir(), name)).catch(() => undefined);
+      return modified !== undefined && nowMs - modified.mtimeMs > ownerlessScratchAgeMsMax;
+    }),
   );
+  await Promise.all(names.filter((_, index) => stale[index]).map((name) => rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined)));
 }
 
 function isRunning(pid: number): boolean {
