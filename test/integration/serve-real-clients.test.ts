@@ -114,7 +114,7 @@ beforeAll(async () => {
     });
     serveChild!.once('exit', (code) => reject(new Error(`sluice serve exited with ${code} before it was ready`)));
   });
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
   if (serveChild && serveChild.exitCode === null) {
@@ -144,11 +144,17 @@ for (const client of clients) {
   }
 
   describe(`sluice serve with ${client.name} ${found.version}`, () => {
-    let cli: CliSession;
+    // One driver process per test, so the tests run side by side without queueing behind
+    // each other's calls.
+    const sessions: CliSession[] = [];
+    const newSession = () => {
+      const session = new CliSession(client.python, endpoint);
+      sessions.push(session);
+      return session;
+    };
     let executableRun: Promise<{ status: number | null; stderr: string }>;
     const name = (base: string) => `${client.key}-${base}`;
     beforeAll(() => {
-      cli = new CliSession(client.python, endpoint);
       executableRun = new Promise((resolve) => {
         const child = spawn(client.executable[0]!, [...client.executable.slice(1), '--endpoint-url', endpoint, 'sqs', 'list-queues', '--output', 'json'], { env: clientEnv });
         let stderr = '';
@@ -157,16 +163,19 @@ for (const client of clients) {
         child.on('close', (status) => resolve({ status, stderr }));
       });
     });
-    afterAll(() => cli?.close());
+    afterAll(() => {
+      for (const session of sessions) session.close();
+    });
 
     it(`its own executable reaches the endpoint (SQS over the ${client.sqsProtocol} protocol)`, async () => {
       expect(found.protocol).toBe(client.sqsProtocol);
       const listed = await executableRun;
       expect(listed.stderr).toBe('');
       expect(listed.status).toBe(0);
-    }, 40_000);
+    }, 90_000);
 
     it('SQS: queues, messages, batches, attributes, tags, dead-letter sources and AWS errors', async () => {
+      const cli = newSession();
       const created = await cli.run('sqs', 'create-queue', '--queue-name', name('orders'), '--attributes', 'VisibilityTimeout=30', '--tags', 'team=a');
       expect(created.stderr).toBe('');
       const queueUrl = String(created.json?.['QueueUrl']);
@@ -224,9 +233,10 @@ for (const client of clients) {
       expect((await cli.run('sqs', 'delete-queue', '--queue-url', queueUrl)).rc).toBe(0);
       expect((await cli.run('sqs', 'delete-queue', '--queue-url', dlqUrl)).rc).toBe(0);
       expect(errorCode(await cli.run('sqs', 'get-queue-attributes', '--queue-url', queueUrl, '--attribute-names', 'All'))).toBe('AWS.SimpleQueueService.NonExistentQueue');
-    }, 60_000);
+    }, 90_000);
 
     it('Kinesis: stream, records, shards and AWS errors', async () => {
+      const cli = newSession();
       const stream = name('clicks');
       expect((await cli.run('kinesis', 'create-stream', '--stream-name', stream, '--shard-count', '1')).rc).toBe(0);
       expect((await cli.run('kinesis', 'describe-stream-summary', '--stream-name', stream)).json?.['StreamDescriptionSummary']).toMatchObject({ StreamName: stream, OpenShardCount: 1 });
@@ -239,9 +249,10 @@ for (const client of clients) {
       expect(records.map((record) => record.Data)).toEqual(['aGVsbG8=']);
       expect(errorCode(await cli.run('kinesis', 'describe-stream-summary', '--stream-name', name('nowhere')))).toBe('ResourceNotFoundException');
       expect((await cli.run('kinesis', 'delete-stream', '--stream-name', stream)).rc).toBe(0);
-    }, 40_000);
+    }, 90_000);
 
     it('EventBridge: bus, rules, PutEvents and TestEventPattern as AWS validates them', async () => {
+      const cli = newSession();
       const bus = name('shop');
       expect((await cli.run('events', 'create-event-bus', '--name', bus)).rc).toBe(0);
       const rule = await cli.run('events', 'put-rule', '--name', name('running'), '--event-bus-name', bus, '--event-pattern', '{"detail":{"state.status":["running"]}}');
@@ -272,9 +283,10 @@ for (const client of clients) {
       expect((await cli.run('events', 'list-rules', '--event-bus-name', bus)).json?.['Rules']).toHaveLength(1);
       expect((await cli.run('events', 'delete-rule', '--name', name('running'), '--event-bus-name', bus)).rc).toBe(0);
       expect((await cli.run('events', 'delete-event-bus', '--name', bus)).rc).toBe(0);
-    }, 40_000);
+    }, 90_000);
 
     it('S3: buckets and objects with dummy credentials', async () => {
+      const cli = newSession();
       const bucket = name('uploads');
       const file = join(scratch, `${client.key}-object.txt`);
       writeFileSync(file, 'hello s3');
@@ -287,7 +299,7 @@ for (const client of clients) {
       expect((await cli.run('s3', 'ls', `s3://${bucket}/in/`)).stdout).toContain('a.txt');
       expect((await cli.run('s3api', 'delete-object', '--bucket', bucket, '--key', 'in/a.txt')).rc).toBe(0);
       expect((await cli.run('s3api', 'delete-bucket', '--bucket', bucket)).rc).toBe(0);
-    }, 40_000);
+    }, 90_000);
   });
 }
 });
