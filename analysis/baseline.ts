@@ -1,6 +1,6 @@
 import type { PatternResult, RunResult } from './run-result.ts';
 import { formatDelta, formatRelative, formatValue, type ValueKind } from './value-format.ts';
-import { metricNames, patternMetrics, readMetric, type Better, type CostModels, type MetricName } from './metrics.ts';
+import { baselineMetricNames, patternMetrics, readMetric, type Better, type CostModels, type MetricName } from './metrics.ts';
 
 /** How much worse a metric may get before it counts as a regression. */
 export interface Tolerance {
@@ -82,7 +82,7 @@ export interface BaselineComparison {
  * comparison.regressed // true if any metric got worse by more than 15 %
  */
 export function compareWithBaseline(current: RunResult, baseline: RunResult, options: BaselineOptions = {}): BaselineComparison {
-  const metrics = options.metrics ?? metricNames;
+  const metrics = options.metrics ?? baselineMetricNames;
   const patterns: PatternBaselineComparison[] = [];
   for (const pattern of current.patterns) {
     const before = baseline.patterns.find((p) => p.name === pattern.name);

@@ -24,6 +24,12 @@ interface MetricDefinition {
   read: MetricReader;
   /** Said when the metric does not apply, e.g. "no iterator (not a stream source)". */
   notApplicableReason: string;
+  /**
+   * Measures the harness (did the load generator apply the load?), not the system: judged by
+   * thresholds against an absolute limit, never as a regression against a baseline, where
+   * a busier machine would read as a slower system.
+   */
+  harness?: true;
 }
 
 /**
@@ -189,6 +195,7 @@ export const patternMetrics = {
     // The largest of the count shortfall, the phases' overrun and the late share (docs/analysis.md).
     read: (p) => p.load.shortfall,
     notApplicableReason: 'the result predates the load check',
+    harness: true,
   },
   arrivalLagP99: {
     label: 'Arrival lag p99',
@@ -197,6 +204,7 @@ export const patternMetrics = {
     absoluteFloor: 50,
     read: (p) => p.load.arrivalLagMs?.p99,
     notApplicableReason: 'the result predates the load check',
+    harness: true,
   },
   lost: {
     label: 'Lost',
@@ -224,6 +232,9 @@ export type MetricName = keyof typeof patternMetrics;
 
 /** The metric names in table order. */
 export const metricNames = Object.keys(patternMetrics) as MetricName[];
+
+/** The metrics a baseline compares: all but those that measure the harness itself. */
+export const baselineMetricNames = metricNames.filter((name) => !(patternMetrics[name] as MetricDefinition).harness);
 
 /**
  * Reads one metric from a pattern; `undefined` when the pattern does not have it, or has no

@@ -27,6 +27,20 @@ describe('compareWithBaseline', () => {
     expect(comparison.patterns[0].deltas.map((d) => d.metric)).not.toContain('maxIteratorAge');
   });
 
+  it('leaves the load check to thresholds: a harness that held the load less well is no regression of the system', () => {
+    const baseline = loadRunFixture('sqs-standard');
+    baseline.patterns[0].load.shortfall = 0.0068;
+    baseline.patterns[0].load.arrivalLagMs = { p50: 1, p99: 12, max: 40 };
+    const { current } = changed((run) => {
+      run.patterns[0].load.shortfall = 0.0165;
+      run.patterns[0].load.arrivalLagMs = { p50: 2, p99: 300, max: 900 };
+    });
+    const comparison = compareWithBaseline(current, baseline);
+    expect(comparison.patterns[0].deltas.map((d) => d.metric)).not.toContain('loadShortfall');
+    expect(comparison.patterns[0].deltas.map((d) => d.metric)).not.toContain('arrivalLagP99');
+    expect(comparison.regressed).toBe(false);
+  });
+
   it('flags latency that grew beyond 10 %', () => {
     const { baseline, current } = changed((run) => (run.patterns[0].latency.endToEndMs.p99 = 2900));
     const comparison = compareWithBaseline(current, baseline);
