@@ -1,6 +1,7 @@
 import { readFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { loadScenarioFile, locateKey } from '../scenario/load.ts';
+import { checkHandlerModules } from '../runtime/handler-check.ts';
 import { bringYourOwnTargetProblems } from '../drivers/bring-your-own.ts';
 import { CommandLineError, ScenarioError, type FlagProblem } from '../scenario/errors.ts';
 import type { TargetName } from '../scenario/parts.ts';
@@ -129,6 +130,9 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   if (targetProblems.length > 0) {
     throw new ScenarioError(await Promise.all(targetProblems.map(async (problem) => ({ file, ...(await locateKey(file, problem.keyPath)), ...problem }))));
   }
+  // The handler module loads (in a worker, within Lambda's init limit) before any target or emulator starts.
+  const handlerProblems = await checkHandlerModules(scenario, file, (keyPath) => locateKey(file, keyPath));
+  if (handlerProblems.length > 0) throw new ScenarioError(handlerProblems);
   if (targetKind === 'aws') {
     const account = await describeAccount(scenario.region);
     io.print(`AWS account ${account.accountId} (${account.arn}), region ${account.region}`);

@@ -133,6 +133,11 @@ export class WorkerEnvironment {
         deathReason = deathOf(error);
       };
       const onExit = (exitCode: number) => {
+        // Exit status 13 is Node's "unsettled top-level await": the import waits on a promise nothing can settle any more.
+        if (!deathReason && exitCode === 13) {
+          fail(new HandlerLoadError('Runtime.InitTimeout', 'the import never finishes: a top-level await waits on a promise that nothing will settle'));
+          return;
+        }
         const reason = deathReason ?? { errorType: 'Runtime.ExitError', errorMessage: `the module ended its thread while loading (exit status ${exitCode})` };
         fail(new HandlerLoadError(reason.errorType === 'Runtime.OutOfMemory' ? 'Runtime.OutOfMemory' : 'Runtime.ExitError', reason.errorMessage));
       };
