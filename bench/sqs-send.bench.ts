@@ -9,7 +9,7 @@ import { seededRandom } from '../runtime/random.ts';
 import { EventLedger } from '../run/event-ledger.ts';
 import { MetricsRecorder } from '../run/metrics-recorder.ts';
 import { EventFactory } from '../load/event-factory.ts';
-import { runLoad } from '../load/artillery-load.ts';
+import { runLoad } from '../load/load-generator.ts';
 import { parseScenario } from '../scenario/load.ts';
 import { sqsDriver } from '../drivers/sqs/sqs-driver.ts';
 import type { SqsPattern } from '../drivers/sqs/schema.ts';

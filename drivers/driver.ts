@@ -3,7 +3,7 @@ import type { LambdaFunction, RuntimeObserver } from '../runtime/lambda-function
 import type { Target } from '../targets/target.ts';
 import type { EventFates, SourceMetrics } from './event-reporting.ts';
 import type { EventFactory, OutgoingEvent } from '../load/event-factory.ts';
-import type { LoadOutcome } from '../load/artillery-load.ts';
+import type { LoadOutcome } from '../load/load-generator.ts';
 import type { LoadMeter } from '../load/load-meter.ts';
 import type { Phase, ScenarioParts } from '../scenario/parts.ts';
 import type { QuotaRecord } from '../analysis/run-result.ts';

@@ -1,24 +1,5 @@
 import type { Phase } from '../scenario/parts.ts';
 
-/** Artillery's phase vocabulary, in its units (seconds). */
-export interface ArtilleryPhase {
-  name?: string;
-  duration?: number;
-  arrivalRate?: number;
-  rampTo?: number;
-  pause?: number;
-}
-
-export function toArtilleryPhases(phases: Phase[]): ArtilleryPhase[] {
-  return phases.map((phase) => {
-    if ('pause' in phase) return { name: phase.name, pause: phase.pause / 1000 };
-    const durationSec = Math.round(phase.duration / 1000);
-    // Artillery cannot run a constant rate of 0; that is a pause.
-    if (phase.arrivalRate === 0 && (phase.rampTo === undefined || phase.rampTo === 0)) return { name: phase.name, pause: durationSec };
-    return { name: phase.name, duration: durationSec, arrivalRate: phase.arrivalRate, ...(phase.rampTo !== undefined ? { rampTo: phase.rampTo } : {}) };
-  });
-}
-
 /**
  * Arrivals the phases ask for. A ramp follows Artillery's definition: one step a second,
  * from arrivalRate in the first second to rampTo in the last.

@@ -15,7 +15,7 @@ import type { PatternSession } from '../drivers/driver.ts';
 import { EventLedger } from './event-ledger.ts';
 import { MetricsRecorder, percentilesOf } from './metrics-recorder.ts';
 import { EventFactory } from '../load/event-factory.ts';
-import { runLoad, type LoadOutcome } from '../load/artillery-load.ts';
+import { runLoad, type LoadOutcome } from '../load/load-generator.ts';
 import { phaseAt, phasesDurationMs, requestedArrivals } from '../load/phases.ts';
 import { LoadMeter, lateArrivalMs, loadTolerance, loadWarnings } from '../load/load-meter.ts';
 import { beyondCeilingNotice, readMachineCeilings, requestedPeakEventsPerSecond } from '../load/machine-ceilings.ts';

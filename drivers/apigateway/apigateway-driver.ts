@@ -3,7 +3,7 @@ import type { CustomLoadOptions, Driver, PatternRunContext, PatternSession } fro
 import type { ApiGatewayPattern } from './schema.ts';
 import type { QuotaRecord } from '../../analysis/run-result.ts';
 import type { Target } from '../../targets/target.ts';
-import { runHttpLoad, type HttpLoadRequest, type LoadOutcome } from '../../load/artillery-load.ts';
+import { runHttpLoad, type HttpLoadRequest, type LoadOutcome } from '../../load/load-generator.ts';
 import { GatewayServer, coldStartHeader, functionThrottleAnswer, gatewayThrottleAnswer, outcomeHeader, type GatewayOutcome } from './gateway-server.ts';
 
 /** The client waits this much longer than the integration timeout, so the gateway's 504 is what it sees. */

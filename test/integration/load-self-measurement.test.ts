@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runLoad } from '../../load/artillery-load.ts';
+import { runLoad } from '../../load/load-generator.ts';
 import { LoadMeter } from '../../load/load-meter.ts';
 import { evaluateThresholds } from '../../analysis/thresholds.ts';
 import { parseScenario } from '../../scenario/load.ts';

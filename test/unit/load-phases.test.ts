@@ -1,25 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../scenario/load.ts';
-import { phaseAt, phasesDurationMs, requestedArrivals, toArtilleryPhases } from '../../load/phases.ts';
-import { runLoad } from '../../load/artillery-load.ts';
+import { phaseAt, phasesDurationMs, requestedArrivals } from '../../load/phases.ts';
+import { runLoad } from '../../load/load-generator.ts';
 
 const phasesOf = (yaml: string) => parseScenario(`name: p\nworkload:\n  phases: ${yaml}\npatterns: [{ source: sqs }]\n`, 'p.yaml').workload.phases;
 
 describe('load phases', () => {
-  it('counts the arrivals Artillery will make: constant rates, one-second ramp steps, pauses', () => {
+  it('counts the arrivals the phases ask for: constant rates, one-second ramp steps (Artillery’s definition), pauses', () => {
     expect(requestedArrivals(phasesOf('[{ duration: 10, arrivalRate: 20 }]'))).toBe(200);
     // Artillery ramps in one-second steps from arrivalRate to rampTo: 10, 20, …, 50.
     expect(requestedArrivals(phasesOf('[{ duration: 5, arrivalRate: 10, rampTo: 50 }]'))).toBe(150);
     expect(requestedArrivals(phasesOf('[{ pause: 5 }, { duration: 2, arrivalRate: 3 }]'))).toBe(6);
     expect(phasesDurationMs(phasesOf('[{ pause: 5 }, { duration: 2, arrivalRate: 3 }]'))).toBe(7000);
-  });
-
-  it('speaks Artillery’s units, and turns a zero rate into a pause Artillery can run', () => {
-    expect(toArtilleryPhases(phasesOf('[{ name: a, duration: 2m, arrivalRate: 5, rampTo: 9 }, { duration: 3, arrivalRate: 0 }, { pause: 1500ms }]'))).toEqual([
-      { name: 'a', duration: 120, arrivalRate: 5, rampTo: 9 },
-      { name: undefined, pause: 3 },
-      { name: undefined, pause: 1.5 },
-    ]);
   });
 
   it('tells which phase runs at a moment', () => {
@@ -29,7 +21,7 @@ describe('load phases', () => {
     expect(phaseAt(phases, 4500)).toBeUndefined();
   });
 
-  it('drives the phases through Artillery’s runner and sluice’s engine, reporting what it achieved', async () => {
+  it('drives the phases on their schedule, reporting what it achieved', async () => {
     const arrivals: number[] = [];
     const outcome = await runLoad({
       phases: phasesOf('[{ duration: 2, arrivalRate: 25 }]'),
