@@ -1,17 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { loadScenarioFile } from '../scenario/load.ts';
 import { BadInputError } from '../scenario/errors.ts';
 import { targetNames } from '../scenario/parts.ts';
-import { patternNameOf } from '../run/run-scenario.ts';
+import { sluiceVersion } from '../core/sluice-version.ts';
 import { exitCodes } from './exit-codes.ts';
-import { serve } from './serve.ts';
-import { runCommand, type RunFlags } from './run-command.ts';
-import { compareCommand, type CompareFlags } from './compare-command.ts';
+// Each command's module is imported when the command runs (types only here): a flag or file
+// refused up front answers without loading the emulators, the SDK or the run.
+import type { RunFlags } from './run-command.ts';
+import type { CompareFlags } from './compare-command.ts';
 import { OutputPathError } from './output-paths.ts';
 import { RunResultError } from '../analysis/run-result-schema.ts';
-import { cleanupCommand } from './cleanup-command.ts';
-import { scenarioJsonSchema } from '../scenario/json-schema.ts';
-import { sluiceVersion } from '../run/run-scenario.ts';
 
 /**
  * The sluice command line. The only place that prints or picks an exit code; returns the
@@ -34,6 +31,8 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .description('check a scenario file and report every problem with its line and key')
     .argument('<scenario>', 'scenario YAML file')
     .action(async (file: string) => {
+      const { loadScenarioFile } = await import('../scenario/load.ts');
+      const { patternNameOf } = await import('../scenario/schema.ts');
       const scenario = await loadScenarioFile(file);
       print(`${file}: valid — ${scenario.patterns.length} pattern(s): ${scenario.patterns.map(patternNameOf).join(', ')}`);
     });
@@ -56,6 +55,7 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .option('--dry-run', 'print the plan (resources, duration, estimated AWS cost) and create nothing')
     .option('--no-progress', 'no live progress line')
     .action(async (file: string, flags: RunFlags) => {
+      const { runCommand } = await import('./run-command.ts');
       exitCode = await runCommand(file, flags, { print, printError, err: io.err });
     });
 
@@ -65,13 +65,15 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .argument('<results...>', 'result.json files')
     .option('--out <dir>', 'folder for comparison.md and report.html', `runs/compare-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`)
     .action(async (files: string[], flags: CompareFlags) => {
+      const { compareCommand } = await import('./compare-command.ts');
       exitCode = await compareCommand(files, flags, { print, printError, err: io.err });
     });
 
   program
     .command('schema')
     .description('print the JSON Schema of scenario files (for editors)')
-    .action(() => {
+    .action(async () => {
+      const { scenarioJsonSchema } = await import('../scenario/json-schema.ts');
       print(JSON.stringify(scenarioJsonSchema(), null, 2));
     });
 
@@ -82,6 +84,7 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .option('--run-id <id>', 'only the stacks of this run')
     .option('--yes', 'delete what was found (without it, only list)')
     .action(async (flags: { region: string; runId?: string; yes?: boolean }) => {
+      const { cleanupCommand } = await import('./cleanup-command.ts');
       exitCode = await cleanupCommand(flags, { print, printError, err: io.err });
     });
 
@@ -93,6 +96,7 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .option('--upstream <url>', 'instead of emulators, put sluice’s quota layers in front of this endpoint (LocalStack)', parseEndpoint)
     .option('--ready-json', 'print one JSON line when ready and exit when stdin closes (used by `sluice run`)', false)
     .action(async (flags: { port: number; services: string; readyJson: boolean; upstream?: string }) => {
+      const { serve } = await import('./serve.ts');
       exitCode = await serve({ port: flags.port, services: flags.services.split(',').filter(Boolean), readyJson: flags.readyJson, upstream: flags.upstream }, { print, printError });
     });
 

@@ -7,22 +7,16 @@ import { CommandLineError, ScenarioError, type FlagProblem } from '../scenario/e
 import type { TargetName } from '../scenario/parts.ts';
 import type { PatternSpec } from '../scenario/schema.ts';
 import type { AnySourceModule } from '../drivers/source-module.ts';
-import { runScenario, patternNameOf } from '../run/run-scenario.ts';
-import { writeFileAtomically, writeRun, type WrittenRun } from '../run/write-run.ts';
+import { patternNameOf } from '../scenario/schema.ts';
+import type { WrittenRun } from '../run/write-run.ts';
 import { checkOutputPaths, fallbackOutputRoot, type OutputPath } from './output-paths.ts';
 import { parseRunResult, RunResultError } from '../analysis/run-result-schema.ts';
-import { summaryTable } from '../analysis/report-markdown.ts';
 import { evaluateThresholds, sortFailuresFirst } from '../analysis/thresholds.ts';
-import { compareWithBaseline } from '../analysis/baseline.ts';
-import { renderJunitXml } from '../analysis/junit.ts';
 import type { RunResult } from '../analysis/run-result.ts';
 import type { AnySourceCostModel } from '../analysis/cost.ts';
-import { describeAccount } from '../targets/aws/credentials.ts';
-import { formatAwsPlan, planAwsRun } from '../run/aws-dry-run.ts';
 import { bringYourOwnFieldsOf, sourceModules } from '../drivers/registry.ts';
 import { exitCodes } from './exit-codes.ts';
 import { progressPrinter } from './progress.ts';
-import { beyondCeilingNotice, readMachineCeilings, requestedPeakEventsPerSecond } from '../load/machine-ceilings.ts';
 
 export interface RunFlags {
   target?: TargetName;
@@ -114,6 +108,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   // Read the baseline before anything starts: a missing one is bad input, not a failed run.
   const baseline = flags.baseline ? await readRunResult(baselinePath(flags.baseline), 'a baseline') : undefined;
   if (flags.dryRun) {
+    const { formatAwsPlan, planAwsRun } = await import('../run/aws-dry-run.ts');
     io.print(formatAwsPlan(planAwsRun(scenario), { runTarget: targetKind }));
     return exitCodes.ok;
   }
@@ -134,6 +129,8 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   const handlerProblems = await checkHandlerModules(scenario, file, (keyPath) => locateKey(file, keyPath));
   if (handlerProblems.length > 0) throw new ScenarioError(handlerProblems);
   if (targetKind === 'aws') {
+    const { describeAccount } = await import('../targets/aws/credentials.ts');
+    const { planAwsRun } = await import('../run/aws-dry-run.ts');
     const account = await describeAccount(scenario.region);
     io.print(`AWS account ${account.accountId} (${account.arn}), region ${account.region}`);
     const plan = planAwsRun(scenario);
@@ -146,6 +143,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
 
   if (targetKind !== 'aws') {
     // Said before the run, so nobody waits for figures this machine cannot produce.
+    const { beyondCeilingNotice, readMachineCeilings, requestedPeakEventsPerSecond } = await import('../load/machine-ceilings.ts');
     const ceilings = readMachineCeilings();
     for (const pattern of scenario.patterns) {
       const notice = beyondCeilingNotice(patternNameOf(pattern), pattern.source, requestedPeakEventsPerSecond(scenario.workload.phases, scenario.workload.eventsPerArrival), ceilings?.sources[pattern.source]);
@@ -166,6 +164,12 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
+  // Loaded once the inputs are checked: a refused input answers without the run's modules.
+  const { runScenario } = await import('../run/run-scenario.ts');
+  const { writeFileAtomically, writeRun } = await import('../run/write-run.ts');
+  const { summaryTable } = await import('../analysis/report-markdown.ts');
+  const { compareWithBaseline } = await import('../analysis/baseline.ts');
+  const { renderJunitXml } = await import('../analysis/junit.ts');
   const progress = progressPrinter(io.err);
   let result: RunResult;
   try {

@@ -1,8 +1,8 @@
 import { hostname, cpus } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { realClock, type Clock } from '../core/clock.ts';
-import type { Scenario } from '../scenario/schema.ts';
+import { patternNameOf, type Scenario } from '../scenario/schema.ts';
+import { sluiceVersion } from '../core/sluice-version.ts';
 import type { TargetName } from '../scenario/parts.ts';
 import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
 import { startEmbeddedTarget } from '../targets/embedded/embedded-target.ts';
@@ -15,8 +15,8 @@ import { runPatternOnManagedStack } from './managed-stack-run.ts';
 import { createAwsClients, type AwsClients } from '../targets/aws/clients.ts';
 import { createStackTeardown, type StackTeardown } from '../targets/aws/stack.ts';
 
-/** This package's version, recorded in every RunResult. */
-export const sluiceVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export { sluiceVersion } from '../core/sluice-version.ts';
+export { patternNameOf } from '../scenario/schema.ts';
 
 export interface RunScenarioOptions {
   scenario: Scenario;
@@ -41,10 +41,6 @@ export interface RunScenarioOptions {
   onStackStatus?: (stackName: string, status: string) => void;
   /** The sources the scenario was parsed with (default: sluice's own, drivers/registry.ts). */
   sources?: SourceRegistry;
-}
-
-export function patternNameOf(pattern: { name?: string; source: string }): string {
-  return pattern.name ?? pattern.source;
 }
 
 /** A short, sortable, unique id for resource names and run folders. */

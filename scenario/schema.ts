@@ -104,6 +104,11 @@ function formatCount(count: number): string {
 
 export const scenarioSchema = scenarioSchemaFor(sourceModules);
 
+/** A pattern's name: its `name`, else its source. */
+export function patternNameOf(pattern: { name?: string; source: string }): string {
+  return pattern.name ?? pattern.source;
+}
+
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type PatternSpec = Scenario['patterns'][number];
