@@ -93,6 +93,20 @@ describe('sluice command line', () => {
     expect(await readdir(dir)).toEqual(['byo.yaml']);
   });
 
+  it('run: the command line’s --target wins over a scenario’s target: aws, and its dry run says a local run costs nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+    const file = join(dir, 'remote.yaml');
+    await writeFile(file, ['name: remote', 'target: aws', 'workload:', '  phases: [{ duration: 2, arrivalRate: 5 }]', 'patterns:', '  - source: sqs', ''].join('\n'));
+    const refused = await runCli(['run', file, '--out', dir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${file}:2:1 target: the scenario names target aws`);
+    const dryRun = await runCli(['run', file, '--target', 'embedded', '--dry-run']);
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.stdout).toMatch(/^sluice dry run — remote runs on the embedded target, which creates nothing on AWS and costs nothing; with --target aws \(us-east-1\) it would create and cost:/);
+    expect(dryRun.stdout).not.toContain('remote on aws');
+    expect(await readdir(dir)).toEqual(['remote.yaml']);
+  });
+
   it('run: a bad scenario exits 2 before anything starts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
     const file = join(dir, 'bad.yaml');
