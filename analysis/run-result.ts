@@ -241,6 +241,10 @@ export interface PatternResult {
     initDurationMs: Percentiles;
     /** Client-observed latency of synchronous invokes (API Gateway), split by cold/warm. */
     clientMs?: { all: Percentiles; warm: Percentiles; cold: Percentiles };
+    /** A module handler's CPU time per invoke, measured in its own environment (thread). */
+    handlerCpuMs?: Percentiles;
+    /** A module handler's peak heap per invoke (V8 heap in use plus external memory). */
+    handlerPeakMemoryMb?: Percentiles;
   };
   summary: PatternSummary;
   series: SeriesPoint[];

@@ -9,6 +9,18 @@ function newHistogram(): Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
 }
 
+/** A module handler's own usage per invoke: CPU time in microseconds, peak heap in kilobytes (sub-millisecond and sub-megabyte figures matter). */
+function newUsageHistogram(): Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+}
+
+/** Percentiles of a histogram kept in finer units, back in the reported unit (µs → ms: 1000). */
+export function scaledPercentilesOf(histogram: Histogram, unitsPerReported: number): Percentiles {
+  const raw = percentilesOf(histogram);
+  const scale = (value: number) => Math.round((value / unitsPerReported) * 1000) / 1000;
+  return { count: raw.count, p50: scale(raw.p50), p90: scale(raw.p90), p95: scale(raw.p95), p99: scale(raw.p99), max: scale(raw.max), mean: scale(raw.mean) };
+}
+
 export function percentilesOf(histogram: Histogram): Percentiles {
   if (histogram.totalCount === 0) return { count: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0, mean: 0 };
   return {
@@ -54,6 +66,9 @@ export class MetricsRecorder implements SourceMetrics {
   readonly invokeDuration = newHistogram();
   readonly initDuration = newHistogram();
   readonly clientLatency = { all: newHistogram(), warm: newHistogram(), cold: newHistogram() };
+  /** Module handlers only (run in their own environments): CPU time (µs) and peak heap (KB) of each invoke. */
+  readonly handlerCpuMicros = newUsageHistogram();
+  readonly handlerPeakMemoryKb = newUsageHistogram();
   private readonly shardAges = new Map<number, Record<string, number>>();
   private originAtMs: number | undefined;
   /** Per-second records made before the origin was known, replayed once it is. */
@@ -153,6 +168,11 @@ export class MetricsRecorder implements SourceMetrics {
       this.initDuration.recordValue(clampMs(initDurationMs));
       this.count('coldStarts', endedAtMs);
     }
+  }
+
+  handlerUsage(cpuMs: number | undefined, peakMemoryMb: number | undefined): void {
+    if (cpuMs !== undefined) this.handlerCpuMicros.recordValue(Math.min(3_600_000_000, Math.max(1, Math.round(cpuMs * 1000))));
+    if (peakMemoryMb !== undefined) this.handlerPeakMemoryKb.recordValue(Math.min(3_600_000_000, Math.max(1, Math.round(peakMemoryMb * 1024))));
   }
 
   clientObserved(latencyMs: number, coldStart?: boolean): void {

@@ -13,7 +13,7 @@ import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
 import { localRuntimeConsumer, type PatternConsumer } from './pattern-consumer.ts';
 import type { PatternSession } from '../drivers/driver.ts';
 import { EventLedger } from './event-ledger.ts';
-import { MetricsRecorder, percentilesOf } from './metrics-recorder.ts';
+import { MetricsRecorder, percentilesOf, scaledPercentilesOf } from './metrics-recorder.ts';
 import { EventFactory } from '../load/event-factory.ts';
 import { runLoad, type LoadOutcome } from '../load/load-generator.ts';
 import { phaseAt, phasesDurationMs, requestedArrivals } from '../load/phases.ts';
@@ -79,6 +79,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
         recorder.count('failedInvocations', record.endedAtMs);
       }
       recorder.invocation(record.durationMs, record.initDurationMs, record.coldStart, record.endedAtMs);
+      recorder.handlerUsage(record.handlerCpuMs, record.handlerPeakMemoryMb);
     },
     onThrottle() {
       recorder.count('functionThrottles', clock.nowMs());
@@ -279,6 +280,8 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
       endToEndMs: percentilesOf(recorder.endToEnd),
       invokeDurationMs: percentilesOf(recorder.invokeDuration),
       initDurationMs: percentilesOf(recorder.initDuration),
+      ...(recorder.handlerCpuMicros.totalCount > 0 ? { handlerCpuMs: scaledPercentilesOf(recorder.handlerCpuMicros, 1000) } : {}),
+      ...(recorder.handlerPeakMemoryKb.totalCount > 0 ? { handlerPeakMemoryMb: scaledPercentilesOf(recorder.handlerPeakMemoryKb, 1024) } : {}),
       ...(recorder.clientLatency.all.totalCount > 0
         ? { clientMs: { all: percentilesOf(recorder.clientLatency.all), warm: percentilesOf(recorder.clientLatency.warm), cold: percentilesOf(recorder.clientLatency.cold) } }
         : {}),

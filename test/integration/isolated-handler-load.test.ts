@@ -54,6 +54,9 @@ describe('a module handler cannot change the load generator’s arrival rate', (
     expect(pattern.latency.invokeDurationMs.max).toBeLessThan(7000);
     // The run's own loop never waited on the handler's 5 s.
     expect(pattern.load.eventLoopDelayMs!.max).toBeLessThan(500);
+    // The environment measured the handler's own CPU: a busy loop is CPU time, all 5 s of it.
+    expect(pattern.latency.handlerCpuMs!.p50).toBeGreaterThan(4000);
+    expect(pattern.latency.handlerPeakMemoryMb!.max).toBeGreaterThan(1);
   });
 
   it('a handler that leaks past memoryMb: arrivals stay on schedule, the invokes fail out of memory and cold-start again', async () => {
@@ -62,5 +65,7 @@ describe('a module handler cannot change the load generator’s arrival rate', (
     expect(pattern.summary.invocationErrors).toBeGreaterThan(0);
     // Each out-of-memory discards its environment: the next invoke starts a new one.
     expect(pattern.summary.coldStarts).toBeGreaterThan(2);
+    // The invokes that finished before memory ran out show the heap growing towards memoryMb.
+    expect(pattern.latency.handlerPeakMemoryMb!.max).toBeGreaterThan(16);
   });
 });
