@@ -19,6 +19,14 @@ import { parseEnvelope, type OutgoingEvent } from '../../load/event-factory.ts';
 /** SendMessageBatch takes at most 10 entries. */
 const sendMessageBatchEntriesMax = 10;
 
+/**
+ * Sends in flight at once. When the load generator falls behind and catches up in a burst,
+ * the rest wait here rather than each starting an SDK call at once: the SDK's synchronous
+ * part of thousands of calls would hold the event loop for seconds, and calls queued behind
+ * busy sockets would time out as failed sends.
+ */
+const sendsInFlightMax = 256;
+
 /** Reads every DLQ message at the end of a run, but never for longer than this. */
 const deadLetterReadLimitMs = 60_000;
 
@@ -98,7 +106,24 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
     for (const event of events) ledger.recordSourceFailed(event.id);
   };
 
+  let sendsInFlight = 0;
+  const sendSlotWaiters: Array<() => void> = [];
+  const acquireSendSlot = async (): Promise<void> => {
+    if (sendsInFlight < sendsInFlightMax) {
+      sendsInFlight += 1;
+      return;
+    }
+    // The slot is handed over by releaseSendSlot, so sendsInFlight stays counted.
+    await new Promise<void>((resolve) => sendSlotWaiters.push(resolve));
+  };
+  const releaseSendSlot = () => {
+    const next = sendSlotWaiters.shift();
+    if (next) next();
+    else sendsInFlight -= 1;
+  };
+
   async function sendOne(event: OutgoingEvent): Promise<void> {
+    await acquireSendSlot();
     sendCalls += 1;
     try {
       await client.send(
@@ -111,10 +136,13 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
       accept([event]);
     } catch (error) {
       refuse([event], error);
+    } finally {
+      releaseSendSlot();
     }
   }
 
   async function sendBatch(events: OutgoingEvent[]): Promise<void> {
+    await acquireSendSlot();
     sendCalls += 1;
     try {
       const answer = await client.send(
@@ -133,6 +161,8 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
       if (failed.length > 0) refuse(failed, { name: answer.Failed?.[0]?.Code ?? 'BatchEntryFailed' });
     } catch (error) {
       refuse(events, error);
+    } finally {
+      releaseSendSlot();
     }
   }
 
