@@ -92,12 +92,12 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .command('serve')
     .description('run the embedded target alone: one edge endpoint on 127.0.0.1 for the AWS APIs sluice emulates')
     .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', parsePort, 4566)
-    .option('--services <list>', 'comma-separated services', 'sqs')
+    .option('--services <list>', 'comma-separated services (default: every service sluice emulates)')
     .option('--upstream <url>', 'instead of emulators, put sluice’s quota layers in front of this endpoint (LocalStack)', parseEndpoint)
     .option('--ready-json', 'print one JSON line when ready and exit when stdin closes (used by `sluice run`)', false)
-    .action(async (flags: { port: number; services: string; readyJson: boolean; upstream?: string }) => {
+    .action(async (flags: { port: number; services?: string; readyJson: boolean; upstream?: string }) => {
       const { serve } = await import('./serve.ts');
-      exitCode = await serve({ port: flags.port, services: flags.services.split(',').filter(Boolean), readyJson: flags.readyJson, upstream: flags.upstream }, { print, printError });
+      exitCode = await serve({ port: flags.port, services: flags.services?.split(',').filter(Boolean) ?? [], readyJson: flags.readyJson, upstream: flags.upstream }, { print, printError });
     });
 
   try {

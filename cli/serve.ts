@@ -24,6 +24,8 @@ export async function serve(options: ServeOptions, io: { print(line: string): vo
     return exitCode;
   };
   const known = Object.keys(embeddedServiceStarters);
+  // A user who starts `sluice serve` to point their own tools at it gets every service unless they name some.
+  if (options.services.length === 0) options = { ...options, services: known };
   const unknown = options.upstream ? [] : options.services.filter((name) => !known.includes(name));
   if (unknown.length > 0) {
     return fail(exitCodes.badInput, `unknown services: ${unknown.join(', ')}`, 'SLUICE_BAD_INPUT', `give --services as a comma-separated list of ${known.join(', ')}`);
