@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import type { Scenario } from '../scenario/schema.ts';
+import type { ScenarioParts } from '../scenario/parts.ts';
 import type { ScenarioProblem } from '../scenario/errors.ts';
 import { resolveModuleReference } from './handler.ts';
 import { HandlerLoadError, WorkerEnvironment, handlerInitLimitMs } from './worker-environment.ts';
@@ -19,7 +19,7 @@ export const moduleReferenceKeyPath = 'function.handler.module';
  * if (problems.length > 0) throw new ScenarioError(problems);
  */
 export async function checkHandlerModules(
-  scenario: Pick<Scenario, 'function'>,
+  scenario: Pick<ScenarioParts, 'function'>,
   scenarioFile: string,
   locate: (keyPath: string) => Promise<{ line: number; column: number }>,
   initLimitMs = handlerInitLimitMs,
