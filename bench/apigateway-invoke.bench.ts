@@ -16,7 +16,7 @@ import { runSourceCeilingBench, type SourceCeilingBench } from './source-ceiling
  * API Gateway with its consumer: raw = plain keep-alive HTTP POST loops against the same
  * embedded gateway (sluice's GatewayServer, in this process as in a run) invoking the same
  * 1 ms synthetic handler in sluice's runtime, without the load generator or the ledger;
- * counted as 200 answers. Held = a full sluice run, Artillery's HTTP engine driving it.
+ * counted as 200 answers. Held = a full sluice run, its load generator driving it over keep-alive HTTP.
  */
 const requestLoops = 32;
 const warmupMs = 1_000;

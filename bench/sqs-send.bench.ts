@@ -59,7 +59,7 @@ async function sendLoop(count: number, concurrency: number, send: (index: number
 
 /**
  * SQS send path: sluice's sender (ids, envelope, ledger) against a plain SDK SendMessage
- * loop to the same emulator in the same run; then the largest arrival rate Artillery and
+ * loop to the same emulator in the same run; then the largest arrival rate the load generator and
  * the harness hold within 1 % of the request.
  */
 export async function benchSqsSend(): Promise<{ name: string; lines: string[] }> {
@@ -91,7 +91,7 @@ export async function benchSqsSend(): Promise<{ name: string; lines: string[] }>
     lines.push(`plain SDK SendMessage loop (baseline): ${best(plain).toFixed(0)} msgs/s (${concurrency} loops, best of ${rounds})`);
     lines.push(`sluice SQS send path:                  ${best(harness).toFixed(0)} msgs/s = ${(best(harness) / best(plain)).toFixed(2)} × baseline`);
 
-    // Largest rate held within 1 %: Artillery's phases through the same send path.
+    // Largest rate held within 1 %: the phases through the same send path.
     let held = 0;
     for (const rate of [100, 200, 400, 800, 1200, 1600, 2000, 2400, 3200, 4000]) {
       const phases = [{ duration: 4000, arrivalRate: rate }];

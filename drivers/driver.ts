@@ -46,13 +46,13 @@ export interface PatternRunContext<Pattern, Resources = unknown> {
  */
 export interface PatternSession {
   /**
-   * Sends one arrival's events (the Artillery engine calls this). Records each event's
+   * Sends one arrival's events (the load generator calls this). Records each event's
    * acceptance, throttles and failures in the ledger; never throws for a refused event.
    */
   sendArrival(events: OutgoingEvent[]): Promise<void>;
   /**
-   * Drives the phases itself instead of through sluice's Artillery engine — for a source
-   * that another Artillery engine serves better (API Gateway: Artillery's HTTP engine).
+   * Drives the phases itself instead of through the load generator's sender — for a source
+   * whose producer is another kind of client (API Gateway: an HTTP client).
    * Without it, the run calls {@link sendArrival} for each arrival.
    */
   runLoad?(options: CustomLoadOptions): Promise<LoadOutcome>;

@@ -11,7 +11,7 @@ const clientTimeoutMarginMs = 10_000;
 
 /**
  * The `apigateway` pattern: an API (HTTP or REST) served by sluice on 127.0.0.1 whose
- * route invokes the function synchronously per request, driven by Artillery's HTTP engine.
+ * route invokes the function synchronously per request, driven by the load generator's keep-alive HTTP client.
  * Quotas are applied by sluice's gateway whatever the target: it runs in the run's process.
  *
  * With `existing.ApiUrl` (a managed stack's API, or the user's own) the load goes to that
@@ -51,7 +51,7 @@ interface HttpLoadHooks {
   onError(id: unknown, error: Error): void;
 }
 
-/** Drives the phases at an API with Artillery's HTTP engine: one event per request, stamped as it leaves. */
+/** Drives the phases at an API with the load generator's keep-alive HTTP client: one event per request, stamped as it leaves. */
 function runApiLoad(context: PatternRunContext<ApiGatewayPattern>, options: CustomLoadOptions, hooks: HttpLoadHooks): Promise<LoadOutcome> {
   const { pattern, ledger, recorder, clock } = context;
   const { phases, signal, maxArrivals, eventsPerArrival, events, meter } = options;
@@ -129,7 +129,7 @@ async function provisionApiGateway(context: PatternRunContext<ApiGatewayPattern>
 
   return {
     async sendArrival() {
-      throw new Error('the apigateway pattern drives its load through runLoad (Artillery’s HTTP engine)');
+      throw new Error('the apigateway pattern drives its load through runLoad (the load generator’s HTTP client)');
     },
 
     runLoad(options) {
@@ -224,7 +224,7 @@ async function provisionExistingApi(context: PatternRunContext<ApiGatewayPattern
 
   return {
     async sendArrival() {
-      throw new Error('the apigateway pattern drives its load through runLoad (Artillery’s HTTP engine)');
+      throw new Error('the apigateway pattern drives its load through runLoad (the load generator’s HTTP client)');
     },
 
     runLoad(options) {

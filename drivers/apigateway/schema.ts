@@ -7,7 +7,7 @@ import { apiUrlSchema } from './bring-your-own.ts';
 /**
  * An `apigateway` pattern: an API (HTTP API or REST API) with one route whose Lambda proxy
  * integration invokes the function synchronously for each request. sluice serves the API
- * on 127.0.0.1 and drives it with Artillery's HTTP engine.
+ * on 127.0.0.1 and drives it with the load generator's keep-alive HTTP client.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-vs-rest.html
  */
 export const apiGatewayPatternSchema = z
@@ -32,7 +32,7 @@ export const apiGatewayPatternSchema = z
     throttleBurst: z.number().int().min(1).max(1_000_000).default(awsDefaults.apiGatewayAccountBurst.value),
     /** How long the gateway waits for the function before answering 504. */
     integrationTimeout: durationMs({ minMs: 50, maxMs: 300_000 }).prefault(`${awsDefaults.apiGatewayIntegrationTimeoutMs.value}ms`),
-    /** Connections Artillery keeps open to the API (a pool shared by all virtual users). */
+    /** Connections the load generator keeps open to the API (a pool shared by all arrivals). */
     maxConnections: z.number().int().min(1).max(10_000).default(1024),
     /**
      * An existing API to send to, route included (`--target aws`): sluice creates none, and

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runSinglePattern } from '../support/run-inline.ts';
 
-describe('apigateway pattern (embedded target, Artillery HTTP engine)', () => {
+describe('apigateway pattern (embedded target, keep-alive HTTP load)', () => {
   it('answers about half the requests 500 (throttled invokes) when 100 rps meet 5 environments of a 100 ms handler, and shows the init time in the first requests', async () => {
     const pattern = await runSinglePattern(`
 name: apigateway-concurrency
