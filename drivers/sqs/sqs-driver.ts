@@ -108,13 +108,18 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
 
   let sendsInFlight = 0;
   const sendSlotWaiters: Array<() => void> = [];
+  // A wait here is the harness's own send path saturating, and it lands in end-to-end latency: counted and said.
+  const slotWaits = { calls: 0, maxMs: 0 };
   const acquireSendSlot = async (): Promise<void> => {
     if (sendsInFlight < sendsInFlightMax) {
       sendsInFlight += 1;
       return;
     }
+    const waitedFromMs = performance.now();
     // The slot is handed over by releaseSendSlot, so sendsInFlight stays counted.
     await new Promise<void>((resolve) => sendSlotWaiters.push(resolve));
+    slotWaits.calls += 1;
+    slotWaits.maxMs = Math.max(slotWaits.maxMs, performance.now() - waitedFromMs);
   };
   const releaseSendSlot = () => {
     const next = sendSlotWaiters.shift();
@@ -301,6 +306,14 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
         ...(pattern.fifo ? { outOfOrderDeliveries } : {}),
         sendCalls,
         sendErrors,
+        sendCallsThatWaitedForASlot: slotWaits.calls,
+        ...(slotWaits.calls > 0
+          ? {
+              warnings: [
+                `${slotWaits.calls} of ${sendCalls} send calls waited for one of the ${sendsInFlightMax} the run keeps in flight (longest ${Math.round(slotWaits.maxMs)} ms): the harness's send path was saturated, and that wait is in the end-to-end latency`,
+              ],
+            }
+          : {}),
         sendErrorsByCode: Object.fromEntries(errorMessages),
         foreignDeliveries: ledger.foreignDeliveries,
         // What the mapping's pollers did: receives per message shows whether they polled in vain.
