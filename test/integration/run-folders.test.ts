@@ -3,8 +3,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { badInputs as outputPathCases, smallScenario } from '../fixtures/bad-inputs/output-paths.ts';
-import { badInputs as runResultCases } from '../fixtures/bad-inputs/run-results.ts';
+import { smallScenario } from '../fixtures/bad-inputs/output-paths.ts';
 import type { RunResult } from '../../analysis/run-result.ts';
 
 interface CliRun {
@@ -63,27 +62,7 @@ function accountedFor(result: RunResult): void {
 }
 
 describe('run folders and output paths', () => {
-  describe('a bad output path or RunResult is refused before anything starts', () => {
-    const cases = [...outputPathCases, ...runResultCases];
-    it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, badInput) => {
-      const dir = await mkdtemp(join(tmpdir(), 'sluice-bad-output-'));
-      for (const [name, content] of Object.entries(badInput.files ?? {})) await writeFile(join(dir, name), content);
-      const before = await filesUnder(dir);
-      const run = await runSluice(badInput.args.map((arg) => arg.replaceAll('{dir}', dir)));
-      const output = run.stdout + run.stderr;
-      expect(run.code, output).toBe(badInput.exitCode);
-      for (const fragment of badInput.messageIncludes) expect(output).toContain(fragment.replaceAll('{dir}', dir));
-      // Nothing started: no emulator, no run folder, no comparison, no probe file left behind.
-      expect(run.startedTarget).toBe(false);
-      expect(output).not.toContain('pattern 1/');
-      expect(await filesUnder(dir)).toEqual(before);
-      // No hang: that nothing ran is proven above (no emulator, no output of a pattern); this
-      // bound is loose because most of the time is Node loading sluice, 2–7 s here and up to
-      // 20 s when other work fills the machine's 2 cores.
-      expect(run.elapsedMs).toBeLessThan(45_000);
-    }, 60_000);
-  });
-
+  // Bad output paths and RunResults are rows of the bad-input table (test/integration/bad-inputs.test.ts runs them).
   it('two runs of one scenario into one --out at the same moment get a folder each, and both results are whole', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-two-runs-'));
     const scenario = join(dir, 'twice.yaml');
