@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { runLoad } from '../../load/load-generator.ts';
 import { LoadMeter } from '../../load/load-meter.ts';
 import { evaluateThresholds } from '../../analysis/thresholds.ts';
+import type { RunResult } from '../../analysis/run-result.ts';
+import type { LoadOutcome } from '../../load/load-generator.ts';
+import { loadRunFixture } from '../fixtures/run-results/helpers.ts';
 import { parseScenario } from '../../scenario/load.ts';
 import { runScenario } from '../../run/run-scenario.ts';
 
@@ -15,6 +18,13 @@ function holdEventLoop(ms: number): void {
 
 const never = new AbortController().signal;
 
+/** What `loadShortfall < 1%` says of a run whose load went as this outcome measured (a recorded run's result, its load replaced). */
+function loadThresholdOn(outcome: LoadOutcome): string {
+  const run: RunResult = loadRunFixture('sqs-standard');
+  run.patterns[0]!.load = { ...run.patterns[0]!.load, shortfall: outcome.shortfall, arrivalLagMs: outcome.measurement.arrivalLagMs };
+  return evaluateThresholds(run, ['loadShortfall < 1%']).outcomes[0]!.status;
+}
+
 describe('the load generator measures itself, on time as well as count', () => {
   it('a held load: every arrival on schedule, shortfall under 1 %, no warnings', async () => {
     const outcome = await runLoad({ phases: [{ duration: 3000, arrivalRate: 50 }], signal: never, maxArrivals: 1000, onArrival: async () => undefined });
@@ -25,6 +35,7 @@ describe('the load generator measures itself, on time as well as count', () => {
     expect(outcome.achievedDurationMs).toBeGreaterThan(2900);
     expect(outcome.achievedDurationMs).toBeLessThan(3400);
     expect(outcome.shortfall).toBeLessThanOrEqual(0.01);
+    expect(loadThresholdOn(outcome)).toBe('passed');
   });
 
   it('a generator that cannot keep up (each arrival costs more CPU than its share) shows as late and short, per second', async () => {
@@ -39,6 +50,7 @@ describe('the load generator measures itself, on time as well as count', () => {
     expect(outcome.measurement.arrivalLagMs.p99).toBeGreaterThan(250);
     const shortSeconds = outcome.measurement.perSecond.filter((second) => second.achieved < second.requested * 0.9);
     expect(shortSeconds.length).toBeGreaterThan(0);
+    expect(loadThresholdOn(outcome)).toBe('failed');
   });
 
   it('a phase that overruns its limit is stopped, and the outcome says why', async () => {
@@ -51,6 +63,7 @@ describe('the load generator measures itself, on time as well as count', () => {
     // Stopped soon after 1 s + 1.5 s, not after the 4 s that 100 × 40 ms would take.
     expect(tookMs).toBeLessThan(3600);
     expect(outcome.shortfall).toBeGreaterThan(0.2);
+    expect(loadThresholdOn(outcome)).toBe('failed');
   });
 
   it('a full run whose process stalls mid-load says so, and fails a loadShortfall threshold', async () => {
