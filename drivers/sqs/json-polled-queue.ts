@@ -1,6 +1,6 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { SluiceError } from '../../core/sluice-error.ts';
-import type { PolledQueue, QueueMessage } from './polled-queue.ts';
+import { queueMessageOf, type PolledQueue, type QueueMessage } from './polled-queue.ts';
 
 /** An SQS API call the local consumer made was refused or did not complete. */
 export class SqsApiError extends SluiceError<'SLUICE_SQS_API'> {}
@@ -86,17 +86,7 @@ export function jsonProtocolPolledQueue(endpoint: string, queueUrl: string, visi
         },
         signal,
       );
-      return (answer.Messages ?? []).map(
-        (message): QueueMessage => ({
-          messageId: message.MessageId ?? '',
-          receiptHandle: message.ReceiptHandle ?? '',
-          body: message.Body ?? '',
-          receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
-          sentTimestampMs: Number(message.Attributes?.SentTimestamp ?? 0),
-          messageGroupId: message.Attributes?.MessageGroupId,
-          sequenceNumber: message.Attributes?.SequenceNumber,
-        }),
-      );
+      return (answer.Messages ?? []).map(queueMessageOf);
     },
     async deleteBatch(messages) {
       // DeleteMessageBatch takes 10 entries per call.

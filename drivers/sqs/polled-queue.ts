@@ -33,6 +33,19 @@ export interface PolledQueue {
   visibleMessages?(): Promise<number>;
 }
 
+/** A received message as SQS answers it (the SDK's shape and the JSON protocol's are the same), as the poller sees it. */
+export function queueMessageOf(message: { MessageId?: string; ReceiptHandle?: string; Body?: string; Attributes?: Partial<Record<string, string>> }): QueueMessage {
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
+    sentTimestampMs: Number(message.Attributes?.SentTimestamp ?? 0),
+    messageGroupId: message.Attributes?.MessageGroupId,
+    sequenceNumber: message.Attributes?.SequenceNumber,
+  };
+}
+
 /** {@link PolledQueue} over the real SQS API. */
 export function sdkPolledQueue(client: SQSClient, queueUrl: string, visibilityTimeoutMs: number): PolledQueue {
   return {
@@ -47,15 +60,7 @@ export function sdkPolledQueue(client: SQSClient, queueUrl: string, visibilityTi
         }),
         { abortSignal: signal },
       );
-      return (answer.Messages ?? []).map((message) => ({
-        messageId: message.MessageId ?? '',
-        receiptHandle: message.ReceiptHandle ?? '',
-        body: message.Body ?? '',
-        receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
-        sentTimestampMs: Number(message.Attributes?.SentTimestamp ?? 0),
-        messageGroupId: message.Attributes?.MessageGroupId,
-        sequenceNumber: message.Attributes?.SequenceNumber,
-      }));
+      return (answer.Messages ?? []).map(queueMessageOf);
     },
     async deleteBatch(messages) {
       // DeleteMessageBatch takes 10 entries per call; a batch above 10 deletes its chunks side by side.
