@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BadInput } from '../support/bad-input.ts';
 
 /**
  * The table of bad inputs: every case in every file of test/fixtures/bad-inputs/ runs the CLI
@@ -13,14 +14,7 @@ import { fileURLToPath } from 'node:url';
  * the message naming file, line and key, nothing started (no run folder, no child process),
  * an answer within seconds. Add a case to a file there (or a file) to extend it.
  */
-interface BadInputCase {
-  name: string;
-  args: string[];
-  /** Written into a fresh temporary folder; `{dir}` in args (and in messageIncludes) is that folder. */
-  files?: Record<string, string>;
-  exitCode: number;
-  messageIncludes: string[];
-}
+type BadInputCase = BadInput;
 
 interface CaseOutcome {
   exitCode: number | null;

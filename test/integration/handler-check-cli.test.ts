@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handlerInitLimitMs } from '../../runtime/worker-environment.ts';
+import { handlerScenario } from '../fixtures/bad-inputs/handler-modules.ts';
 
 /**
  * `sluice run` loads the scenario's handler module in a worker before any target starts: a
@@ -23,25 +24,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A scenario whose `module:` reference is on line 6, column 21 (the `module:` key). */
-function scenarioText(moduleReference: string): string {
-  return [
-    'name: handler-check',
-    'workload:',
-    '  phases: [{ duration: 1, arrivalRate: 1 }]',
-    'function:',
-    '  handler:',
-    `    { type: module, module: "${moduleReference}" }`,
-    'patterns:',
-    '  - source: sqs',
-    '',
-  ].join('\n');
-}
 
 async function runCli(name: string, moduleReference: string) {
   const scenarioFile = join(dir, `${name}.yaml`);
   const outDir = join(dir, `${name}-out`);
-  await writeFile(scenarioFile, scenarioText(moduleReference));
+  await writeFile(scenarioFile, handlerScenario(moduleReference));
   const startedMs = Date.now();
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'sluice.js'), 'run', scenarioFile, '--target', 'embedded', '--out', outDir], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
