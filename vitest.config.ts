@@ -1,5 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Integration files whose assertions are about time: held rates, throttled shares, iterator-age
+ * slopes, arrival lag, the generator's own per-second figures. Each runs alone, so it measures
+ * what it would on an idle machine. Every other integration file only waits (a child process,
+ * an init limit, a short run whose accounting is checked), and two run side by side.
+ */
+const measuresTime = [
+  'test/integration/apigateway-pattern.test.ts',
+  'test/integration/bad-inputs.test.ts',
+  'test/integration/eventbridge-pattern.test.ts',
+  'test/integration/isolated-handler-load.test.ts',
+  'test/integration/kinesis-pattern.test.ts',
+  'test/integration/load-self-measurement.test.ts',
+  'test/integration/parallel-patterns.test.ts',
+  'test/integration/s3-pattern.test.ts',
+  'test/integration/series-origin.test.ts',
+  'test/integration/sqs-pattern.test.ts',
+];
+const integrationFiles = ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'];
+
 export default defineConfig({
   test: {
     setupFiles: ['test/setup/sdk-node-warning.ts', 'test/setup/machine-ceilings.ts'],
@@ -14,16 +34,30 @@ export default defineConfig({
           // Pure and quick (virtual clocks, in-memory stores): files side by side, sharing one module graph.
           fileParallelism: true,
           isolate: false,
+          sequence: { groupOrder: 0 },
         },
       },
       {
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
-          // They start emulators, worker threads and CLI processes and run short load phases on two
-          // cores: one file at a time, so each measures what it would alone.
+          include: integrationFiles,
+          exclude: measuresTime,
+          // Emulators, CLI processes and short runs checked for what they did, not how fast: two at a time on two cores.
+          fileParallelism: true,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'timing',
+          include: measuresTime,
+          // Load phases whose rates and lags are the assertion: one file at a time.
           fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
