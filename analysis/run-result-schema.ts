@@ -130,6 +130,20 @@ const pattern = z.looseObject({
     clientMs: z.looseObject({ all: percentiles, warm: percentiles, cold: percentiles }).optional(),
   }),
   summary,
+  functionUsage: z
+    .looseObject({
+      onDemandDurationMs: count,
+      provisionedDurationMs: count,
+      onDemandInitMs: count,
+      onDemandColdStarts: count,
+      provisionedConcurrencyMs: count,
+      provisionedConcurrencyMax: count,
+      scalingActions: z.array(z.looseObject({ atMs: epochMs, from: count, to: count, reason: z.enum(['target-tracking', 'schedule']) })),
+      keepWarm: z.looseObject({ pings: count, durationMs: count, initMs: count, coldStarts: count }).optional(),
+      outOfMemory: count,
+      timeouts: count,
+    })
+    .optional(),
   series: z.array(seriesPoint),
   quotas: z.array(z.looseObject({ name: z.string(), limit: z.string(), enforcedBy: z.enum(['sluice', 'target', 'none']) })),
   cost: cost.optional(),
@@ -144,6 +158,10 @@ export const runResultSchema = z
     runId: z.string().min(1),
     scenario: z.looseObject({ name: z.string().min(1), file: z.string(), description: z.string().optional() }),
     status: z.enum(['completed', 'interrupted', 'failed']),
+    mode: z.enum(['measured', 'predicted']).optional(),
+    prediction: z
+      .looseObject({ fidelity: z.enum(['exact', 'aggregate']), rulesVersion: z.string(), simulatedEventsPerWallSecond: z.number().min(0), wallMs: z.number().min(0), modelled: z.array(z.string()) })
+      .optional(),
     failure: z.looseObject({ code: z.string(), message: z.string() }).optional(),
     startedAtMs: epochMs,
     endedAtMs: epochMs,

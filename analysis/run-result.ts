@@ -15,12 +15,33 @@ export interface RunResult {
   scenario: { name: string; file: string; description?: string };
   /** `interrupted` when Ctrl-C stopped the run; what was measured until then is kept. */
   status: 'completed' | 'interrupted' | 'failed';
+  /**
+   * `measured`: a run against a target (`sluice run`); `predicted`: `sluice predict` ran the
+   * same rules on simulated time. Absent in results before it was recorded: measured.
+   */
+  mode?: RunMode;
+  /** For a predicted run: how it was simulated and by which rules (absent for measured runs). */
+  prediction?: PredictionInfo;
   failure?: { code: string; message: string };
   startedAtMs: number;
   endedAtMs: number;
   target: TargetInfo;
   environment: { node: string; platform: string; cpuCount: number; hostname: string };
   patterns: PatternResult[];
+}
+
+export type RunMode = 'measured' | 'predicted';
+
+export interface PredictionInfo {
+  /** `exact`: every event simulated; `aggregate`: counts per key group and time step. */
+  fidelity: 'exact' | 'aggregate';
+  /** The version of the scaling rules and defaults table the prediction used. */
+  rulesVersion: string;
+  /** Simulated events per second of wall time, and the wall time the prediction took. */
+  simulatedEventsPerWallSecond: number;
+  wallMs: number;
+  /** Figures that go beyond what AWS documents (sluice's model, not AWS's published rule). */
+  modelled: string[];
 }
 
 export interface TargetInfo {
@@ -247,6 +268,8 @@ export interface PatternResult {
     handlerPeakMemoryMb?: Percentiles;
   };
   summary: PatternSummary;
+  /** What sluice's runtime billed-for: duration on on-demand and provisioned environments, billed INIT, provisioned concurrency, keep-warm pings. Absent for remote consumers and older results. */
+  functionUsage?: FunctionUsage;
   series: SeriesPoint[];
   quotas: QuotaRecord[];
   cost?: CostEstimate;
@@ -254,4 +277,23 @@ export interface PatternResult {
   extras?: Record<string, unknown>;
   /** Things the user must know to read the numbers right (rate not held, emulator ceiling, …). */
   warnings: string[];
+}
+
+/**
+ * What the function used over a pattern's run, in the units AWS bills; analysis/cost.ts
+ * prices it. Durations in milliseconds; provisioned concurrency in environment-milliseconds
+ * (the configured count integrated over time).
+ */
+export interface FunctionUsage {
+  onDemandDurationMs: number;
+  provisionedDurationMs: number;
+  /** INIT of on-demand cold starts, billed since 1 August 2025. */
+  onDemandInitMs: number;
+  onDemandColdStarts: number;
+  provisionedConcurrencyMs: number;
+  provisionedConcurrencyMax: number;
+  scalingActions: Array<{ atMs: number; from: number; to: number; reason: 'target-tracking' | 'schedule' }>;
+  keepWarm?: { pings: number; durationMs: number; initMs: number; coldStarts: number };
+  outOfMemory: number;
+  timeouts: number;
 }

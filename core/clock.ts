@@ -92,9 +92,23 @@ export class VirtualClock implements Clock {
   /** Timers by id, for clearTimer; the heap holds the same entries in firing order. */
   private readonly live = new Map<number, DueTimer>();
   private readonly heap: DueTimer[] = [];
+  private readonly settle: () => Promise<void>;
+  /** Timers fired so far (a prediction reports it). */
+  firedTimers = 0;
 
-  constructor(startMs = 0) {
+  /**
+   * `settleTurns`: how the clock lets promise jobs run after each timer. Left out, it waits
+   * one macrotask turn (setImmediate), which drains every chain of jobs whatever its depth but
+   * costs an event-loop iteration per timer. Given a number, it waits that many microtask
+   * hops instead: the job queue is first in, first out, so every chain of jobs that is at most
+   * that many hops deep when the timer fires has finished — enough for the rules' await chains
+   * (an invoke, a sleep, a receive are a few hops each), at a small part of the cost. A chain
+   * deeper than that still runs, only after later timers of the same instant.
+   */
+  constructor(startMs = 0, options: { settleTurns?: number } = {}) {
     this.currentMs = startMs;
+    const turns = options.settleTurns;
+    this.settle = turns === undefined ? settle : () => settleMicrotasks(turns);
   }
 
   nowMs(): number {
@@ -120,19 +134,30 @@ export class VirtualClock implements Clock {
 
   /** Moves time forward by `deltaMs`, firing every timer that falls due on the way. */
   async advanceBy(deltaMs: number): Promise<void> {
-    const targetMs = this.currentMs + deltaMs;
-    await settle();
+    await this.advanceTo(this.currentMs + deltaMs);
+  }
+
+  /** Moves time forward to `targetMs` (never back), firing every timer due by then. */
+  async advanceTo(targetMs: number): Promise<void> {
+    const settleJobs = this.settle;
+    await settleJobs();
     for (;;) {
       const next = this.earliest();
       if (!next || next.atMs > targetMs) break;
       heapPop(this.heap);
       this.live.delete(next.id);
       this.currentMs = Math.max(this.currentMs, next.atMs);
+      this.firedTimers += 1;
       next.callback();
-      await settle();
+      await settleJobs();
     }
-    this.currentMs = targetMs;
-    await settle();
+    this.currentMs = Math.max(this.currentMs, targetMs);
+    await settleJobs();
+  }
+
+  /** When the next live timer is due, if any. */
+  nextDueMs(): number | undefined {
+    return this.earliest()?.atMs;
   }
 
   get pendingTimers(): number {
@@ -192,4 +217,9 @@ function heapPop(heap: DueTimer[]): DueTimer | undefined {
  */
 async function settle(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Lets `turns` microtask hops pass: every job chain at most that deep when it started has run. */
+async function settleMicrotasks(turns: number): Promise<void> {
+  for (let turn = 0; turn < turns; turn += 1) await undefined;
 }

@@ -132,6 +132,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
     runId,
     scenario: { name: scenario.name, file: options.scenarioFile, ...(scenario.description ? { description: scenario.description } : {}) },
     status: failure ? 'failed' : options.signal.aborted ? 'interrupted' : 'completed',
+    mode: 'measured',
     ...(failure ? { failure } : {}),
     startedAtMs,
     endedAtMs: clock.nowMs(),

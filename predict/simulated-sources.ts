@@ -1,0 +1,500 @@
+import { createHash } from 'node:crypto';
+import type { VirtualClock } from '../core/clock.ts';
+import type { LambdaFunction } from '../runtime/lambda-function.ts';
+import { ConcurrencyThrottleError, FunctionError } from '../runtime/errors.ts';
+import { AsyncInvokeQueue } from '../runtime/async-invoke-queue.ts';
+import { seededRandom } from '../runtime/random.ts';
+import type { EventLedger } from '../run/event-ledger.ts';
+import type { MetricsRecorder } from '../run/metrics-recorder.ts';
+import type { QuotaRecord } from '../analysis/run-result.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import type { SourceName } from '../drivers/registry.ts';
+import type { SqsPattern } from '../drivers/sqs/schema.ts';
+import type { KinesisPattern } from '../drivers/kinesis/schema.ts';
+import type { EventBridgePattern } from '../drivers/eventbridge/schema.ts';
+import type { S3Pattern } from '../drivers/s3/schema.ts';
+import type { ApiGatewayPattern } from '../drivers/apigateway/schema.ts';
+import { SimulatedQueue } from '../drivers/sqs/simulated-queue.ts';
+import { SqsEventSourceMapping } from '../drivers/sqs/sqs-mapping.ts';
+import { VirtualStream } from '../drivers/kinesis/virtual-stream.ts';
+import { KinesisEventSourceMapping } from '../drivers/kinesis/kinesis-mapping.ts';
+import type { StreamRecord } from '../drivers/kinesis/shard-reader.ts';
+import { SimulatedBus } from '../drivers/eventbridge/simulated-bus.ts';
+import { SimulatedBucket } from '../drivers/s3/simulated-bucket.ts';
+import { SimulatedGateway } from '../drivers/apigateway/simulated-gateway.ts';
+import { asyncInvokeSettingsOf } from '../drivers/async-invoke/async-invoke-schema.ts';
+
+/** One event of a simulated arrival: its ledger id and its key. */
+export interface SimulatedEvent {
+  id: number;
+  key: string;
+}
+
+/** What a simulated source gets: the same function, ledger and recorder a run's driver gets, on a virtual clock. */
+export interface SimulationContext<Pattern> {
+  scenario: Scenario;
+  pattern: Pattern;
+  clock: VirtualClock;
+  fn: LambdaFunction;
+  ledger: EventLedger;
+  recorder: MetricsRecorder;
+}
+
+/** A pattern's source on simulated time: the simulated store, and the same mapping or invoke path a run uses. */
+export interface SimulatedSession {
+  start(): void;
+  /** Sends one arrival's events; their send time is now. */
+  send(events: SimulatedEvent[]): void;
+  /** Once a second: the source's gauges. */
+  sample(nowMs: number): void;
+  isDrained(): boolean;
+  stop(): Promise<void>;
+  pendingAtEnd(): number;
+  extras(): Record<string, unknown>;
+  quotas(): QuotaRecord[];
+}
+
+export interface SimulatedSource<Pattern> {
+  simulate(context: SimulationContext<Pattern>): SimulatedSession;
+}
+
+const region = 'us-east-1';
+
+/** Retries of a refused write, as the SDK's producers back off: 100 ms doubling, with jitter-free steps (the model's choice). */
+function producerBackoffMs(attempt: number): number {
+  return Math.min(20_000, 100 * 2 ** (attempt - 1));
+}
+
+const sqs: SimulatedSource<SqsPattern> = {
+  simulate({ pattern, clock, fn, ledger, recorder }) {
+    const queue = new SimulatedQueue(clock, {
+      visibilityTimeoutMs: pattern.visibilityTimeout,
+      maxReceiveCount: pattern.maxReceiveCount,
+      fifo: pattern.fifo,
+      onDeadLettered(message) {
+        ledger.recordDeadLettered(Number(message.messageId));
+        recorder.count('deadLettered', clock.nowMs());
+      },
+    });
+    const groupByKey = new Map<string, string>();
+    const groupOf = (key: string) => {
+      let group = groupByKey.get(key);
+      if (group === undefined) {
+        group = `group-${createHash('md5').update(key).digest().readUInt32BE(0) % pattern.messageGroups}`;
+        groupByKey.set(key, group);
+      }
+      return group;
+    };
+    let pollersMax = 0;
+    let batchesThrottled = 0;
+    const mapping = new SqsEventSourceMapping({
+      queue,
+      queueArn: `arn:aws:sqs:${region}:000000000000:sluice-predicted`,
+      region,
+      fn,
+      pattern,
+      clock,
+      observer: {
+        onDelivered(messages) {
+          for (const message of messages) ledger.recordDelivered(Number(message.messageId));
+        },
+        onCompleted(messages) {
+          const nowMs = clock.nowMs();
+          let completed = 0;
+          for (const message of messages) {
+            const latencyMs = ledger.recordCompleted(Number(message.messageId), nowMs);
+            if (latencyMs !== undefined) {
+              recorder.endToEndLatency(nowMs, latencyMs);
+              completed += 1;
+            }
+          }
+          recorder.count('completed', nowMs, completed);
+        },
+        onThrottled() {
+          batchesThrottled += 1;
+        },
+      },
+    });
+    return {
+      start: () => mapping.start(),
+      send(events) {
+        const nowMs = clock.nowMs();
+        for (const event of events) {
+          ledger.recordSent(event.id, nowMs);
+          ledger.recordAccepted(event.id);
+          queue.send(String(event.id), '', pattern.fifo ? groupOf(event.key) : undefined);
+        }
+        recorder.count('sent', nowMs, events.length);
+        recorder.count('accepted', nowMs, events.length);
+      },
+      sample(nowMs) {
+        recorder.gauge('queueDepth', nowMs, queue.depth);
+        const oldestMs = ledger.oldestUnfinishedSentAtMs();
+        recorder.gauge('queueAgeMsMax', nowMs, oldestMs === undefined ? 0 : Math.max(0, nowMs - oldestMs));
+        recorder.gauge('pollers', nowMs, mapping.pollerCount);
+        pollersMax = Math.max(pollersMax, mapping.pollerCount);
+      },
+      isDrained: () => queue.depth === 0 && fn.concurrency === 0,
+      stop: () => mapping.stop(),
+      pendingAtEnd: () => queue.depth,
+      extras: () => ({ batchesThrottled, deadLettered: queue.deadLettered, polling: { ...mapping.counts, pollersMax, transport: 'simulated' } }),
+      quotas: () => [{ name: pattern.fifo ? 'sqs.fifo_throughput' : 'sqs.standard_throughput', limit: pattern.fifo ? '300 API calls/s per queue (not simulated)' : 'nearly unlimited', enforcedBy: 'none' }],
+    };
+  },
+};
+
+const kinesis: SimulatedSource<KinesisPattern> = {
+  simulate({ scenario, pattern, clock, fn, ledger, recorder }) {
+    const stream = new VirtualStream(clock, { shards: pattern.shards, streamName: 'sluice-predicted' });
+    const data = new Uint8Array(scenario.workload.eventSizeBytes);
+    const counters = { recordsThrottled: 0, recordsFailed: 0, batchesThrottled: 0, recordsDiscarded: 0 };
+    const idOf = (record: StreamRecord) => record.eventId ?? -1;
+    const mapping = new KinesisEventSourceMapping({
+      reader: stream,
+      shardIds: stream.shardIds,
+      streamArn: `arn:aws:kinesis:${region}:000000000000:stream/sluice-predicted`,
+      region,
+      fn,
+      settings: pattern,
+      clock,
+      observer: {
+        onDelivered(batch) {
+          for (const record of batch.records) ledger.recordDelivered(idOf(record));
+        },
+        onCompleted(batch) {
+          const nowMs = clock.nowMs();
+          let count = 0;
+          for (const record of batch.records) {
+            const latencyMs = ledger.recordCompleted(idOf(record), nowMs);
+            if (latencyMs !== undefined) {
+              recorder.endToEndLatency(nowMs, latencyMs);
+              count += 1;
+            }
+          }
+          recorder.count('completed', nowMs, count);
+        },
+        onThrottled() {
+          counters.batchesThrottled += 1;
+        },
+        onDiscarded(batch) {
+          for (const record of batch.records) ledger.recordFailed(idOf(record));
+          counters.recordsDiscarded += batch.records.length;
+        },
+      },
+    });
+    // One PutRecords per arrival; refused entries are retried with backoff, as the run's producer does.
+    const put = (events: SimulatedEvent[], attempt: number) => {
+      const results = stream.putRecords(events.map((event) => ({ partitionKey: event.key, data, eventId: event.id })));
+      const nowMs = clock.nowMs();
+      const refused: SimulatedEvent[] = [];
+      results.forEach((result, index) => {
+        const event = events[index]!;
+        if ('sequenceNumber' in result) ledger.recordAccepted(event.id);
+        else refused.push(event);
+      });
+      recorder.count('accepted', nowMs, events.length - refused.length);
+      if (refused.length === 0) return;
+      counters.recordsThrottled += refused.length;
+      recorder.count('sourceThrottles', nowMs, refused.length);
+      for (const event of refused) ledger.recordThrottled(event.id);
+      if (attempt > pattern.producerRetries) {
+        counters.recordsFailed += refused.length;
+        for (const event of refused) ledger.recordSourceFailed(event.id);
+        return;
+      }
+      clock.setTimer(() => {
+        recorder.count('sourceRetries', clock.nowMs(), refused.length);
+        put(refused, attempt + 1);
+      }, producerBackoffMs(attempt));
+    };
+    let started: Promise<void> | undefined;
+    return {
+      start() {
+        started = mapping.start();
+      },
+      send(events) {
+        const nowMs = clock.nowMs();
+        for (const event of events) ledger.recordSent(event.id, nowMs);
+        recorder.count('sent', nowMs, events.length);
+        put(events, 1);
+      },
+      sample(nowMs) {
+        for (const shardId of stream.shardIds) recorder.shardIteratorAge(shardId, nowMs, mapping.takeIteratorAgeMs(shardId, nowMs));
+        recorder.gauge('pollers', nowMs, mapping.busyLanes);
+      },
+      isDrained: () => ledger.unfinished === 0 && fn.concurrency === 0,
+      async stop() {
+        await started;
+        await mapping.stop();
+      },
+      pendingAtEnd: () => ledger.unfinished,
+      extras: () => ({ ...counters, mapping: mapping.stats() }),
+      quotas: () => [
+        { name: 'kinesis.shard_write', limit: '1,000 records/s and 1 MiB/s per shard', enforcedBy: 'sluice' },
+        { name: 'kinesis.shard_read', limit: '5 GetRecords/s and 2 MiB/s per shard', enforcedBy: 'sluice' },
+      ],
+    };
+  },
+};
+
+/**
+ * The asynchronous path EventBridge and S3 share: each delivery into the function's
+ * {@link AsyncInvokeQueue} (the run's own), and each event's fate once every copy has one.
+ */
+function asyncDelivery(context: SimulationContext<EventBridgePattern | S3Pattern>) {
+  const { pattern, clock, fn, ledger, recorder } = context;
+  const copiesLeft = new Map<number, { left: number; failed: boolean }>();
+  const queue = new AsyncInvokeQueue<{ id: number }>({
+    fn,
+    clock,
+    settings: asyncInvokeSettingsOf(pattern.asyncInvoke),
+    observer: {
+      onInvokeStart(item) {
+        ledger.recordDelivered(item.meta.id);
+      },
+      onSuccess(item) {
+        settle(item.meta.id, false);
+      },
+      onFailure(item) {
+        settle(item.meta.id, true);
+      },
+    },
+  });
+  const settle = (id: number, failed: boolean) => {
+    const open = copiesLeft.get(id);
+    if (open) {
+      open.left -= 1;
+      open.failed ||= failed;
+      if (open.left > 0) return;
+      copiesLeft.delete(id);
+      failed = open.failed;
+    }
+    const nowMs = clock.nowMs();
+    if (failed) {
+      ledger.recordDeadLettered(id);
+      recorder.count('deadLettered', nowMs);
+      return;
+    }
+    const latencyMs = ledger.recordCompleted(id, nowMs);
+    if (latencyMs !== undefined) {
+      recorder.endToEndLatency(nowMs, latencyMs);
+      recorder.count('completed', nowMs);
+    }
+  };
+  return {
+    queue,
+    deliver(id: number, copies: number) {
+      if (copies > 1) copiesLeft.set(id, { left: copies, failed: false });
+      for (let copy = 0; copy < copies; copy += 1) queue.enqueue({ id }, { id });
+    },
+    sample(nowMs: number) {
+      recorder.gauge('asyncEventAgeMsMax', nowMs, queue.takeAgeMsMax(nowMs));
+      recorder.gauge('queueDepth', nowMs, queue.size);
+    },
+  };
+}
+
+/** Sends refused for a quota are retried by the producer with backoff, up to its attempts, then fail at the source. */
+function retryingProducer(context: SimulationContext<unknown>, maxAttempts: number, tryOne: (event: SimulatedEvent) => boolean) {
+  const { clock, ledger, recorder } = context;
+  const attemptOne = (event: SimulatedEvent, attempt: number) => {
+    if (tryOne(event)) return;
+    const nowMs = clock.nowMs();
+    recorder.count('sourceThrottles', nowMs);
+    ledger.recordThrottled(event.id);
+    if (attempt >= maxAttempts) {
+      ledger.recordSourceFailed(event.id);
+      return;
+    }
+    clock.setTimer(() => {
+      recorder.count('sourceRetries', clock.nowMs());
+      attemptOne(event, attempt + 1);
+    }, producerBackoffMs(attempt));
+  };
+  return (event: SimulatedEvent) => attemptOne(event, 1);
+}
+
+const eventbridge: SimulatedSource<EventBridgePattern> = {
+  simulate(context) {
+    const { pattern, clock, fn, ledger, recorder } = context;
+    const bus = new SimulatedBus(clock, pattern);
+    const delivery = asyncDelivery(context);
+    // Each event is one PutEvents entry; a throttled call's entries are retried together.
+    const putEntries = (events: SimulatedEvent[], attempt: number) => {
+      const nowMs = clock.nowMs();
+      for (let start = 0; start < events.length; start += pattern.entriesPerCall) {
+        const call = events.slice(start, start + pattern.entriesPerCall);
+        const outcomes = bus.putEvents(call.map((event) => ({ sluiceId: event.id, key: event.key })), nowMs);
+        if (!outcomes[0]!.accepted) {
+          recorder.count('sourceThrottles', nowMs, call.length);
+          for (const event of call) ledger.recordThrottled(event.id);
+          if (attempt >= pattern.producerMaxAttempts) {
+            for (const event of call) ledger.recordSourceFailed(event.id);
+            continue;
+          }
+          clock.setTimer(() => {
+            recorder.count('sourceRetries', clock.nowMs(), call.length);
+            putEntries(call, attempt + 1);
+          }, producerBackoffMs(attempt));
+          continue;
+        }
+        recorder.count('accepted', nowMs, call.length);
+        call.forEach((event, index) => {
+          const outcome = outcomes[index]!;
+          const matched = outcome.accepted ? outcome.matchedRules : 0;
+          if (matched === 0) ledger.recordFiltered(event.id);
+          else {
+            ledger.recordAccepted(event.id);
+            delivery.deliver(event.id, matched);
+          }
+        });
+      }
+    };
+    return {
+      start() {},
+      send(events) {
+        const nowMs = clock.nowMs();
+        for (const event of events) ledger.recordSent(event.id, nowMs);
+        recorder.count('sent', nowMs, events.length);
+        putEntries(events, 1);
+      },
+      sample: (nowMs) => delivery.sample(nowMs),
+      isDrained: () => delivery.queue.size === 0 && ledger.unfinished === 0 && fn.concurrency === 0,
+      stop: () => delivery.queue.stop(),
+      pendingAtEnd: () => delivery.queue.size,
+      extras: () => ({ putEventsCalls: bus.putEventsCalls, throttledPutEventsCalls: bus.throttledCalls, rules: bus.ruleMatches(), asyncInvoke: delivery.queue.stats() }),
+      quotas: () => [{ name: 'eventbridge.put_events_tps', limit: `${pattern.putEventsRequestsPerSecond} requests/s`, enforcedBy: 'sluice' }],
+    };
+  },
+};
+
+const s3: SimulatedSource<S3Pattern> = {
+  simulate(context) {
+    const { scenario, pattern, clock, fn, ledger, recorder } = context;
+    const bucket = new SimulatedBucket(clock, pattern, seededRandom(scenario.workload.seed + 7));
+    const delivery = asyncDelivery(context);
+    let duplicates = 0;
+    const put = retryingProducer(context as SimulationContext<unknown>, pattern.producerMaxAttempts, (event) => {
+      const outcome = bucket.putObject(event.id, event.key);
+      if (!outcome.accepted) return false;
+      recorder.count('accepted', clock.nowMs());
+      if (outcome.notifications === 0) {
+        ledger.recordFiltered(event.id);
+        return true;
+      }
+      ledger.recordAccepted(event.id);
+      // A duplicate notification is a second delivery of the same event, not an expected copy.
+      delivery.deliver(event.id, 1);
+      if (outcome.notifications > 1) {
+        duplicates += 1;
+        delivery.queue.enqueue({ id: event.id }, { id: event.id });
+      }
+      return true;
+    });
+    return {
+      start() {},
+      send(events) {
+        const nowMs = clock.nowMs();
+        for (const event of events) ledger.recordSent(event.id, nowMs);
+        recorder.count('sent', nowMs, events.length);
+        for (const event of events) put(event);
+      },
+      sample: (nowMs) => delivery.sample(nowMs),
+      isDrained: () => delivery.queue.size === 0 && ledger.unfinished === 0 && fn.concurrency === 0,
+      stop: () => delivery.queue.stop(),
+      pendingAtEnd: () => delivery.queue.size,
+      extras: () => ({ slowDowns: bucket.slowDowns, duplicateNotifications: duplicates, asyncInvoke: delivery.queue.stats() }),
+      quotas: () => [{ name: 's3.put_requests_per_prefix', limit: `${pattern.putRequestsPerSecondPerPrefix} PUT/s per prefix`, enforcedBy: 'sluice' }],
+    };
+  },
+};
+
+const apigateway: SimulatedSource<ApiGatewayPattern> = {
+  simulate({ pattern, clock, fn, ledger, recorder }) {
+    const gateway = new SimulatedGateway(clock, pattern);
+    const statusCounts: Record<string, number> = {};
+    const inFlight = new Set<Promise<void>>();
+    const answered = (status: number) => {
+      statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+    };
+    const request = (event: SimulatedEvent) => {
+      const sentAtMs = clock.nowMs();
+      if (!gateway.admit()) {
+        answered(429);
+        recorder.count('sourceThrottles', sentAtMs);
+        ledger.recordThrottled(event.id);
+        ledger.recordSourceFailed(event.id);
+        return;
+      }
+      ledger.recordAccepted(event.id);
+      ledger.recordDelivered(event.id);
+      recorder.count('accepted', sentAtMs);
+      const timeout = new AbortController();
+      let timedOut = false;
+      const integration = fn.invoke({ body: '' }, 'sync');
+      const gatewayTimeout = clock.sleep(gateway.integrationTimeoutMs, timeout.signal).then(
+        () => {
+          timedOut = true;
+        },
+        () => undefined,
+      );
+      const answer: Promise<void> = Promise.race([integration.then(() => 'ok' as const), gatewayTimeout.then(() => 'timeout' as const)])
+        .then((how) => {
+          const nowMs = clock.nowMs();
+          if (how === 'timeout' || timedOut) {
+            answered(504);
+            ledger.recordFailed(event.id);
+            return;
+          }
+          answered(200);
+          const latencyMs = ledger.recordCompleted(event.id, nowMs);
+          if (latencyMs !== undefined) {
+            recorder.endToEndLatency(nowMs, latencyMs);
+            recorder.clientObserved(latencyMs);
+            recorder.count('completed', nowMs);
+          }
+        })
+        .catch((error: unknown) => {
+          // A throttled invoke behind the gateway answers 500, a failed one 502: the request's end either way.
+          answered(error instanceof ConcurrencyThrottleError ? 500 : error instanceof FunctionError ? 502 : 500);
+          ledger.recordFailed(event.id);
+        })
+        .finally(() => {
+          timeout.abort();
+          inFlight.delete(answer);
+        });
+      // The invoke keeps running past a gateway timeout; its rejection is answered above.
+      integration.catch(() => undefined);
+      inFlight.add(answer);
+    };
+    return {
+      start() {},
+      send(events) {
+        const nowMs = clock.nowMs();
+        for (const event of events) ledger.recordSent(event.id, nowMs);
+        recorder.count('sent', nowMs, events.length);
+        for (const event of events) request(event);
+      },
+      sample() {},
+      isDrained: () => inFlight.size === 0 && fn.concurrency === 0,
+      async stop() {
+        await Promise.allSettled([...inFlight]);
+      },
+      pendingAtEnd: () => inFlight.size,
+      extras: () => ({ statusCounts }),
+      quotas: () => [
+        { name: 'apigateway.throttle', limit: `${pattern.throttleRatePerSecond} rps, burst ${pattern.throttleBurst}`, enforcedBy: 'sluice' },
+        { name: 'apigateway.integration_timeout', limit: `${pattern.integrationTimeout / 1000} s`, enforcedBy: 'sluice' },
+      ],
+    };
+  },
+};
+
+/** Every source's simulation, by source name: the compiler asks for a new source's entry. */
+export const simulatedSources = {
+  sqs,
+  kinesis,
+  eventbridge,
+  s3,
+  apigateway,
+} as const satisfies Record<SourceName, SimulatedSource<never>>;
