@@ -191,7 +191,8 @@ describe('sluice command line', () => {
     expect(junit).toContain('<failure');
     expect(junit).toContain('p99EndToEnd &lt; 1ms');
 
-    const passing = await runCli(['run', join(dir, 'passes.yaml'), '--out', join(dir, 'b'), '--no-progress', '--baseline', join(dir, 'a', (await readdir(join(dir, 'a')))[0], 'result.json')]);
+    const passing = await runCli(['run', join(dir, 'passes.yaml'), '--out', join(dir, 'b'), '--no-progress', '--baseline', join(dir, 'a', (await readdir(join(dir, 'a')))[0], 'result.json'), '--tolerance', '5']);
+    // The baseline's latencies are another run's on the same machine: a 500 % tolerance keeps a busy machine's jitter from failing the passing run.
     expect(passing.code, passing.stdout + passing.stderr).toBe(0);
     expect(passing.stdout).toContain('n/a   [sqs] maxIteratorAge < 1s');
     expect(passing.stdout).toMatch(/baseline .*: \d+ regression/);
