@@ -1,4 +1,4 @@
-import type { CostEstimate, PatternResult } from './run-result.ts';
+import type { CostEstimate, FunctionUsage, PatternResult } from './run-result.ts';
 import { isPriceTable, resolvePrices, type PriceOverrides, type PriceTable } from './pricing.ts';
 
 /** One priced line of an estimate: what, how many, at what unit price. */
@@ -145,8 +145,9 @@ function lambdaLines(pattern: PatternResult, prices: PriceTable, notes: string[]
   const memoryGb = (memoryMb ?? 128) / 1024;
   const gbSecondPrice = architecture === 'arm64' ? rows.lambdaGbSecondArm64Usd.value : rows.lambdaGbSecondX86Usd.value;
   const architectureLabel = architecture ?? 'x86_64';
-
   const invocations = pattern.summary.invocations;
+  if (pattern.functionUsage) return lambdaLinesFromUsage(pattern.functionUsage, { invocations, memoryGb, memoryMb: memoryMb ?? 128, architecture: architectureLabel, prices, notes });
+
   // The mean times the count is the sum of the invoke durations; AWS bills each one rounded
   // up to the millisecond, a difference below 1 % for handlers longer than 50 ms.
   const invokeGbSeconds = ((pattern.latency.invokeDurationMs.mean * invocations) / 1000) * memoryGb;
@@ -165,7 +166,49 @@ function lambdaLines(pattern: PatternResult, prices: PriceTable, notes: string[]
   }
   const provisioned = numberSetting(pattern.function, 'provisionedConcurrency');
   if (provisioned !== undefined && provisioned > 0) {
-    notes.push('provisioned concurrency is not priced (its own per-GB-s rate applies while it is configured)');
+    notes.push('provisioned concurrency is not priced: this result does not record how long it was configured (functionUsage)');
+  }
+  return lines;
+}
+
+/**
+ * The function's lines from what sluice's runtime recorded it used, each one AWS's formula
+ * (https://aws.amazon.com/lambda/pricing/):
+ * - requests: invocations (keep-warm pings included) × the request price;
+ * - on-demand duration: Σ duration × memory (GB) × the architecture's GB-s price;
+ * - billed INIT: Σ INIT of on-demand cold starts × memory × the same price, since 1 August 2025
+ *   (https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/);
+ *   a provisioned environment's INIT is covered by its provisioned charge;
+ * - provisioned concurrency: configured environments × time × memory × the provisioned GB-s price;
+ * - duration on provisioned environments: Σ duration × memory × the lower provisioned duration price.
+ *
+ * @example lambdaLinesFromUsage(usage, { invocations: 1000, memoryGb: 1, memoryMb: 1024, architecture: 'arm64', prices, notes })
+ */
+export function lambdaLinesFromUsage(
+  usage: FunctionUsage,
+  options: { invocations: number; memoryGb: number; memoryMb: number; architecture: 'arm64' | 'x86_64'; prices: PriceTable; notes: string[] },
+): CostLine[] {
+  const rows = options.prices.rows;
+  const arm = options.architecture === 'arm64';
+  const gbSecondPrice = arm ? rows.lambdaGbSecondArm64Usd.value : rows.lambdaGbSecondX86Usd.value;
+  const gbSeconds = (ms: number) => (ms / 1000) * options.memoryGb;
+  const label = `${options.architecture}, ${options.memoryMb} MB`;
+  const keepWarm = usage.keepWarm;
+  const lines: CostLine[] = [costLine('Lambda requests', options.invocations, 'invocation', rows.lambdaRequestsPerMillionUsd.value / 1_000_000)];
+  lines.push(costLine(`Lambda duration (${label})`, gbSeconds(usage.onDemandDurationMs), 'GB-second', gbSecondPrice));
+  if (usage.onDemandInitMs > 0) {
+    lines.push(costLine(`Lambda init duration (${usage.onDemandColdStarts} on-demand cold starts)`, gbSeconds(usage.onDemandInitMs), 'GB-second', gbSecondPrice));
+  }
+  if (usage.provisionedConcurrencyMs > 0 || usage.provisionedDurationMs > 0) {
+    const provisionedPrice = arm ? rows.lambdaProvisionedGbSecondArm64Usd.value : rows.lambdaProvisionedGbSecondX86Usd.value;
+    const provisionedDurationPrice = arm ? rows.lambdaProvisionedDurationGbSecondArm64Usd.value : rows.lambdaProvisionedDurationGbSecondX86Usd.value;
+    lines.push(costLine(`Lambda provisioned concurrency (up to ${usage.provisionedConcurrencyMax})`, gbSeconds(usage.provisionedConcurrencyMs), 'GB-second', provisionedPrice));
+    lines.push(costLine('Lambda duration on provisioned environments', gbSeconds(usage.provisionedDurationMs), 'GB-second', provisionedDurationPrice));
+    options.notes.push('AWS bills provisioned concurrency for whole 5-minute periods from when it is configured: a run shorter than that is billed at least 5 minutes of it');
+  }
+  if (keepWarm && keepWarm.pings > 0) {
+    lines.push(costLine(`Lambda keep-warm pings (${keepWarm.pings})`, keepWarm.pings, 'invocation', rows.lambdaRequestsPerMillionUsd.value / 1_000_000));
+    lines.push(costLine('Lambda keep-warm duration and init', gbSeconds(keepWarm.durationMs + keepWarm.initMs), 'GB-second', gbSecondPrice));
   }
   return lines;
 }

@@ -44,6 +44,16 @@ export const awsPrices = {
     unit: 'USD per GB-second of provisioned concurrency kept warm (arm64)',
     source: 'https://aws.amazon.com/lambda/pricing/',
   },
+  lambdaProvisionedDurationGbSecondX86Usd: {
+    value: 0.0000097222,
+    unit: 'USD per GB-second of duration on provisioned environments (x86_64)',
+    source: 'https://aws.amazon.com/lambda/pricing/ (Provisioned Concurrency: Duration, us-east-1, read 2025)',
+  },
+  lambdaProvisionedDurationGbSecondArm64Usd: {
+    value: 0.0000077778,
+    unit: 'USD per GB-second of duration on provisioned environments (arm64)',
+    source: 'https://aws.amazon.com/lambda/pricing/ (Provisioned Concurrency: Duration, us-east-1, read 2025)',
+  },
   sqsStandardRequestsPerMillionUsd: {
     value: 0.4,
     unit: 'USD per 1M standard-queue requests (first 100 billion per month)',

@@ -52,6 +52,8 @@ export interface TargetInfo {
   consumer: 'sluice' | 'localstack' | 'aws';
   /** For LocalStack: the sluice quota edge every call went through (LocalStack enforces no quota). */
   quotaEdge?: string;
+  /** With --endpoint: what answered there, as its routes told (`aws-compatible` when none named it). */
+  endpointKind?: 'localstack' | 'sluice' | 'moto' | 'aws-compatible';
 }
 
 /** A quota that shapes the numbers, and who applied it during the run. */

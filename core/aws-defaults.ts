@@ -133,6 +133,59 @@ export const awsDefaults = {
     value: 128,
     source: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html',
   },
+  lambdaMemoryMbRange: {
+    value: [128, 10_240] as const,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html (128 MB to 10,240 MB in 1-MB increments)',
+  },
+  lambdaMemoryMbPerVcpu: {
+    value: 1_769,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html (CPU is allocated in proportion to memory; at 1,769 MB a function has the equivalent of one vCPU)',
+  },
+  lambdaVcpusMax: {
+    value: 6,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html (up to 6 vCPUs at 10,240 MB)',
+  },
+  syntheticHandlerCpuShare: {
+    value: 0.5,
+    source: "sluice's assumption, not an AWS number: the share of a synthetic handler's duration that is CPU-bound (the rest waits on I/O and does not speed up with memory); set function.handler.cpuShare from your own measurements",
+  },
+  arm64CpuTimeFactor: {
+    value: 0.84,
+    source: 'https://aws.amazon.com/blogs/aws/aws-lambda-functions-powered-by-aws-graviton2-processor-run-your-functions-on-arm-and-get-up-to-34-better-price-performance/ (Graviton2 "up to 19 % better performance": the CPU-bound part on arm64 takes 1/1.19 of its x86_64 time; a best case, workloads differ: override function.arm64CpuTimeFactor)',
+  },
+  lambdaColdStartMsByRuntime: {
+    value: {
+      'nodejs20.x': { p50: 130, p99: 160, measured: false },
+      'nodejs22.x': { p50: 124, p99: 147, measured: true },
+      'nodejs24.x': { p50: 124, p99: 147, measured: false },
+      'python3.12': { p50: 75, p99: 95, measured: false },
+      'python3.13': { p50: 73, p99: 91, measured: true },
+      java21: { p50: 231, p99: 277, measured: true },
+      'java21-snapstart': { p50: 90, p99: 140, measured: true },
+      dotnet8: { p50: 238, p99: 323, measured: true },
+      'provided.al2023-go': { p50: 40, p99: 51, measured: true },
+      'provided.al2023-rust': { p50: 14, p99: 18, measured: true },
+      'provided.al2023-llrt': { p50: 30, p99: 45, measured: false },
+    },
+    source:
+      'https://maxday.github.io/lambda-perf/ (a public daily benchmark of hello-world InitDuration: the low and high ends of its daily averages as p50 and p99; `measured: false` rows are assumed from the nearest measured runtime). Java 21 with SnapStart: 90–140 ms restore, https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html. A real application starts slower (package size, initialisation code, VPC, extensions: e.g. Node.js 22 p50 200–350 ms, p99 0.6–1 s; Java 21 2–5 s): add it with function.initAdded, or give initDuration',
+  },
+  provisionedScaleOutAfterMs: {
+    value: 3 * 60_000,
+    source: 'https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html (target tracking on Lambda provisioned concurrency: the scale-out alarm needs 3 one-minute datapoints above the target)',
+  },
+  provisionedScaleInAfterMs: {
+    value: 15 * 60_000,
+    source: 'https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html (the scale-in alarm needs 15 one-minute datapoints below the target)',
+  },
+  provisionedUtilizationPeriodMs: {
+    value: 60_000,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/monitoring-concurrency.html (ProvisionedConcurrencyUtilization, a one-minute metric; the policy tracks its Average)',
+  },
+  provisionedTargetUtilization: {
+    value: 0.7,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html (the example target-tracking policy keeps utilization at 70 %)',
+  },
   asyncInvokeMaximumRetryAttempts: {
     value: 2,
     source: 'https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html (0–2, default 2)',

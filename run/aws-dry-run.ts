@@ -1,7 +1,7 @@
 import { resolvePrices, type PriceName, type PriceTable } from '../analysis/pricing.ts';
 import type { AnySourceCostModel, SourceUsage } from '../analysis/cost.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import type { Phase, TargetName } from '../scenario/parts.ts';
+import { coldStartDistributionOf, type Phase, type TargetName } from '../scenario/parts.ts';
 import { formatDurationMs } from '../core/duration.ts';
 import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
 import { buildStackTemplate, describeTemplateResources, stackNameFor, templateCreatesResources, type BuildStackTemplateOptions } from '../targets/aws/template.ts';
@@ -165,7 +165,7 @@ function planPattern(scenario: Scenario, pattern: Scenario['patterns'][number], 
     // Little's law: environments needed at the peak = invocation rate × duration; each is one cold start.
     const coldStartsHigh = Math.max(1, Math.ceil(peakInvokesPerSecondHigh * billedSec));
     const coldStartsLow = Math.max(1, Math.ceil(coldStartsHigh * (invocations.low / Math.max(1, invocations.high))));
-    const initSec = fn.initDuration / 1000;
+    const initSec = coldStartDistributionOf(fn).p50Ms / 1000;
     const gbSecond = fn.architecture === 'arm64' ? price('lambdaGbSecondArm64Usd') : price('lambdaGbSecondX86Usd');
     const requestsPerMillion = price('lambdaRequestsPerMillionUsd');
     cost.push(line('Lambda requests', invocations.high, 'requests', (invocations.low / 1e6) * requestsPerMillion, (invocations.high / 1e6) * requestsPerMillion));

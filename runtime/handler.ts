@@ -3,6 +3,8 @@ import type { Clock } from '../core/clock.ts';
 import { lognormalFromPercentiles, type RandomSource } from './random.ts';
 import type { FunctionSpec } from '../scenario/parts.ts';
 import { WorkerEnvironment } from './worker-environment.ts';
+import { scaledDurationMs, type CpuSettings } from './function-model.ts';
+import { awsDefaults } from '../core/aws-defaults.ts';
 import type { EnvironmentInit } from './worker-protocol.ts';
 
 /** What a handler is given: the source's event (an SQS batch, a Kinesis batch, an API request, …). */
@@ -27,25 +29,42 @@ export function isIsolated(handler: RunnableHandler): handler is IsolatedHandler
   return 'startEnvironment' in handler;
 }
 
+/** A synthetic handler's spec as the scenario gives it (cpuShare defaults as in the schema). */
+export type SyntheticHandlerSpec = Omit<Extract<FunctionSpec['handler'], { type: 'synthetic' }>, 'cpuShare'> & { cpuShare?: number };
+
 /**
  * The synthetic handler: spends a duration drawn from the scenario's distribution and fails
- * with the scenario's error rate, so patterns are compared on equal terms.
+ * with the scenario's error rate, so patterns are compared on equal terms. Given the
+ * function's settings, the duration is moved from the memory size and architecture it was
+ * given at to the function's (its CPU-bound part scales with the usable vCPUs, see
+ * runtime/function-model.ts), and a declared peak memory above memoryMb fails every invoke
+ * with Runtime.OutOfMemory, as Lambda ends an environment that runs out of memory.
  */
-export function syntheticHandler(
-  spec: Extract<FunctionSpec['handler'], { type: 'synthetic' }>,
-  clock: Clock,
-  random: RandomSource,
-): InProcessHandler {
+export function syntheticHandler(spec: SyntheticHandlerSpec, clock: Clock, random: RandomSource, fn?: CpuSettings): InProcessHandler {
+  const cpuShare = spec.cpuShare ?? awsDefaults.syntheticHandlerCpuShare.value;
+  const from = fn ? { memoryMb: spec.durationAtMemoryMb ?? fn.memoryMb, architecture: spec.durationAtArchitecture ?? fn.architecture } : undefined;
+  const outOfMemory = fn !== undefined && spec.peakMemoryMb !== undefined && spec.peakMemoryMb > fn.memoryMb;
   return {
     async run() {
       const duration = spec.duration;
-      const durationMs = duration.kind === 'fixed' ? duration.fixedMs : lognormalFromPercentiles(random, duration.p50Ms, duration.p99Ms);
+      const drawnMs = duration.kind === 'fixed' ? duration.fixedMs : lognormalFromPercentiles(random, duration.p50Ms, duration.p99Ms);
+      const durationMs = fn && from ? scaledDurationMs({ durationMs: drawnMs, cpuShare, from, to: fn }) : drawnMs;
       const fails = spec.errorRate > 0 && random.next() < spec.errorRate;
       await clock.sleep(durationMs);
+      if (outOfMemory) throw new OutOfMemoryError(spec.peakMemoryMb!, fn!.memoryMb);
       if (fails) throw new Error('synthetic failure (function.handler.errorRate)');
       return { ok: true };
     },
   };
+}
+
+/** The handler needed more memory than the function has: its environment is ended. */
+export class OutOfMemoryError extends Error {
+  readonly errorType = 'Runtime.OutOfMemory';
+  constructor(peakMemoryMb: number, memoryMb: number) {
+    super(`Runtime exited with error: out of memory (the handler's peak ${peakMemoryMb} MB is above memoryMb ${memoryMb})`);
+    this.name = 'Runtime.OutOfMemory';
+  }
 }
 
 /** Where a module reference points: the file (absolute) and the export's name. */

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
-import type { AccountSpec, FunctionSpec } from '../scenario/parts.ts';
+import { coldStartDistributionOf, type AccountSpec, type FunctionSpec } from '../scenario/parts.ts';
+import type { TimerHandle } from '../core/clock.ts';
+import { lognormalFromPercentiles, seededRandom, type RandomSource } from './random.ts';
+import { machineArchitecture, modelledModuleDurationMs } from './function-model.ts';
 import { createBurstScaling, type BurstScaling } from './burst-scaling.ts';
 import { ConcurrencyThrottleError, FunctionError } from './errors.ts';
 import { isIsolated, type HandlerEvent, type IsolatedHandler, type RunnableHandler } from './handler.ts';
@@ -33,6 +36,31 @@ export interface InvocationRecord {
   handlerCpuMs?: number;
   /** Highest V8 heap in use by the handler's environment during the invoke (module handlers). */
   handlerPeakMemoryMb?: number;
+  /** The invoke ran in a provisioned environment (billed at the provisioned duration price). */
+  provisioned?: boolean;
+  /** A module handler modelled at the function's memory size (`cpuModel: vcpu-share`): the wall time it took on this machine. */
+  measuredWallMs?: number;
+}
+
+/**
+ * What the function used over its life, in the units AWS bills (analysis/cost.ts prices it):
+ * duration on on-demand and on provisioned environments, billed INIT of on-demand cold starts,
+ * provisioned concurrency kept configured, and the keep-warm pings.
+ */
+export interface FunctionUsage {
+  onDemandDurationMs: number;
+  provisionedDurationMs: number;
+  /** INIT of on-demand cold starts (billed since 1 August 2025); provisioned environments' INIT is not billed as duration. */
+  onDemandInitMs: number;
+  onDemandColdStarts: number;
+  /** Provisioned concurrency configured, integrated over time (environment-milliseconds). */
+  provisionedConcurrencyMs: number;
+  provisionedConcurrencyMax: number;
+  /** Changes of the provisioned count: auto scaling and schedules. */
+  scalingActions: Array<{ atMs: number; from: number; to: number; reason: 'target-tracking' | 'schedule' }>;
+  keepWarm?: { pings: number; durationMs: number; initMs: number; coldStarts: number };
+  outOfMemory: number;
+  timeouts: number;
 }
 
 export interface RuntimeObserver {
@@ -57,6 +85,8 @@ export interface LambdaFunctionOptions {
   handler: RunnableHandler;
   clock: Clock;
   observer?: RuntimeObserver;
+  /** Draws cold starts from the runtime's distribution (default: seeded with 1, so runs repeat). */
+  random?: RandomSource;
 }
 
 /**
@@ -78,17 +108,181 @@ export class LambdaFunction {
   private peakConcurrency = 0;
 
   private closed = false;
+  private readonly random: RandomSource;
+  private readonly timers = new Set<TimerHandle>();
+  /** Provisioned concurrency configured now, and environments that are provisioned (some may still be starting). */
+  private provisionedTarget = 0;
+  private provisionedLive = 0;
+  private provisionedSinceMs: number;
+  private busyProvisioned = 0;
+  private busyProvisionedIntegralMs = 0;
+  private busyProvisionedSinceMs: number;
+  private readonly used: FunctionUsage = {
+    onDemandDurationMs: 0,
+    provisionedDurationMs: 0,
+    onDemandInitMs: 0,
+    onDemandColdStarts: 0,
+    provisionedConcurrencyMs: 0,
+    provisionedConcurrencyMax: 0,
+    scalingActions: [],
+    outOfMemory: 0,
+    timeouts: 0,
+  };
 
   constructor(private readonly options: LambdaFunctionOptions) {
     this.burst = createBurstScaling(options.account, options.clock);
-    const handler = options.handler;
-    for (let i = 0; i < options.spec.provisionedConcurrency; i += 1) {
-      const environment: ExecutionEnvironment = { id: this.nextEnvironmentId++, initialized: true, provisioned: true, lastUsedMs: options.clock.nowMs() };
-      // Provisioned environments are initialised before traffic arrives, as Lambda does.
-      if (isIsolated(handler)) environment.starting = this.startProvisioned(handler, environment);
-      this.idle.push(environment);
-      this.liveCount += 1;
+    this.random = options.random ?? seededRandom(1);
+    this.provisionedSinceMs = options.clock.nowMs();
+    this.busyProvisionedSinceMs = options.clock.nowMs();
+    const spec = options.spec;
+    const scaling = spec.provisionedConcurrencyAutoScaling;
+    const initial = scaling ? Math.min(scaling.maxCapacity, Math.max(scaling.minCapacity, spec.provisionedConcurrency)) : spec.provisionedConcurrency;
+    this.setProvisionedTarget(initial, undefined, { warmAtOnce: true });
+    if (scaling) this.startTargetTracking(scaling);
+    for (const step of spec.provisionedConcurrencySchedule ?? []) {
+      this.every(step.at, undefined, () => this.setProvisionedTarget(step.count, 'schedule'));
     }
+    if (spec.keepWarm) {
+      const keepWarm = spec.keepWarm;
+      this.used.keepWarm = { pings: 0, durationMs: 0, initMs: 0, coldStarts: 0 };
+      this.ping(keepWarm.environments, keepWarm.pingDuration);
+      this.every(keepWarm.every, keepWarm.every, () => this.ping(keepWarm.environments, keepWarm.pingDuration));
+    }
+  }
+
+  /** What the function used so far, in billed units (provisioned concurrency integrated up to now). */
+  usage(): FunctionUsage {
+    this.accrueProvisioned();
+    return { ...this.used, scalingActions: [...this.used.scalingActions], ...(this.used.keepWarm ? { keepWarm: { ...this.used.keepWarm } } : {}) };
+  }
+
+  /** Provisioned concurrency configured now. */
+  get provisionedConcurrency(): number {
+    return this.provisionedTarget;
+  }
+
+  /**
+   * Sets the provisioned concurrency (auto scaling, a schedule). New provisioned environments
+   * become ready after a cold start's time and serve warm from then on; above the new count,
+   * provisioned environments become on-demand ones (reclaimed when idle), a busy one once its
+   * invoke ends. https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html
+   */
+  setProvisionedTarget(count: number, reason?: FunctionUsage['scalingActions'][number]['reason'], options: { warmAtOnce?: boolean } = {}): void {
+    if (this.closed) return;
+    this.accrueProvisioned();
+    const from = this.provisionedTarget;
+    this.provisionedTarget = Math.max(0, Math.min(count, this.concurrencyLimit));
+    this.used.provisionedConcurrencyMax = Math.max(this.used.provisionedConcurrencyMax, this.provisionedTarget);
+    if (reason && from !== this.provisionedTarget) this.used.scalingActions.push({ atMs: this.options.clock.nowMs(), from, to: this.provisionedTarget, reason });
+    const handler = this.options.handler;
+    while (this.provisionedLive < this.provisionedTarget) {
+      const environment: ExecutionEnvironment = { id: this.nextEnvironmentId++, initialized: true, provisioned: true, lastUsedMs: this.options.clock.nowMs() };
+      this.provisionedLive += 1;
+      this.liveCount += 1;
+      // Provisioned environments are initialised before traffic reaches them, as Lambda does.
+      if (isIsolated(handler)) environment.starting = this.startProvisioned(handler, environment);
+      if (options.warmAtOnce || isIsolated(handler)) this.idle.push(environment);
+      else this.after(this.drawInitMs(), () => this.idle.push(environment));
+    }
+    for (let i = this.idle.length - 1; i >= 0 && this.provisionedLive > this.provisionedTarget; i -= 1) {
+      const environment = this.idle[i]!;
+      if (environment.provisioned) this.unprovision(environment);
+    }
+  }
+
+  private unprovision(environment: ExecutionEnvironment): void {
+    environment.provisioned = false;
+    this.provisionedLive -= 1;
+  }
+
+  /** Integrates the configured provisioned count (billed) and the busy provisioned environments (utilization) up to now. */
+  private accrueProvisioned(): void {
+    const now = this.options.clock.nowMs();
+    this.used.provisionedConcurrencyMs += this.provisionedTarget * (now - this.provisionedSinceMs);
+    this.provisionedSinceMs = now;
+    this.busyProvisionedIntegralMs += this.busyProvisioned * (now - this.busyProvisionedSinceMs);
+    this.busyProvisionedSinceMs = now;
+  }
+
+  /**
+   * Target tracking on ProvisionedConcurrencyUtilization (the average share of provisioned
+   * environments busy over each evaluation period): the desired count is current × utilization
+   * / target, clamped to min..max; it is applied once every period for `scaleOutAfter` (or
+   * `scaleInAfter`) has asked for more (or fewer), as the policy's CloudWatch alarms do.
+   * https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html
+   */
+  private startTargetTracking(scaling: NonNullable<FunctionSpec['provisionedConcurrencyAutoScaling']>): void {
+    const outPeriods = Math.max(1, Math.round(scaling.scaleOutAfter / scaling.evaluationPeriod));
+    const inPeriods = Math.max(1, Math.round(scaling.scaleInAfter / scaling.evaluationPeriod));
+    let periodStartIntegralMs = 0;
+    const wanted: number[] = [];
+    this.every(scaling.evaluationPeriod, scaling.evaluationPeriod, () => {
+      this.accrueProvisioned();
+      const busyMs = this.busyProvisionedIntegralMs - periodStartIntegralMs;
+      periodStartIntegralMs = this.busyProvisionedIntegralMs;
+      const current = this.provisionedTarget;
+      // With nothing provisioned, utilization is undefined: the demand that spilled to on-demand shows in the busy count instead.
+      const utilization = current > 0 ? busyMs / (current * scaling.evaluationPeriod) : this.busyCount > 0 ? Infinity : 0;
+      const desired = Math.min(scaling.maxCapacity, Math.max(scaling.minCapacity, current > 0 ? Math.ceil((current * utilization) / scaling.targetUtilization - 1e-9) : this.busyCount > 0 ? Math.ceil(this.busyCount / scaling.targetUtilization) : 0));
+      wanted.push(desired);
+      if (wanted.length > Math.max(outPeriods, inPeriods)) wanted.shift();
+      const lastOut = wanted.slice(-outPeriods);
+      const lastIn = wanted.slice(-inPeriods);
+      if (lastOut.length === outPeriods && lastOut.every((d) => d > current)) {
+        this.setProvisionedTarget(Math.min(...lastOut), 'target-tracking');
+        wanted.length = 0;
+      } else if (lastIn.length === inPeriods && lastIn.every((d) => d < current)) {
+        this.setProvisionedTarget(Math.max(...lastIn), 'target-tracking');
+        wanted.length = 0;
+      }
+    });
+  }
+
+  /** Keep-warm pings: `environments` concurrent short invokes, each taking an environment (cold-starting one where none is idle). */
+  private ping(environments: number, pingDurationMs: number): void {
+    const keepWarm = this.used.keepWarm!;
+    for (let i = 0; i < environments; i += 1) {
+      let environment: ExecutionEnvironment;
+      try {
+        environment = this.acquire('async', { silent: true });
+      } catch {
+        return;
+      }
+      keepWarm.pings += 1;
+      const coldStart = !environment.initialized;
+      const initMs = coldStart ? this.drawInitMs() : 0;
+      if (coldStart) {
+        keepWarm.coldStarts += 1;
+        keepWarm.initMs += initMs;
+        environment.initialized = true;
+      }
+      keepWarm.durationMs += pingDurationMs;
+      this.after(initMs + pingDurationMs, () => this.release(environment));
+    }
+  }
+
+  /** A timer the function owns (cleared at shutdown): first after `firstMs`, then every `everyMs` when given. */
+  private every(firstMs: number, everyMs: number | undefined, callback: () => void): void {
+    const schedule = (delayMs: number) => {
+      const handle = this.options.clock.setTimer(() => {
+        this.timers.delete(handle);
+        if (this.closed) return;
+        callback();
+        if (everyMs !== undefined) schedule(everyMs);
+      }, delayMs);
+      this.timers.add(handle);
+    };
+    schedule(firstMs);
+  }
+
+  private after(delayMs: number, callback: () => void): void {
+    this.every(delayMs, undefined, callback);
+  }
+
+  /** One cold start's INIT time: the fixed initDuration, else a draw from the runtime's distribution. */
+  private drawInitMs(): number {
+    const distribution = coldStartDistributionOf(this.options.spec);
+    return distribution.p99Ms > distribution.p50Ms ? lognormalFromPercentiles(this.random, distribution.p50Ms, distribution.p99Ms) : distribution.p50Ms;
   }
 
   /** Resolves once every provisioned environment has started (or failed to: it then cold-starts on first use). */
@@ -98,7 +292,10 @@ export class LambdaFunction {
 
   /** Ends every execution environment (the run is over). Invokes still running end unrecorded. */
   async shutdown(): Promise<void> {
+    this.accrueProvisioned();
     this.closed = true;
+    for (const timer of this.timers) this.options.clock.clearTimer(timer);
+    this.timers.clear();
     await this.ready();
     const environments = [...this.workers];
     this.workers.clear();
@@ -168,12 +365,13 @@ export class LambdaFunction {
     const requestId = randomUUID();
     const initStartMs = clock.nowMs();
     if (coldStart) {
-      await clock.sleep(spec.initDuration);
+      await clock.sleep(this.drawInitMs());
       environment.initialized = true;
     }
     const startedAtMs = clock.nowMs();
     let outcome: InvocationRecord['outcome'] = 'ok';
     let errorMessage: string | undefined;
+    let errorType: string | undefined;
     let result: unknown;
     const deadlineMs = startedAtMs + spec.timeout;
     const timeout = new AbortController();
@@ -187,12 +385,16 @@ export class LambdaFunction {
     } catch (error) {
       outcome = error instanceof FunctionError && error.kind === 'Timeout' ? 'timeout' : 'error';
       errorMessage = (error as Error).message;
+      errorType = (error as { errorType?: string }).errorType;
     } finally {
       timeout.abort();
-      this.release(environment);
     }
+    const provisioned = environment.provisioned;
+    // An environment that ran out of memory or timed out is ended; the next invoke cold-starts.
+    if (outcome === 'timeout' || errorType === 'Runtime.OutOfMemory') this.discard(environment);
+    else this.release(environment);
     const endedAtMs = clock.nowMs();
-    this.options.observer?.onInvocation?.({
+    this.record({
       requestId,
       trigger,
       coldStart,
@@ -202,6 +404,8 @@ export class LambdaFunction {
       durationMs: endedAtMs - startedAtMs,
       outcome,
       errorMessage,
+      ...(errorType ? { errorType } : {}),
+      provisioned,
     });
     if (outcome !== 'ok') throw new FunctionError(errorMessage ?? 'function error', outcome === 'timeout' ? 'Timeout' : 'Unhandled');
     return result;
@@ -257,14 +461,30 @@ export class LambdaFunction {
       timeout.abort();
       discard = !invoked.ok && invoked.environmentDied;
     }
-    const endedAtMs = clock.nowMs();
+    let endedAtMs = clock.nowMs();
+    let measuredWallMs: number | undefined;
+    const cpuModel = spec.handler.type === 'module' ? spec.handler.cpuModel : 'measured';
+    if (cpuModel === 'vcpu-share' && !timedOut && invoked!.cpuMs !== undefined) {
+      // The invoke as it would take at the function's memory size: the environment stays busy
+      // for the modelled time (where it is longer than this machine's), so concurrency follows it.
+      measuredWallMs = endedAtMs - startedAtMs;
+      const modelledMs = Math.min(spec.timeout, modelledModuleDurationMs({ wallMs: measuredWallMs, cpuMs: invoked!.cpuMs, spec, machineArchitecture }));
+      if (modelledMs > measuredWallMs) await clock.sleep(modelledMs - measuredWallMs);
+      endedAtMs = startedAtMs + modelledMs;
+      if (modelledMs >= spec.timeout) {
+        timedOut = true;
+        invoked = { ok: false, errorType: 'Sandbox.Timedout', errorMessage: timeoutMessage(spec.timeout), environmentDied: true };
+        discard = true;
+      }
+    }
+    const provisioned = environment.provisioned;
     if (discard) await this.discardWorker(environment);
     else this.release(environment);
     const result = invoked!;
     const outcome: InvocationRecord['outcome'] = result.ok ? 'ok' : timedOut ? 'timeout' : 'error';
     // An invoke cut off by the function's shutdown never finished: the run has already been accounted.
     if (this.closed && !result.ok && result.environmentDied) throw new FunctionError('the function was shut down during the invoke', 'Unhandled');
-    this.options.observer?.onInvocation?.({
+    this.record({
       requestId,
       trigger,
       coldStart,
@@ -273,6 +493,8 @@ export class LambdaFunction {
       endedAtMs,
       durationMs: endedAtMs - startedAtMs,
       outcome,
+      provisioned,
+      ...(measuredWallMs !== undefined ? { measuredWallMs } : {}),
       ...(result.ok ? {} : { errorMessage: result.errorMessage, errorType: result.errorType }),
       ...(result.cpuMs !== undefined ? { handlerCpuMs: result.cpuMs } : {}),
       ...(result.peakMemoryMb !== undefined ? { handlerPeakMemoryMb: result.peakMemoryMb } : {}),
@@ -281,10 +503,35 @@ export class LambdaFunction {
     return result.value;
   }
 
+  /** Counts the invoke in the function's usage and tells the observer. */
+  private record(record: InvocationRecord): void {
+    if (record.provisioned) this.used.provisionedDurationMs += record.durationMs;
+    else this.used.onDemandDurationMs += record.durationMs;
+    if (record.coldStart && !record.provisioned) {
+      this.used.onDemandInitMs += record.initDurationMs;
+      this.used.onDemandColdStarts += 1;
+    }
+    if (record.errorType === 'Runtime.OutOfMemory') this.used.outOfMemory += 1;
+    if (record.outcome === 'timeout') this.used.timeouts += 1;
+    this.options.observer?.onInvocation?.(record);
+  }
+
+  /** An in-process environment that is gone: its slot is free and it is never reused. */
+  private discard(environment: ExecutionEnvironment): void {
+    this.leaveBusy(environment);
+    this.liveCount -= 1;
+    if (environment.provisioned) {
+      // Lambda replaces a provisioned environment that failed; the replacement starts like any new one.
+      this.unprovision(environment);
+      this.setProvisionedTarget(this.provisionedTarget);
+    }
+  }
+
   /** The environment is gone (it died, timed out, or the function shut down): its slot is free and it is never reused. */
   private async discardWorker(environment: ExecutionEnvironment): Promise<void> {
-    this.busyCount -= 1;
+    this.leaveBusy(environment);
     this.liveCount -= 1;
+    if (environment.provisioned) this.unprovision(environment);
     const worker = environment.worker;
     environment.worker = undefined;
     if (worker) {
@@ -293,32 +540,54 @@ export class LambdaFunction {
     }
   }
 
-  private acquire(trigger: InvokeTrigger): ExecutionEnvironment {
+  private acquire(trigger: InvokeTrigger, options: { silent?: boolean } = {}): ExecutionEnvironment {
     this.reclaimIdle();
     if (this.busyCount >= this.concurrencyLimit) {
-      this.throttle(trigger, this.options.spec.reservedConcurrency !== undefined ? 'ReservedFunctionConcurrentInvocationLimitExceeded' : 'ConcurrentInvocationLimitExceeded');
+      this.throttle(trigger, this.options.spec.reservedConcurrency !== undefined ? 'ReservedFunctionConcurrentInvocationLimitExceeded' : 'ConcurrentInvocationLimitExceeded', options.silent);
     }
-    // Most recently used first: that is the environment most likely still warm on AWS too.
-    let environment = this.idle.pop();
+    // Provisioned environments serve first (spill-over goes on-demand); within each kind, most
+    // recently used first: that is the environment most likely still warm on AWS too.
+    let index = -1;
+    for (let i = this.idle.length - 1; i >= 0; i -= 1) {
+      if (this.idle[i]!.provisioned) {
+        index = i;
+        break;
+      }
+    }
+    let environment = index >= 0 ? this.idle.splice(index, 1)[0] : this.idle.pop();
     if (!environment) {
-      if (!this.burst.tryAddEnvironment(this.liveCount)) this.throttle(trigger, 'BurstScalingLimitExceeded');
+      if (!this.burst.tryAddEnvironment(this.liveCount)) this.throttle(trigger, 'BurstScalingLimitExceeded', options.silent);
       environment = { id: this.nextEnvironmentId++, initialized: false, provisioned: false, lastUsedMs: this.options.clock.nowMs() };
       this.liveCount += 1;
     }
     this.busyCount += 1;
+    if (environment.provisioned) {
+      this.accrueProvisioned();
+      this.busyProvisioned += 1;
+    }
     this.peakConcurrency = Math.max(this.peakConcurrency, this.busyCount);
     return environment;
   }
 
-  private release(environment: ExecutionEnvironment): void {
+  private leaveBusy(environment: ExecutionEnvironment): void {
     this.busyCount -= 1;
+    if (environment.provisioned) {
+      this.accrueProvisioned();
+      this.busyProvisioned -= 1;
+    }
+  }
+
+  private release(environment: ExecutionEnvironment): void {
+    this.leaveBusy(environment);
     environment.lastUsedMs = this.options.clock.nowMs();
+    // Scaled in while it was busy: it stays as an on-demand environment.
+    if (environment.provisioned && this.provisionedLive > this.provisionedTarget) this.unprovision(environment);
     this.idle.push(environment);
   }
 
-  private throttle(trigger: InvokeTrigger, reason: ConcurrencyThrottleError['reason']): never {
+  private throttle(trigger: InvokeTrigger, reason: ConcurrencyThrottleError['reason'], silent = false): never {
     const error = new ConcurrencyThrottleError(reason);
-    this.options.observer?.onThrottle?.(trigger, error);
+    if (!silent) this.options.observer?.onThrottle?.(trigger, error);
     throw error;
   }
 

@@ -63,11 +63,26 @@ const syntheticHandlerSchema = z
   .object({
     type: z.literal('synthetic').default('synthetic'),
     duration: handlerDurationSchema.prefault('50ms'),
+const memoryMbSchema = z
+  .number()
+  .int('memory is set in 1-MB increments')
+  .min(awsDefaults.lambdaMemoryMbRange.value[0])
+  .max(awsDefaults.lambdaMemoryMbRange.value[1]);
+
     errorRate: z.number().min(0).max(1).default(0),
   })
   .strict();
+    /** What the handler takes at `durationAtMemoryMb` on `durationAtArchitecture` (default: the function's own). */
 
 const moduleHandlerSchema = z
+    /** The CPU-bound share of `duration`: it scales with the vCPU share of the memory size; the rest (waiting) does not. */
+    cpuShare: z.number().min(0).max(1).default(awsDefaults.syntheticHandlerCpuShare.value),
+    /** The memory size `duration` was measured at (default: the function's memoryMb). */
+    durationAtMemoryMb: memoryMbSchema.optional(),
+    /** The architecture `duration` was measured on (default: the function's architecture). */
+    durationAtArchitecture: z.enum(['x86_64', 'arm64']).optional(),
+    /** The handler's peak memory: above the function's memoryMb each invoke fails with Runtime.OutOfMemory. */
+    peakMemoryMb: z.number().positive().max(100_000).optional(),
   .object({
     type: z.literal('module'),
     /** `./handlers/orders.ts#handler`, relative to the scenario file. */
@@ -76,18 +91,61 @@ const moduleHandlerSchema = z
   .strict();
 
 export const functionSchema = z
+    /**
+     * `measured`: each invoke takes what it took on this machine. `vcpu-share`: the measured CPU
+     * time is scaled to the function's vCPU share of its memory size (and architecture), the
+     * waiting kept, so one handler can be tuned across memory sizes locally.
+     */
+    cpuModel: z.enum(['measured', 'vcpu-share']).default('measured'),
+  })
+  .strict();
+
+/** The runtimes whose cold starts sluice knows (core/aws-defaults.ts). */
+export const lambdaRuntimes = Object.keys(awsDefaults.lambdaColdStartMsByRuntime.value).filter((name) => !name.endsWith('-snapstart')) as [LambdaRuntime, ...LambdaRuntime[]];
+export type LambdaRuntime = Exclude<keyof typeof awsDefaults.lambdaColdStartMsByRuntime.value, 'java21-snapstart'>;
+
+/**
+ * Target tracking on ProvisionedConcurrencyUtilization: the policy moves the provisioned
+ * count so utilization stays near the target, after the alarm's delay.
+ * https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html
+ */
+const provisionedAutoScalingSchema = z
   .object({
-    handler: z.union([syntheticHandlerSchema, moduleHandlerSchema]).default({ type: 'synthetic', duration: { kind: 'fixed', fixedMs: 50 }, errorRate: 0 }),
-    initDuration: durationMs({ maxMs: 10_000 }).prefault('250ms'),
-    memoryMb: z.number().int().min(128).max(10_240).default(awsDefaults.lambdaMemoryMb.value),
+    targetUtilization: z.number().min(0.1).max(0.9).default(awsDefaults.provisionedTargetUtilization.value),
+    minCapacity: z.number().int().min(0).max(100_000).default(1),
+    maxCapacity: z.number().int().min(1).max(100_000),
+    scaleOutAfter: durationMs({ minMs: 1000, maxMs: 3_600_000 }).prefault(awsDefaults.provisionedScaleOutAfterMs.value / 1000),
+    scaleInAfter: durationMs({ minMs: 1000, maxMs: 3_600_000 }).prefault(awsDefaults.provisionedScaleInAfterMs.value / 1000),
+    evaluationPeriod: durationMs({ minMs: 1000, maxMs: 600_000 }).prefault(awsDefaults.provisionedUtilizationPeriodMs.value / 1000),
+  .object({
+    handler: z.union([syntheticHandlerSchema, moduleHandlerSchema]).prefault({ type: 'synthetic' }),
+    /** The runtime: picks the cold-start distribution (core/aws-defaults.ts, lambdaColdStartMsByRuntime). */
+    runtime: z.enum(lambdaRuntimes).optional(),
+    /** Java 21 only: cold starts restore a snapshot (SnapStart). */
+    snapStart: z.boolean().default(false),
+    /** A fixed cold start; wins over the runtime's distribution. Without both: 250 ms. */
+    initDuration: durationMs({ maxMs: 10_000 }).optional(),
+    /** Added to every cold start drawn from the runtime's distribution: your package, initialisation code, VPC, extensions. */
+    initAdded: durationMs({ maxMs: 10_000 }).prefault('0ms'),
+    memoryMb: memoryMbSchema.default(awsDefaults.lambdaMemoryMb.value),
     architecture: z.enum(['x86_64', 'arm64']).default('arm64'),
     timeout: durationMs({ minMs: 1000, maxMs: 900_000 }).prefault(awsDefaults.lambdaTimeoutMs.value / 1000),
     reservedConcurrency: z.number().int().min(0).max(100_000).optional(),
     provisionedConcurrency: z.number().int().min(0).max(100_000).default(0),
     idleReclaim: durationMs({ minMs: 1000 }).prefault(awsDefaults.environmentIdleReclaimMs.value / 1000),
+    /** The CPU-bound part's time on arm64 relative to x86_64. */
+    arm64CpuTimeFactor: z.number().min(0.1).max(10).default(awsDefaults.arm64CpuTimeFactor.value),
+    /** The handler uses more than one thread, so it gains from vCPUs beyond the first (above 1,769 MB). */
+    parallel: z.boolean().default(false),
   })
   .strict();
 
+    /** Target-tracking auto scaling of provisioned concurrency (Application Auto Scaling). */
+    provisionedConcurrencyAutoScaling: provisionedAutoScalingSchema.optional(),
+    /** Scheduled scaling: at each time after the function starts, the provisioned concurrency becomes `count`. */
+    provisionedConcurrencySchedule: z.array(z.object({ at: durationMs({ maxMs: 24 * 3_600_000 }), count: z.number().int().min(0).max(100_000) }).strict()).max(100).optional(),
+    /** A keep-warm schedule: every `every`, `environments` concurrent pings (each a short invoke, billed). */
+    keepWarm: z.object({ every: durationMs({ minMs: 1000, maxMs: 3_600_000 }), environments: z.number().int().min(1).max(1000), pingDuration: durationMs({ maxMs: 10_000 }).prefault('1ms') }).strict().optional(),
 export const accountSchema = z
   .object({
     concurrencyLimit: z.number().int().min(1).max(1_000_000).default(awsDefaults.accountConcurrencyLimit.value),
@@ -96,7 +154,12 @@ export const accountSchema = z
     legacyInitialBurst: z.number().int().min(1).default(awsDefaults.legacyInitialBurst.value),
     legacyBurstIncrementPerMinute: z.number().int().min(1).default(awsDefaults.legacyBurstIncrementPerMinute.value),
   })
-  .strict();
+  .strict()
+  .superRefine((fn, ctx) => {
+    if (fn.snapStart && fn.runtime !== 'java21') ctx.addIssue({ code: 'custom', path: ['snapStart'], message: 'SnapStart here is for runtime java21' });
+    const scaling = fn.provisionedConcurrencyAutoScaling;
+    if (scaling && scaling.minCapacity > scaling.maxCapacity) ctx.addIssue({ code: 'custom', path: ['provisionedConcurrencyAutoScaling', 'minCapacity'], message: 'cannot exceed maxCapacity' });
+  });
 
 export const targetNames = ['embedded', 'localstack', 'aws'] as const;
 
@@ -126,4 +189,21 @@ export interface ScenarioParts {
   readonly account: AccountSpec;
   /** How long to wait after the last phase for in-flight events, in ms. */
   readonly drainTimeout: number;
+}
+
+/** A cold start when neither `initDuration` nor `runtime` is given. */
+export const defaultInitDurationMs = 250;
+
+/**
+ * The cold-start distribution a function's spec gives: a fixed `initDuration`, else its
+ * runtime's measured distribution (SnapStart's for java21 with snapStart) plus `initAdded`,
+ * else {@link defaultInitDurationMs}.
+ *
+ * @example coldStartDistributionOf({ runtime: 'python3.13', initAdded: 0 }) // { p50Ms: 73, p99Ms: 91 }
+ */
+export function coldStartDistributionOf(fn: Pick<FunctionSpec, 'initDuration' | 'runtime' | 'snapStart' | 'initAdded'>): { p50Ms: number; p99Ms: number } {
+  if (fn.initDuration !== undefined) return { p50Ms: fn.initDuration, p99Ms: fn.initDuration };
+  if (fn.runtime === undefined) return { p50Ms: defaultInitDurationMs, p99Ms: defaultInitDurationMs };
+  const row = awsDefaults.lambdaColdStartMsByRuntime.value[fn.runtime === 'java21' && fn.snapStart ? 'java21-snapstart' : fn.runtime];
+  return { p50Ms: row.p50 + fn.initAdded, p99Ms: row.p99 + fn.initAdded };
 }

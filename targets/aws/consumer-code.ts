@@ -1,4 +1,4 @@
-import type { FunctionSpec } from '../../scenario/parts.ts';
+import { coldStartDistributionOf, type FunctionSpec } from '../../scenario/parts.ts';
 
 /**
  * The contract between a stack and its synthetic consumer (targets/aws/synthetic-consumer/):
@@ -39,7 +39,7 @@ export function consumerEnvironment(fn: FunctionSpec, source: string, sinkQueueU
     SLUICE_SINK_QUEUE_URL: sinkQueueUrl,
     SLUICE_DURATION: JSON.stringify(duration),
     SLUICE_ERROR_RATE: String(handler.type === 'synthetic' ? handler.errorRate : 0),
-    SLUICE_INIT_MS: String(Math.round(fn.initDuration)),
+    SLUICE_INIT_MS: String(Math.round(coldStartDistributionOf(fn).p50Ms)),
     SLUICE_RUN_ID: options.runId,
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../scenario/load.ts';
 import { ScenarioError } from '../../scenario/errors.ts';
 import { parseDurationMs } from '../../core/duration.ts';
+import { coldStartDistributionOf } from '../../scenario/parts.ts';
 
 function problemsOf(text: string) {
   try {
@@ -28,7 +29,9 @@ describe('scenario schema', () => {
     const scenario = parseScenario(minimal, 'scenario.yaml');
     expect(scenario.target).toBe('embedded');
     expect(scenario.function.timeout).toBe(3000);
-    expect(scenario.function.initDuration).toBe(250);
+    // No initDuration and no runtime: a 250 ms cold start.
+    expect(scenario.function.initDuration).toBeUndefined();
+    expect(coldStartDistributionOf(scenario.function)).toEqual({ p50Ms: 250, p99Ms: 250 });
     expect(scenario.function.handler).toEqual({ type: 'synthetic', duration: { kind: 'fixed', fixedMs: 50 }, errorRate: 0 });
     expect(scenario.account.concurrencyLimit).toBe(1000);
     expect(scenario.account.burstEnvironmentsPer10Seconds).toBe(1000);
