@@ -21,6 +21,7 @@ import { progressPrinter } from './progress.ts';
 export interface RunFlags {
   target?: TargetName;
   endpoint?: string;
+  localstackImage?: string;
   out: string;
   only?: string[];
   progress: boolean;
@@ -76,8 +77,8 @@ export function runOutputPaths(flags: Pick<RunFlags, 'out' | 'junit' | 'saveBase
  */
 export async function runCommand(file: string, flags: RunFlags, io: Io): Promise<number> {
   const scenario = await loadScenarioFile(file);
-  // The command line's --target wins over the file's.
-  const targetKind = flags.target ?? scenario.target;
+  // The command line's --target wins over the file's; an --endpoint alone names the localstack target (an endpoint you run).
+  const targetKind = flags.target ?? (flags.endpoint !== undefined ? 'localstack' : scenario.target);
   const flagProblems: FlagProblem[] = [];
   if (flags.only) {
     const known = scenario.patterns.map(patternNameOf);
@@ -91,11 +92,14 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     flagProblems.push({ flag: '--consumer', message: `--consumer localstack needs the localstack target (--target localstack), not ${targetKind}` });
   }
   if (flags.endpoint !== undefined && targetKind !== 'localstack') {
-    flagProblems.push({ flag: '--endpoint', message: `an endpoint you run (LocalStack, or \`sluice serve\`) is for the localstack target, and the ${targetKind} target would ignore it: add --target localstack` });
+    flagProblems.push({ flag: '--endpoint', message: `an endpoint you run (moto, LocalStack, \`sluice serve\`…) is the localstack target, and the ${targetKind} target would ignore it: leave out --target ${targetKind}` });
+  }
+  if (flags.localstackImage !== undefined && (targetKind !== 'localstack' || flags.endpoint !== undefined)) {
+    flagProblems.push({ flag: '--localstack-image', message: `the image is what sluice starts for --target localstack without --endpoint, and this run ${flags.endpoint !== undefined ? 'uses the endpoint you gave' : `is on the ${targetKind} target`}: leave it out, or run with --target localstack alone` });
   }
   if (flagProblems.length > 0) throw new CommandLineError(flagProblems);
   // Only reaching AWS must be said on the command line.
-  if (scenario.target === 'aws' && flags.target === undefined) {
+  if (scenario.target === 'aws' && flags.target === undefined && flags.endpoint === undefined) {
     throw new ScenarioError([
       {
         file,
@@ -176,8 +180,10 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     result = await runScenario({
       scenario,
       scenarioFile: file,
-      target: flags.target,
+      target: targetKind,
       endpoint: flags.endpoint,
+      ...(flags.localstackImage ? { localstackImage: flags.localstackImage } : {}),
+      onPatternRefused: (name, error) => io.printError(`pattern ${name}: not run — ${error.message}\n  what to do: ${error.hint}`),
       only: flags.only,
       parallel: flags.parallel,
       consumer: flags.consumer,

@@ -17,7 +17,10 @@ import { realClock, type SleepClock } from '../core/clock.ts';
  */
 
 export const localstackDefaults = {
+  /** With LOCALSTACK_AUTH_TOKEN: the newest 4.x release (they refuse to start without a token). */
   image: 'localstack/localstack:4',
+  /** Without a token: 4.14.0, the last release that starts without LOCALSTACK_AUTH_TOKEN. https://docs.localstack.cloud/getting-started/auth-token/ */
+  imageWithoutToken: 'localstack/localstack:4.14.0',
   readyTimeoutMs: 120_000,
   pollIntervalMs: 500,
   healthRequestTimeoutMs: 2_000,
@@ -49,6 +52,26 @@ export function localstackServicesFor(
   if (options.consumer === 'localstack') for (const name of ['lambda', 'iam', 'logs', 'sts']) services.add(name);
   if (options.cloudformation) for (const name of ['cloudformation', 'iam', 'sts']) services.add(name);
   return [...services].sort();
+}
+
+/**
+ * The image sluice starts when none is asked for: the newest 4.x release when
+ * LOCALSTACK_AUTH_TOKEN is set, else 4.14.0, the last that starts without one.
+ *
+ * @example
+ * defaultLocalstackImage({}) // 'localstack/localstack:4.14.0'
+ */
+export function defaultLocalstackImage(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LOCALSTACK_AUTH_TOKEN ? localstackDefaults.image : localstackDefaults.imageWithoutToken;
+}
+
+/** What to say when LocalStack did not start, by whether a token was given. */
+function localstackStartHint(image: string, authToken: string | undefined): string {
+  if (authToken) return `Check that Docker runs and can pull ${image}, and that LOCALSTACK_AUTH_TOKEN is valid (\`docker logs\` of the container shows LocalStack's own reason).`;
+  return (
+    `Check that Docker runs and can pull ${image}. LocalStack releases after 4.14.0 refuse to start without LOCALSTACK_AUTH_TOKEN: ` +
+    `set it, or pin the last free release with --localstack-image ${localstackDefaults.imageWithoutToken}; or run moto (\`python3 -m moto.server -p 5000\`) and pass --endpoint http://127.0.0.1:5000.`
+  );
 }
 
 /** A target endpoint the harness can use. */
@@ -155,7 +178,7 @@ export async function waitForHealthyServices(endpoint: string, services: readonl
 export interface StartLocalstackOptions {
   /** LocalStack service names (see {@link localstackServicesFor}). */
   services: string[];
-  /** Image and tag; default `localstack/localstack:4`. */
+  /** Image and tag; default {@link defaultLocalstackImage}. */
   image?: string;
   /** Extra container environment (e.g. `{ DEBUG: '1' }`). */
   environment?: Record<string, string>;
@@ -181,7 +204,7 @@ function testcontainersLoadHint(): string {
   const engine = nodeEngineOfTestcontainers();
   return (
     `testcontainers${engine ? ` requires Node ${engine}` : ''} and this is Node ${process.version}. ` +
-    'Run with a newer Node, or start LocalStack yourself (`docker run -p 4566:4566 localstack/localstack:4`) and pass --endpoint http://localhost:4566.'
+    `Run with a newer Node, or start LocalStack yourself (\`docker run -p 4566:4566 ${localstackDefaults.imageWithoutToken}\`) and pass --endpoint http://localhost:4566.`
   );
 }
 
@@ -205,8 +228,8 @@ export async function startLocalstack(options: StartLocalstackOptions): Promise<
   } catch (error) {
     throw new LocalstackStartError(`testcontainers could not be loaded: ${(error as Error).message}`, testcontainersLoadHint(), error);
   }
-  const image = options.image ?? localstackDefaults.image;
   const authToken = options.authToken ?? process.env.LOCALSTACK_AUTH_TOKEN;
+  const image = options.image ?? defaultLocalstackImage({ LOCALSTACK_AUTH_TOKEN: authToken });
   const container = new localstackModule.LocalstackContainer(image).withEnvironment({
     SERVICES: options.services.join(','),
     // Start the listed services at boot, so the first requests of a load phase do not pay for it.
@@ -228,11 +251,7 @@ export async function startLocalstack(options: StartLocalstackOptions): Promise<
   try {
     started = await container.start();
   } catch (error) {
-    throw new LocalstackStartError(
-      `LocalStack (${image}) did not start: ${(error as Error).message}`,
-      'Check that Docker runs and can pull the image; newer LocalStack images may need LOCALSTACK_AUTH_TOKEN.',
-      error,
-    );
+    throw new LocalstackStartError(`LocalStack (${image}) did not start: ${(error as Error).message}`, localstackStartHint(image, authToken), error);
   }
   let stopped: Promise<void> | undefined;
   const stop = () => (stopped ??= started.stop().then(() => undefined));

@@ -6,7 +6,7 @@ import { sluiceVersion } from '../core/sluice-version.ts';
 import type { TargetName } from '../scenario/parts.ts';
 import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
 import { startEmbeddedTarget } from '../targets/embedded/embedded-target.ts';
-import { startLocalstackTarget } from '../targets/localstack/localstack-target.ts';
+import { startLocalstackTarget, type LocalstackTargetOptions } from '../targets/localstack/localstack-target.ts';
 import { startAwsTarget } from '../targets/aws/aws-target.ts';
 import type { Target } from '../targets/target.ts';
 import { runResultSchemaVersion, type PatternResult, type RunResult } from '../analysis/run-result.ts';
@@ -14,6 +14,10 @@ import { runPattern, type PatternProgress } from './run-pattern.ts';
 import { runPatternOnManagedStack } from './managed-stack-run.ts';
 import { createAwsClients, type AwsClients } from '../targets/aws/clients.ts';
 import { createStackTeardown, type StackTeardown } from '../targets/aws/stack.ts';
+import type { SluiceError } from '../core/sluice-error.ts';
+import { localstackServicesFor } from '../localstack/localstack-container.ts';
+import type { EndpointProbe } from '../localstack/endpoint-probe.ts';
+import { checkEndpointPatterns } from './endpoint-needs.ts';
 
 export { sluiceVersion } from '../core/sluice-version.ts';
 export { patternNameOf } from '../scenario/schema.ts';
@@ -22,8 +26,12 @@ export interface RunScenarioOptions {
   scenario: Scenario;
   scenarioFile: string;
   target?: TargetName;
-  /** For `--target localstack`: an endpoint the user already runs. */
+  /** For `--target localstack`: an AWS-compatible endpoint the user already runs (LocalStack, moto, `sluice serve`…). */
   endpoint?: string;
+  /** For `--target localstack` without an endpoint: the LocalStack image to start. */
+  localstackImage?: string;
+  /** A pattern the endpoint cannot carry, said before the others run (the run then ends failed, with each reason). */
+  onPatternRefused?: (patternName: string, error: SluiceError) => void;
   signal: AbortSignal;
   clock?: Clock;
   onProgress?: (progress: PatternProgress) => void;
@@ -60,8 +68,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   const runId = newRunId(clock.nowMs());
   const startedAtMs = clock.nowMs();
   const targetKind = options.target ?? scenario.target;
-  const selected = scenario.patterns.filter((pattern) => !options.only || options.only.includes(patternNameOf(pattern)));
-  const services = [...new Set(selected.flatMap((pattern) => sourceModuleFor(pattern.source, options.sources).embeddedServices))];
+  let selected = scenario.patterns.filter((pattern) => !options.only || options.only.includes(patternNameOf(pattern)));
 
   const runAbort = new AbortController();
   const onUserAbort = () => runAbort.abort(options.signal.reason);
@@ -73,9 +80,28 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   let failure: RunResult['failure'];
   const patterns: PatternResult[] = [];
   try {
-    // LocalStack's own services for these sources, only asked of LocalStack.
-    const localstackServices = [...new Set(selected.flatMap((pattern) => sourceModuleFor(pattern.source, options.sources).localstackServices))].sort();
-    target = await startTarget(targetKind, localstackServices, services, scenario.region, options.endpoint);
+    let endpointProbe: EndpointProbe | undefined;
+    if (targetKind === 'localstack' && options.endpoint) {
+      // Any AWS-compatible endpoint: probed by what the patterns need; it runs those it carries.
+      const check = await checkEndpointPatterns({ endpoint: options.endpoint, scenario, patterns: selected, consumer: options.consumer ?? 'sluice', runId, sources: options.sources });
+      endpointProbe = check.probe;
+      for (const { patternName, error } of check.refused) options.onPatternRefused?.(patternName, error);
+      if (check.refused.length > 0) {
+        failure = {
+          code: 'SLUICE_ENDPOINT_LACKS_SERVICE',
+          message: check.refused.map(({ error }) => `${error.message} — ${error.hint}`).join('\n'),
+        };
+      }
+      selected = selected.filter((pattern) => check.carried.includes(patternNameOf(pattern)));
+      if (selected.length === 0 && check.refused.length > 0) throw check.refused[0].error;
+    }
+    const services = [...new Set(selected.flatMap((pattern) => sourceModuleFor(pattern.source, options.sources).embeddedServices))];
+    // LocalStack's own services for these sources (and a managed stack's), only asked of LocalStack.
+    const localstackServices = localstackServicesFor(selected, {
+      servicesOf: (source) => sourceModuleFor(source, options.sources).localstackServices,
+      ...(options.consumer === 'localstack' ? { consumer: 'localstack' as const, cloudformation: true } : {}),
+    });
+    target = await startTarget(targetKind, localstackServices, services, scenario.region, { endpoint: options.endpoint, probe: endpointProbe, image: options.localstackImage, consumer: options.consumer });
     // AWS, and LocalStack's own Lambda: a managed stack per pattern, consumed remotely.
     if (targetKind === 'aws' || options.consumer === 'localstack') {
       const clients = createAwsClients({ region: scenario.region, ...(targetKind === 'aws' ? {} : { endpoint: target.clientSettings.endpoint, credentials: { accessKeyId: 'sluice', secretAccessKey: 'sluice' } }) });
@@ -142,8 +168,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
   };
 }
 
-async function startTarget(kind: TargetName, localstackServices: readonly string[], services: string[], region: string, endpoint: string | undefined): Promise<Target> {
+async function startTarget(kind: TargetName, localstackServices: readonly string[], services: string[], region: string, localstack: LocalstackTargetOptions): Promise<Target> {
   if (kind === 'embedded') return startEmbeddedTarget(services, region);
-  if (kind === 'localstack') return startLocalstackTarget(localstackServices, services, region, { endpoint });
+  if (kind === 'localstack') return startLocalstackTarget(localstackServices, services, region, localstack);
   return startAwsTarget(region);
 }

@@ -3,8 +3,8 @@ import { startEdge, forwardToUrl, type EdgeEndpoint, type EdgeService } from './
 import { createKinesisQuotaService } from './kinesis/kinesis-service.ts';
 
 /**
- * Quota layers sluice can put in front of another endpoint (LocalStack enforces no AWS
- * quota). A service without one is forwarded as it is.
+ * Quota layers sluice can put in front of another endpoint (LocalStack, moto and the other
+ * AWS-compatible endpoints enforce no AWS quota). A service without one is forwarded as it is.
  */
 export const upstreamQuotaLayers = {
   kinesis: (upstream: URL): EdgeService => createKinesisQuotaService({ upstream: { url: upstream.origin } }),
@@ -23,6 +23,7 @@ const signingNamesByService: Record<string, readonly string[]> = {
   sts: ['sts'],
   logs: ['logs'],
   iam: ['iam'],
+  cloudwatch: ['monitoring'],
 };
 
 function plainForward(upstream: URL, service: string): EdgeService {
