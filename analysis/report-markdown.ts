@@ -40,12 +40,30 @@ export function summaryTable(result: RunResult): string {
 }
 
 /** report.md for one run: what ran, the summary, accounting, warnings and a per-second digest. */
+/**
+ * What kind of result this is: a measurement, or a prediction — a model, with its fidelity,
+ * the rules' version and the figures sluice models beyond what AWS documents.
+ */
+export function modeLines(result: RunResult): string[] {
+  if (result.mode !== 'predicted') return result.mode === 'measured' ? ['- mode: measured'] : [];
+  const prediction = result.prediction;
+  const lines = [
+    `- mode: **predicted** — a model, not a measurement: sluice's scaling rules on simulated time${prediction ? ` (${prediction.fidelity} fidelity, ${prediction.rulesVersion}; ${prediction.simulatedEventsPerWallSecond.toLocaleString('en-US')} simulated events per wall second)` : ''}`,
+  ];
+  if (prediction && prediction.modelled.length > 0) {
+    lines.push('- figures beyond what AWS documents (sluice\'s model, marked ‡):');
+    for (const figure of prediction.modelled) lines.push(`  - ‡ ${figure}`);
+  }
+  return lines;
+}
+
 export function renderRunMarkdown(result: RunResult): string {
   const lines: string[] = [];
   lines.push(`# sluice run: ${result.scenario.name}`);
   lines.push('');
   if (result.scenario.description) lines.push(result.scenario.description, '');
   lines.push(`- status: **${result.status}**${result.failure ? ` — ${result.failure.message}` : ''}`);
+  lines.push(...modeLines(result));
   lines.push(`- run id: \`${result.runId}\`, started ${new Date(result.startedAtMs).toISOString()}, took ${formatMs(result.endedAtMs - result.startedAtMs)}`);
   lines.push(`- target: ${result.target.kind}${result.target.endpoint ? ` (${result.target.endpoint})` : ''}, region ${result.target.region}, consumer: ${result.target.consumer}`);
   lines.push(`- machine: ${result.environment.cpuCount} CPUs, Node ${result.environment.node}, ${result.environment.platform}`);

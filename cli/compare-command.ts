@@ -32,12 +32,17 @@ export async function compareCommand(files: string[], flags: CompareFlags, io: I
   }
   if (problems.length > 0) throw new RunResultError(problems);
   await checkOutputPaths([{ flag: '--out', path: flags.out, kind: 'folder' }]);
+  const mixedModes = new Set(results.map((result) => result.mode ?? 'measured')).size > 1;
   const comparison = comparePatterns(
-    results.map((result, index) => ({ result, label: results.length > 1 && result.patterns.length > 1 ? `${result.scenario.name}#${index + 1}` : undefined })),
+    results.map((result, index) => ({
+      result,
+      // A predicted and a measured run side by side: each column says which it is.
+      label: mixedModes ? `${result.mode ?? 'measured'}#${index + 1}` : results.length > 1 && result.patterns.length > 1 ? `${result.scenario.name}#${index + 1}` : undefined,
+    })),
     // A result written before costs were recorded is priced as a run is.
     { costModels: sourceCostModels() },
   );
-  const title = `sluice compare: ${results.map((r) => r.scenario.name).join(' vs ')}`;
+  const title = `sluice compare: ${results.map((r) => (mixedModes ? `${r.scenario.name} (${r.mode ?? 'measured'})` : r.scenario.name)).join(' vs ')}`;
   const markdown = renderComparisonMarkdown(comparison, { title });
   const html = renderHtmlReport(comparison, await loadUplotAssets(), { title });
   // Printed before the files are written: a write that fails still leaves the comparison on screen.

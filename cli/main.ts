@@ -7,6 +7,7 @@ import { exitCodes } from './exit-codes.ts';
 // refused up front answers without loading the emulators, the SDK or the run.
 import type { RunFlags } from './run-command.ts';
 import type { CompareFlags } from './compare-command.ts';
+import type { PredictFlags } from './predict-command.ts';
 import { OutputPathError } from './output-paths.ts';
 import { RunResultError } from '../analysis/run-result-schema.ts';
 
@@ -55,9 +56,26 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .option('--yes', 'with --target aws: do not ask before creating resources')
     .option('--dry-run', 'print the plan (resources, duration, estimated AWS cost) and create nothing')
     .option('--no-progress', 'no live progress line')
+    .option('--workers <n>', 'load generator processes per pattern, each sending its share of every phase: a number, or auto (cores − 1)', '1')
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./run-command.ts');
       exitCode = await runCommand(file, flags, { print, printError, err: io.err });
+    });
+
+  program
+    .command('predict')
+    .description('predict a scenario on simulated time: the same scaling rules, no emulator, at any scale (writes a run folder marked predicted)')
+    .argument('<scenario>', 'scenario YAML file')
+    .addOption(new Option('--fidelity <fidelity>', 'exact (every event), aggregate (counts per time step) or auto (exact up to 2,000,000 events)').choices(['exact', 'aggregate', 'auto']).default('auto'))
+    .option('--out <dir>', 'folder for run results', 'runs')
+    .option('--only <names...>', 'predict only these patterns')
+    .option('--junit <file>', 'write the threshold results as JUnit XML')
+    .option('--baseline <result.json|name>', 'flag regressions against an earlier run or prediction')
+    .option('--tolerance <fraction>', 'relative change a baseline comparison tolerates (default 0.1)')
+    .option('--save-baseline <name>', 'save this prediction as baselines/<name>.json')
+    .action(async (file: string, flags: PredictFlags) => {
+      const { predictCommand } = await import('./predict-command.ts');
+      exitCode = await predictCommand(file, flags, { print, printError, err: io.err });
     });
 
   program

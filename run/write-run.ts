@@ -89,7 +89,8 @@ export async function writeRun(result: RunResult, outRoot: string, verdicts: Run
     await write('report.md', renderRunMarkdown(result));
     if (result.patterns.length > 0) {
       const comparison = comparePatterns(result);
-      const title = `sluice: ${result.scenario.name}`;
+      // A prediction says so in every file it writes.
+      const title = result.mode === 'predicted' ? `sluice: ${result.scenario.name} — predicted (a model: ${result.prediction?.fidelity ?? 'exact'} fidelity, ${result.prediction?.rulesVersion ?? 'sluice rules'})` : `sluice: ${result.scenario.name}`;
       await write('comparison.md', renderComparisonMarkdown(comparison, { title, ...verdicts }));
       await write('report.html', renderHtmlReport(comparison, await loadUplotAssets(), { title, ...verdicts }));
     }
