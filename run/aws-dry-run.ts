@@ -3,6 +3,7 @@ import type { AnySourceCostModel, SourceUsage } from '../analysis/cost.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { coldStartDistributionOf, type Phase, type TargetName } from '../scenario/parts.ts';
 import { formatDurationMs } from '../core/duration.ts';
+import { arrivalScheduleOf, phaseDurationMs as loadPhaseDurationMs, requestedArrivals } from '../load/phases.ts';
 import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
 import { buildStackTemplate, describeTemplateResources, stackNameFor, templateCreatesResources, type BuildStackTemplateOptions } from '../targets/aws/template.ts';
 
@@ -84,16 +85,23 @@ export interface AwsDryRunOptions extends BuildStackTemplateOptions {
 /** Arrivals of one phase: a constant rate, or a linear ramp between two rates. */
 function arrivalsOf(phase: Phase): number {
   if ('pause' in phase) return 0;
+  if (isShape(phase)) return requestedArrivals([phase]);
   const seconds = phase.duration / 1000;
   return phase.rampTo === undefined ? phase.arrivalRate * seconds : ((phase.arrivalRate + phase.rampTo) / 2) * seconds;
 }
 
 function phaseDurationMs(phase: Phase): number {
+  if (isShape(phase)) return loadPhaseDurationMs(phase);
   return 'pause' in phase ? phase.pause : phase.duration;
 }
 
+/** Bursts, a daily curve or a trace: their arrivals and length are their schedule's (load/arrival-schedule.ts). */
+function isShape(phase: Phase): phase is Extract<Phase, { bursts: unknown } | { daily: unknown } | { replay: unknown }> {
+  return 'bursts' in phase || 'daily' in phase || 'replay' in phase;
+}
+
 function peakRatePerSecond(phases: Phase[]): number {
-  return Math.max(0, ...phases.map((phase) => ('pause' in phase ? 0 : Math.max(phase.arrivalRate, phase.rampTo ?? 0))));
+  return Math.max(0, ...phases.map((phase) => ('pause' in phase ? 0 : isShape(phase) ? arrivalScheduleOf([phase]).peakArrivalsPerSecond() : Math.max(phase.arrivalRate, phase.rampTo ?? 0))));
 }
 
 /** Mean of the handler's duration: fixed, or the lognormal's mean exp(mu + sigma²/2). */

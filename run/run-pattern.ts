@@ -16,7 +16,7 @@ import { EventLedger } from './event-ledger.ts';
 import { MetricsRecorder, percentilesOf, scaledPercentilesOf } from './metrics-recorder.ts';
 import { EventFactory } from '../load/event-factory.ts';
 import { runLoad, type LoadOutcome } from '../load/load-generator.ts';
-import { phaseAt, phasesDurationMs, requestedArrivals } from '../load/phases.ts';
+import { phaseAt, phaseRateLabel, phasesDurationMs, requestedArrivals } from '../load/phases.ts';
 import { LoadMeter, lateArrivalMs, loadTolerance, loadWarnings } from '../load/load-meter.ts';
 import { beyondCeilingNotice, readMachineCeilings, requestedPeakEventsPerSecond } from '../load/machine-ceilings.ts';
 
@@ -315,6 +315,5 @@ function describePhase(scenario: Scenario, elapsedMs: number): string {
   if (!current) return 'drain';
   const { index, phase } = current;
   const label = phase.name ?? `phase ${index + 1}`;
-  if ('pause' in phase) return `${label} (pause)`;
-  return phase.rampTo !== undefined ? `${label} (${phase.arrivalRate}→${phase.rampTo}/s)` : `${label} (${phase.arrivalRate}/s)`;
+  return `${label} (${phaseRateLabel(phase)})`;
 }

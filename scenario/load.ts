@@ -1,9 +1,24 @@
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import type { ZodError } from 'zod';
 import { scenarioSchema, scenarioSchemaFor, type Scenario } from './schema.ts';
 import type { SourceRegistry } from '../drivers/registry.ts';
 import { ScenarioError, type ScenarioProblem } from './errors.ts';
+import { maxEventsPerPattern, workloadSchema, type Workload } from './parts.ts';
+import { parseArrivalTrace } from '../load/arrival-trace.ts';
+import { requestedArrivals } from '../load/phases.ts';
+
+/** How a scenario file is read. */
+export interface ScenarioLoadOptions {
+  /**
+   * Refuse phases that ask a pattern for more than {@link maxEventsPerPattern} events (default
+   * true). A run keeps every event's fate in memory, so `sluice run`, `validate` and the dry
+   * run keep it; a prediction counts events in aggregate and turns it off.
+   */
+  enforceEventCap?: boolean;
+}
 
 /**
  * Reads, parses and validates a scenario file. Throws a {@link ScenarioError} listing every
@@ -12,18 +27,21 @@ import { ScenarioError, type ScenarioProblem } from './errors.ts';
  * @example
  * const scenario = await loadScenarioFile('scenarios/sqs-basic.yaml');
  */
-export async function loadScenarioFile(file: string): Promise<Scenario> {
+export async function loadScenarioFile(file: string, options: ScenarioLoadOptions = {}): Promise<Scenario> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw new ScenarioError([{ file, line: 1, column: 1, keyPath: '', message: `cannot read the file (${(error as Error).message})` }]);
   }
-  return parseScenario(text, file);
+  return parseScenario(text, file, undefined, options);
 }
 
-/** Parses and validates scenario YAML; `file` names it in error messages. */
-export function parseScenario(text: string, file: string, sources?: SourceRegistry): Scenario {
+/**
+ * Parses and validates scenario YAML; `file` names it in error messages, and replayed traces
+ * are read relative to it.
+ */
+export function parseScenario(text: string, file: string, sources?: SourceRegistry, options: ScenarioLoadOptions = {}): Scenario {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -61,13 +79,74 @@ export function parseScenario(text: string, file: string, sources?: SourceRegist
   // A registry of one's own (a test's extra source) gets its own schema; sluice's sources share one.
   const schema = sources ? scenarioSchemaFor(sources) : scenarioSchema;
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ScenarioError(problemsFromZod(parsed.error, document, lineCounter, file));
-  }
+  // The workload's own checks (its traces, the event cap) run whenever the workload is
+  // valid, whatever else is wrong: no problem hides another.
+  const workload = parsed.success ? (parsed.data.workload as Workload) : workloadSchema.safeParse((raw as { workload?: unknown }).workload).data;
+  const located = [...(parsed.success ? [] : locatedZodProblems(parsed.error, document, lineCounter, file)), ...(workload ? workloadProblems(workload, document, lineCounter, file, options) : [])];
+  if (located.length > 0) throw new ScenarioError(located.sort((a, b) => a.offset - b.offset).map(({ problem }) => problem));
   return parsed.data as Scenario;
 }
 
-function problemsFromZod(error: ZodError, document: Document, lineCounter: LineCounter, file: string): ScenarioProblem[] {
+type LocatedProblem = { offset: number; problem: ScenarioProblem };
+
+/** The largest trace file sluice reads (10,000,000 rows of a few dozen bytes fit well below). */
+const traceFileBytesMax = 512 * 1024 * 1024;
+
+/**
+ * Reads each replay phase's trace (relative to the scenario file) into the phase, then
+ * checks the event cap. A trace's problems name the CSV file, its line and column, and the
+ * scenario key that points at it.
+ */
+function workloadProblems(workload: Workload, document: Document, lineCounter: LineCounter, file: string, options: ScenarioLoadOptions): LocatedProblem[] {
+  const problems: LocatedProblem[] = [];
+  const at = (keyPath: Array<string | number>, message: string): LocatedProblem => {
+    const offset = nearestNode(document, keyPath, false)?.range?.[0] ?? 0;
+    return { offset, problem: { file, ...positionOf(lineCounter, offset), keyPath: formatKeyPath(keyPath), message } };
+  };
+  workload.phases.forEach((phase, index) => {
+    if (!('replay' in phase)) return;
+    const keyPath = ['workload', 'phases', index, 'replay', 'file'];
+    const traceFile = isAbsolute(phase.replay.file) ? phase.replay.file : join(dirname(file), phase.replay.file);
+    let text: string;
+    try {
+      const bytes = statSync(traceFile).size;
+      if (bytes > traceFileBytesMax) {
+        problems.push(at(keyPath, `${traceFile} is ${Math.round(bytes / 1024 / 1024)} MB, above the ${traceFileBytesMax / 1024 / 1024} MB a trace may be; aggregate it into longer buckets`));
+        return;
+      }
+      text = readFileSync(traceFile, 'utf8');
+    } catch (error) {
+      problems.push(at(keyPath, `cannot read the trace ${traceFile} (${(error as Error).message}); the path is relative to the scenario file`));
+      return;
+    }
+    const read = parseArrivalTrace(text, traceFile, phase.replay.bucket);
+    const anchor = at(keyPath, '');
+    read.problems.forEach((traceProblem, order) => {
+      problems.push({ offset: anchor.offset + order / 1000, problem: { file: traceFile, line: traceProblem.line, column: traceProblem.column, keyPath: anchor.problem.keyPath, message: traceProblem.message } });
+    });
+    if (read.trace) phase.replay.trace = read.trace;
+  });
+  if (problems.length > 0 || options.enforceEventCap === false) return problems;
+  const arrivals = requestedArrivals(workload.phases);
+  const events = arrivals * workload.eventsPerArrival;
+  if (events > maxEventsPerPattern) {
+    const perArrival = workload.eventsPerArrival;
+    problems.push(
+      at(
+        ['workload', 'phases'],
+        `the phases ask for ${formatCount(events)} events per pattern (${formatCount(arrivals)} arrivals × ${perArrival} event${perArrival === 1 ? '' : 's'}), ` +
+          `more than the ${formatCount(maxEventsPerPattern)} one pattern run sends at most; shorten the phases or lower arrivalRate, rampTo or eventsPerArrival`,
+      ),
+    );
+  }
+  return problems;
+}
+
+function formatCount(count: number): string {
+  return count >= 1e9 ? count.toExponential(2).replace('e+', 'e') : Math.round(count).toLocaleString('en-US');
+}
+
+function locatedZodProblems(error: ZodError, document: Document, lineCounter: LineCounter, file: string): LocatedProblem[] {
   const seen = new Set<string>();
   const located = flattenUnions(error.issues).flatMap((issue) => {
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
@@ -86,9 +165,7 @@ function problemsFromZod(error: ZodError, document: Document, lineCounter: LineC
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
-    })
-    .sort((a, b) => a.offset - b.offset)
-    .map(({ problem }) => problem);
+    });
 }
 
 function positionOf(lineCounter: LineCounter, offset: number): { line: number; column: number } {
@@ -109,7 +186,10 @@ function flattenUnions(issues: Issue[]): Issue[] {
     }
     const branches = (issue.errors as Issue[][]).map((branch) => flattenUnions(branch));
     const wrongShape = (branch: Issue[]) => branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value'));
-    const score = (branch: Issue[]) => (wrongShape(branch) ? 1000 : 0) + branch.length;
+    // A key the branch does not know at its top level says the user meant another branch
+    // (a phase with `bursts` is a burst phase, not a constant one with a typo).
+    const foreignKeys = (branch: Issue[]) => branch.filter((i) => i.path.length === 0 && i.code === 'unrecognized_keys').length;
+    const score = (branch: Issue[]) => (wrongShape(branch) ? 1000 : 0) + foreignKeys(branch) * 100 + branch.length;
     // A value that fits no branch's shape is described by the union's own message, when it has one.
     if (branches.every(wrongShape) && issue.message !== 'Invalid input') return [issue];
     const best = [...branches].sort((a, b) => score(a) - score(b))[0];

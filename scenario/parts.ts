@@ -6,8 +6,12 @@
 import { z } from 'zod';
 import { durationMs } from '../core/duration.ts';
 import { awsDefaults } from '../core/aws-defaults.ts';
+import { burstPhaseSchema, dailyPhaseSchema, replayPhaseSchema } from './workload-shapes.ts';
 
-/** One load phase, in Artillery's vocabulary: a constant or ramped arrival rate, or a pause. */
+/**
+ * One load phase, in Artillery's vocabulary: a constant or ramped arrival rate, or a pause;
+ * or a shape (scenario/workload-shapes.ts): bursts, a daily curve, a replayed trace.
+ */
 const arrivalPhaseSchema = z
   .object({
     name: z.string().optional(),
@@ -24,7 +28,7 @@ const pausePhaseSchema = z
   })
   .strict();
 
-export const phaseSchema = z.union([arrivalPhaseSchema, pausePhaseSchema]);
+export const phaseSchema = z.union([arrivalPhaseSchema, pausePhaseSchema, burstPhaseSchema, dailyPhaseSchema, replayPhaseSchema]);
 
 const keyDistributionSchema = z
   .object({

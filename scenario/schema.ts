@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { durationMs } from '../core/duration.ts';
 import { sourceModules, type SourceRegistry } from '../drivers/registry.ts';
 import { thresholdPatternNames, thresholdsSchema } from '../analysis/thresholds.ts';
-import { requestedArrivals } from '../load/phases.ts';
 import { priceOverridesSchema } from '../analysis/pricing.ts';
-import { accountSchema, functionSchema, maxEventsPerPattern, targetNames, workloadSchema } from './parts.ts';
+import { sweepSchema } from './sweep.ts';
+import { accountSchema, functionSchema, targetNames, workloadSchema } from './parts.ts';
 
 /**
  * One pattern of any registered source: the sources' schemas, told apart by `source`.
@@ -39,6 +39,8 @@ export function scenarioSchemaFor<Registry extends SourceRegistry>(registry: Reg
     thresholds: thresholdsSchema.optional(),
     /** Overrides of the list prices the cost estimate uses (see analysis/pricing.ts). */
     prices: priceOverridesSchema.optional(),
+    /** What `sluice sweep` varies and how it picks a setting (scenario/sweep.ts); `sluice run` runs the file as written. */
+    sweep: sweepSchema.optional(),
   })
   .strict()
   // Each cross-field rule runs whenever the fields it reads are valid, not only when the
@@ -73,21 +75,7 @@ export function scenarioSchemaFor<Registry extends SourceRegistry>(registry: Reg
     if (fn.provisionedConcurrency > (fn.reservedConcurrency ?? scenario.account.concurrencyLimit)) {
       ctx.addIssue({ code: 'custom', path: ['function', 'provisionedConcurrency'], message: 'cannot exceed the function’s concurrency limit' });
     }
-  }, { when: (payload) => payload.issues.every((issue) => issue.path?.[0] !== 'function' && issue.path?.[0] !== 'account') })
-  .superRefine((scenario, ctx) => {
-    const { phases, eventsPerArrival } = scenario.workload;
-    const arrivals = requestedArrivals(phases);
-    const events = arrivals * eventsPerArrival;
-    if (events > maxEventsPerPattern) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['workload', 'phases'],
-        message:
-          `the phases ask for ${formatCount(events)} events per pattern (${formatCount(arrivals)} arrivals × ${eventsPerArrival} event${eventsPerArrival === 1 ? '' : 's'}), ` +
-          `more than the ${formatCount(maxEventsPerPattern)} one pattern run sends at most; shorten the phases or lower arrivalRate, rampTo or eventsPerArrival`,
-      });
-    }
-  }, { when: (payload) => payload.issues.every((issue) => issue.path?.[0] !== 'workload') });
+  }, { when: (payload) => payload.issues.every((issue) => issue.path?.[0] !== 'function' && issue.path?.[0] !== 'account') });
 }
 
 /** A pattern's name as the file gives it (its source by default), if it is readable. */
@@ -96,10 +84,6 @@ function patternNameIn(pattern: unknown): string | undefined {
   const { name, source } = pattern as { name?: unknown; source?: unknown };
   if (typeof name === 'string') return name;
   return name === undefined && typeof source === 'string' ? source : undefined;
-}
-
-function formatCount(count: number): string {
-  return count >= 1e9 ? count.toExponential(2).replace('e+', 'e') : Math.round(count).toLocaleString('en-US');
 }
 
 export const scenarioSchema = scenarioSchemaFor(sourceModules);

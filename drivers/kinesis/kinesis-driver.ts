@@ -17,6 +17,7 @@ import { hashKeyOfPartitionKey, openShardRanges, shardForHashKey, type ListedSha
 import { awsDefaults } from '../../core/aws-defaults.ts';
 import { seededRandom } from '../../runtime/random.ts';
 import { parseEnvelope } from '../../load/event-factory.ts';
+import { arrivalScheduleOf } from '../../load/phases.ts';
 import type { KinesisPattern } from './schema.ts';
 import { KinesisEventSourceMapping, type KinesisBatch } from './kinesis-mapping.ts';
 import { KinesisProducer } from './kinesis-producer.ts';
@@ -47,7 +48,7 @@ function quotaEnforcer(target: Target): QuotaRecord['enforcedBy'] {
 
 /** The highest write rate the phases ask for, in records/s. */
 export function requestedWriteRatePerSecond(scenario: ScenarioParts): number {
-  const arrivalsPerSecond = Math.max(0, ...scenario.workload.phases.map((phase) => ('pause' in phase ? 0 : Math.max(phase.arrivalRate, phase.rampTo ?? 0))));
+  const arrivalsPerSecond = arrivalScheduleOf(scenario.workload.phases).peakArrivalsPerSecond();
   return arrivalsPerSecond * scenario.workload.eventsPerArrival;
 }
 
