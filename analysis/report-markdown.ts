@@ -59,7 +59,7 @@ export function modeLines(result: RunResult): string[] {
 
 export function renderRunMarkdown(result: RunResult): string {
   const lines: string[] = [];
-  lines.push(`# sluice run: ${result.scenario.name}`);
+  lines.push(`# sluice ${result.mode === 'predicted' ? 'predict' : 'run'}: ${result.scenario.name}`);
   lines.push('');
   if (result.scenario.description) lines.push(result.scenario.description, '');
   lines.push(`- status: **${result.status}**${result.failure ? ` — ${result.failure.message}` : ''}`);

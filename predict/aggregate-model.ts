@@ -17,7 +17,7 @@ export interface AggregateSimulationOptions {
   pattern: PatternSpec;
   patternName: string;
   startMs: number;
-  /** Length of one time step; by default 10 ms up to an hour of load, else 100 ms. */
+  /** Length of one time step; by default 10 ms up to an hour of load, 100 ms up to 6 h, else 250 ms. */
   stepMs?: number;
 }
 
@@ -88,7 +88,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const fnSpec = scenario.function;
   const schedule = new ArrivalSchedule(scenario.workload.phases);
   const eventsPerArrival = scenario.workload.eventsPerArrival;
-  const stepMs = options.stepMs ?? (schedule.durationMs <= 3_600_000 ? 10 : 100);
+  const stepMs = options.stepMs ?? (schedule.durationMs <= 3_600_000 ? 10 : schedule.durationMs <= 6 * 3_600_000 ? 100 : 250);
   let nowMs = options.startMs;
   const clock: NowClock = { nowMs: () => nowMs };
   const burst = createBurstScaling(scenario.account, { ...clock, setTimer: () => ({ id: 0 }), clearTimer: () => undefined, sleep: async () => undefined });
