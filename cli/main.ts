@@ -7,6 +7,7 @@ import { exitCodes } from './exit-codes.ts';
 // refused up front answers without loading the emulators, the SDK or the run.
 import type { RunFlags } from './run-command.ts';
 import type { CompareFlags } from './compare-command.ts';
+import type { SweepFlags } from './sweep-command.ts';
 import type { PredictFlags } from './predict-command.ts';
 import { OutputPathError } from './output-paths.ts';
 import { RunResultError } from '../analysis/run-result-schema.ts';
@@ -76,6 +77,21 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .action(async (file: string, flags: PredictFlags) => {
       const { predictCommand } = await import('./predict-command.ts');
       exitCode = await predictCommand(file, flags, { print, printError, err: io.err });
+    });
+
+  program
+    .command('sweep')
+    .description('run a scenario once per setting of its sweep: (memory, architecture, runtime, batch size, …) and choose a setting per pattern by cost, speed or both')
+    .argument('<scenario>', 'scenario YAML file with a sweep: key')
+    .addOption(new Option('--target <target>', 'where to run each setting (default: the scenario’s target, else embedded)').choices([...targetNames]))
+    .option('--out <dir>', 'folder for the sweep folder', 'runs')
+    .option('--predict', 'run each setting on simulated time (sluice predict) instead of a target')
+    .option('--yes', 'with --target aws: deploy each setting without asking')
+    .option('--dry-run', 'print every setting and the estimated total AWS cost; run nothing')
+    .option('--no-progress', 'no live progress line')
+    .action(async (file: string, flags: SweepFlags) => {
+      const { sweepCommand } = await import('./sweep-command.ts');
+      exitCode = await sweepCommand(file, flags, { print, printError, err: io.err });
     });
 
   program
