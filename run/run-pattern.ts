@@ -88,7 +88,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   const handler: RunnableHandler =
     scenario.function.handler.type === 'module'
       ? moduleHandler(scenario.function.handler.module, options.scenarioFile, scenario.function)
-      : syntheticHandler(scenario.function.handler, clock, seededRandom(scenario.workload.seed + 1));
+      : syntheticHandler(scenario.function.handler, clock, seededRandom(scenario.workload.seed + 1), scenario.function);
   const runtimeObservers: RuntimeObserver[] = [observer];
   const fn = new LambdaFunction({
     spec: scenario.function,
@@ -110,6 +110,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   let session: PatternSession | undefined;
   let load: LoadOutcome | undefined;
   let pendingAtEnd = 0;
+    random: seededRandom(scenario.workload.seed + 2),
   let drained = false;
   let loadEndedAtMs = startedAtMs;
   let sampling: ReturnType<typeof setInterval> | undefined;
@@ -317,3 +318,4 @@ function describePhase(scenario: Scenario, elapsedMs: number): string {
   const label = phase.name ?? `phase ${index + 1}`;
   return `${label} (${phaseRateLabel(phase)})`;
 }
+    functionUsage: fn.usage(),
