@@ -70,6 +70,7 @@ const load = z.looseObject({
   perSecond: z.array(z.looseObject({ tSec: finite, requested: count, achieved: count, lagMaxMs: finite, loopDelayMaxMs: finite })).optional(),
   stoppedBecause: z.enum(['overrun', 'interrupted']).optional(),
   harnessCeilingEventsPerSecond: count.optional(),
+  workers: z.array(z.looseObject({ worker: count, firstId: count, lastId: count, eventsSent: count, requestedArrivals: count, achievedArrivals: count })).optional(),
 });
 
 const summary = z.looseObject({

@@ -174,6 +174,35 @@ export interface LoadReport {
   stoppedBecause?: 'overrun' | 'interrupted';
   /** On a local target: the events/s this machine held for the source (`npm run bench`); figures beyond it are the harness's. */
   harnessCeilingEventsPerSecond?: number;
+  /**
+   * With `--workers N` (N > 1): each load worker process's own load, whose sums (and, for
+   * lag, merged histograms) are the figures above. Absent when the run's own process
+   * generated the load.
+   */
+  workers?: WorkerLoadReport[];
+}
+
+/** One load worker's share of a pattern's load: its id block, what it was asked and what it sent, on its own clock. */
+export interface WorkerLoadReport {
+  /** 1-based: `load worker 2 of 4`. */
+  worker: number;
+  pid: number;
+  /** Its block of event ids, firstId … lastId; it used the first `eventsSent`. */
+  firstId: number;
+  lastId: number;
+  eventsSent: number;
+  requestedArrivals: number;
+  achievedArrivals: number;
+  shortfall: number;
+  phasesWallMs: number;
+  arrivalLagMs: { p50: number; p99: number; max: number };
+  lateArrivals: number;
+  /** Its own process's event loop. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  perSecond: Array<{ tSec: number; requested: number; achieved: number; lagMaxMs: number; loopDelayMaxMs: number }>;
+  stoppedBecause?: 'overrun' | 'interrupted';
+  /** Its sending session's own counters (calls, errors by code), as the source's driver counts them. */
+  sender?: Record<string, unknown>;
 }
 
 export interface PatternSummary {

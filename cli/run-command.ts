@@ -17,6 +17,7 @@ import type { AnySourceCostModel } from '../analysis/cost.ts';
 import { bringYourOwnFieldsOf, sourceModules } from '../drivers/registry.ts';
 import { exitCodes } from './exit-codes.ts';
 import { progressPrinter } from './progress.ts';
+import { parseLoadWorkers } from '../run/load-workers.ts';
 
 export interface RunFlags {
   target?: TargetName;
@@ -33,6 +34,8 @@ export interface RunFlags {
   consumer?: 'sluice' | 'localstack';
   yes?: boolean;
   dryRun?: boolean;
+  /** `--workers`: load generator processes per pattern, a number or `auto` (default 1). */
+  workers?: string;
 }
 
 export interface Io {
@@ -96,6 +99,13 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   }
   if (flags.localstackImage !== undefined && (targetKind !== 'localstack' || flags.endpoint !== undefined)) {
     flagProblems.push({ flag: '--localstack-image', message: `the image is what sluice starts for --target localstack without --endpoint, and this run ${flags.endpoint !== undefined ? 'uses the endpoint you gave' : `is on the ${targetKind} target`}: leave it out, or run with --target localstack alone` });
+  }
+  const loadWorkers = parseLoadWorkers(flags.workers ?? '1');
+  if ('problem' in loadWorkers) flagProblems.push({ flag: '--workers', message: loadWorkers.problem });
+  else if (loadWorkers.count > 1) {
+    // A fan-out event's copies are told to sluice's consumer as it is sent; a worker sends from another process.
+    const fanningOut = scenario.patterns.filter((pattern) => (!flags.only || flags.only.includes(patternNameOf(pattern))) && pattern.source === 'eventbridge' && pattern.fanOut && (pattern.rules?.length ?? 0) > 1).map(patternNameOf);
+    if (fanningOut.length > 0) flagProblems.push({ flag: '--workers', message: `pattern ${fanningOut.join(', ')} fans events out to several rules, which needs the load generated in the run's own process: leave --workers at 1 for it (--only picks the others)` });
   }
   if (flagProblems.length > 0) throw new CommandLineError(flagProblems);
   // Only reaching AWS must be said on the command line.
@@ -187,6 +197,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
       only: flags.only,
       parallel: flags.parallel,
       consumer: flags.consumer,
+      loadWorkers: 'count' in loadWorkers ? loadWorkers.count : 1,
       onStackStatus: (stackName, status) => io.printError(`stack ${stackName}: ${status}`),
       signal: abort.signal,
       onPatternStart: (name, index, count) => io.printError(`pattern ${index + 1}/${count}: ${name}${flags.parallel ? ' (parallel)' : ''}`),

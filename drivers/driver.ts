@@ -38,6 +38,13 @@ export interface PatternRunContext<Pattern, Resources = unknown> {
   existing?: Resources;
   /** Lets a driver hear about invocations it starts itself (synchronous sources). */
   runtimeObservers: RuntimeObserver[];
+  /**
+   * This session only sends: it runs in a load worker process (run/load-worker.ts), while
+   * the run's own session — which created the resources (given as `existing`) — consumes,
+   * samples and accounts. The driver creates, configures and starts nothing, and sends as
+   * it would for the run's consumer (`consumer`).
+   */
+  loadOnly?: boolean;
 }
 
 /**
@@ -56,6 +63,12 @@ export interface PatternSession {
    * Without it, the run calls {@link sendArrival} for each arrival.
    */
   runLoad?(options: CustomLoadOptions): Promise<LoadOutcome>;
+  /**
+   * The resources a load worker's session sends to, as this driver reads `existing`
+   * (plain data: it crosses to the worker process). Without it, the source's load cannot
+   * be split over workers.
+   */
+  loadWorkerResources?(): unknown;
   /** Starts the consumer side (event source mapping, subscription, endpoint). */
   startConsumer(): Promise<void>;
   /** Once a second: the source's own gauges (queue depth, ages) into the recorder. */

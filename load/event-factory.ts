@@ -20,20 +20,34 @@ export interface OutgoingEvent {
   body: string;
 }
 
+/** A load worker's part of the ids and keys: its own block of ids and its own random keys. */
+export interface EventFactoryShare {
+  /** The first id this generator stamps; the next ones follow it. */
+  firstId: number;
+  /** Added to the workload's seed, so generators pick different keys, each repeatable. */
+  seedOffset: number;
+}
+
 /**
  * Makes the events of a pattern run: sequential ids, keys from the key distribution, the
  * payload template filled in, padded to `eventSizeBytes`.
  */
 export class EventFactory {
-  private nextId = 0;
+  private nextId: number;
+  private readonly firstId: number;
   private readonly pickKey: () => string;
 
-  constructor(private readonly workload: Workload) {
-    this.pickKey = keyPicker(workload.keys, seededRandom(workload.seed));
+  constructor(
+    private readonly workload: Workload,
+    share: EventFactoryShare = { firstId: 0, seedOffset: 0 },
+  ) {
+    this.firstId = share.firstId;
+    this.nextId = share.firstId;
+    this.pickKey = keyPicker(workload.keys, seededRandom(workload.seed + share.seedOffset));
   }
 
   get createdCount(): number {
-    return this.nextId;
+    return this.nextId - this.firstId;
   }
 
   next(nowMs: number): OutgoingEvent {

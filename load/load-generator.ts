@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Phase } from '../scenario/parts.ts';
 import { requestedArrivals, phasesDurationMs } from './phases.ts';
 import { LoadMeter, loadShortfall, type LoadMeasurement } from './load-meter.ts';
+import { WorkerShareSchedule, type LoadSchedule } from './worker-share.ts';
 
 /** Sends one arrival's events; resolves when the source has answered. */
 export type ArrivalHandler = (arrivalIndex: number) => Promise<void>;
@@ -117,7 +118,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
         arrivalErrors += 1;
       }),
   });
-  return loadOutcome(options.phases, { arrivals, arrivalErrors, measurement: meter.finish() }, options.signal);
+  return loadOutcome(options.phases, { arrivals, arrivalErrors, measurement: meter.finish(), schedule: meter.schedule }, options.signal);
 }
 
 /** One request as the HTTP load generator is about to send it; `beforeRequest` may set the body and headers. */
@@ -199,7 +200,7 @@ export async function runHttpLoad(options: HttpLoadOptions): Promise<LoadOutcome
         for (let i = 0; i < repeat && !options.signal.aborted; i += 1) await requestOnce();
       },
     });
-    return loadOutcome(options.phases, { arrivals, arrivalErrors: 0, measurement: meter.finish() }, options.signal);
+    return loadOutcome(options.phases, { arrivals, arrivalErrors: 0, measurement: meter.finish(), schedule: meter.schedule }, options.signal);
   } finally {
     agent.destroy();
   }
@@ -225,8 +226,9 @@ function sendHttp(secure: boolean, agent: HttpAgent, url: string, request: HttpL
  * phases' wall time, from the start of the first to the end of the last (the meter's), so a
  * phase that ran long shows as long, whatever the count.
  */
-function loadOutcome(phases: Phase[], counted: { arrivals: number; arrivalErrors: number; measurement: LoadMeasurement }, signal: AbortSignal): LoadOutcome {
-  const requested = requestedArrivals(phases);
+function loadOutcome(phases: Phase[], counted: { arrivals: number; arrivalErrors: number; measurement: LoadMeasurement; schedule: LoadSchedule }, signal: AbortSignal): LoadOutcome {
+  // A load worker is asked for its share of the phases, not for all of them.
+  const requested = counted.schedule instanceof WorkerShareSchedule ? counted.schedule.totalArrivals : requestedArrivals(phases);
   const { arrivals, measurement } = counted;
   return {
     requestedArrivals: requested,

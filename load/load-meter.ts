@@ -2,6 +2,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import type { Phase } from '../scenario/parts.ts';
 import { ArrivalSchedule } from './arrival-schedule.ts';
+import type { LoadSchedule } from './worker-share.ts';
 
 /**
  * An arrival sent later than this behind its due time counts as late. It sits well above
@@ -68,7 +69,8 @@ export interface LoadPosition {
   running: boolean;
 }
 
-function newLagHistogram() {
+/** The histogram the meter keeps of each arrival's lag behind its schedule (1 ms – 1 h, 2 significant digits). */
+export function newLagHistogram() {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 2 });
 }
 
@@ -85,7 +87,7 @@ function newLagHistogram() {
  * const measurement = meter.finish();
  */
 export class LoadMeter {
-  readonly schedule: ArrivalSchedule;
+  readonly schedule: LoadSchedule;
   private startedAtMs: number | undefined;
   private endedAtMs: number | undefined;
   private readonly lag = newLagHistogram();
@@ -103,10 +105,11 @@ export class LoadMeter {
 
   /**
    * `nowMs` defaults to the monotonic clock; `overrunLimitMs` to {@link maxOverrunMs} of the
-   * plan; `onStart` hears when the first phase starts (the run's series start there).
+   * plan; `onStart` hears when the first phase starts (the run's series start there);
+   * `schedule` replaces the phases' own (a load worker's share of them, load/worker-share.ts).
    */
-  constructor(phases: Phase[], options: { nowMs?: () => number; overrunLimitMs?: number; onStart?: () => void } = {}) {
-    this.schedule = new ArrivalSchedule(phases);
+  constructor(phases: Phase[], options: { nowMs?: () => number; overrunLimitMs?: number; onStart?: () => void; schedule?: LoadSchedule } = {}) {
+    this.schedule = options.schedule ?? new ArrivalSchedule(phases);
     this.nowMs = options.nowMs ?? (() => performance.now());
     this.overrunLimitMs = options.overrunLimitMs ?? maxOverrunMs(this.schedule.durationMs);
     this.onStart = options.onStart;
@@ -131,6 +134,11 @@ export class LoadMeter {
 
   get started(): boolean {
     return this.startedAtMs !== undefined;
+  }
+
+  /** Every arrival's lag so far, for merging with other generators' (a histogram adds without loss). */
+  get lagHistogram(): ReturnType<typeof newLagHistogram> {
+    return this.lag;
   }
 
   /** The arrival with this index (0-based, in send order) is being sent now. */
@@ -200,7 +208,7 @@ export class LoadMeter {
     return {
       phasesWallMs: round(this.elapsedMs()),
       plannedMs: this.schedule.durationMs,
-      arrivalLagMs: this.lag.totalCount > 0 ? { p50: this.lag.getValueAtPercentile(50), p99: this.lag.getValueAtPercentile(99), max: this.lag.maxValue } : { p50: 0, p99: 0, max: 0 },
+      arrivalLagMs: lagSummaryOf(this.lag),
       lateArrivals: this.lateCount,
       lateAfterMs: lateArrivalMs,
       eventLoopDelayMs: loop && loop.count > 0 ? { p50: round(loop.percentile(50) / 1e6), p99: round(loop.percentile(99) / 1e6), max: round(loop.max / 1e6) } : { p50: 0, p99: 0, max: 0 },
@@ -223,6 +231,11 @@ export class LoadMeter {
     }
     return second;
   }
+}
+
+/** p50, p99 and max of a lag histogram (zeros when it holds nothing). */
+export function lagSummaryOf(histogram: ReturnType<typeof newLagHistogram>): LagSummary {
+  return histogram.totalCount > 0 ? { p50: histogram.getValueAtPercentile(50), p99: histogram.getValueAtPercentile(99), max: histogram.maxValue } : { p50: 0, p99: 0, max: 0 };
 }
 
 function round(valueMs: number): number {

@@ -4,8 +4,8 @@ import type { CounterName, GaugeName, SourceMetrics } from '../drivers/event-rep
 
 type Histogram = ReturnType<typeof hdr.build>;
 
-/** Latencies from 1 ms to 1 hour at 3 significant digits. */
-function newHistogram(): Histogram {
+/** Latencies from 1 ms to 1 hour at 3 significant digits: every latency histogram of a run, so they merge without loss. */
+export function newLatencyHistogram(): Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
 }
 
@@ -62,10 +62,10 @@ function emptyPoint(tSec: number): SeriesPoint {
 export class MetricsRecorder implements SourceMetrics {
   private readonly points = new Map<number, SeriesPoint>();
   private readonly secondHistograms = new Map<number, Histogram>();
-  readonly endToEnd = newHistogram();
-  readonly invokeDuration = newHistogram();
-  readonly initDuration = newHistogram();
-  readonly clientLatency = { all: newHistogram(), warm: newHistogram(), cold: newHistogram() };
+  readonly endToEnd = newLatencyHistogram();
+  readonly invokeDuration = newLatencyHistogram();
+  readonly initDuration = newLatencyHistogram();
+  readonly clientLatency = { all: newLatencyHistogram(), warm: newLatencyHistogram(), cold: newLatencyHistogram() };
   /** Module handlers only (run in their own environments): CPU time (µs) and peak heap (KB) of each invoke. */
   readonly handlerCpuMicros = newUsageHistogram();
   readonly handlerPeakMemoryKb = newUsageHistogram();
@@ -155,7 +155,7 @@ export class MetricsRecorder implements SourceMetrics {
       const tSec = this.second(atMs);
       let histogram = this.secondHistograms.get(tSec);
       if (!histogram) {
-        histogram = newHistogram();
+        histogram = newLatencyHistogram();
         this.secondHistograms.set(tSec, histogram);
       }
       histogram.recordValue(value);

@@ -5,14 +5,15 @@ import { seededRandom } from '../runtime/random.ts';
 import type { Scenario, PatternSpec } from '../scenario/schema.ts';
 import { maxEventsPerPattern } from '../scenario/parts.ts';
 import type { Target } from '../targets/target.ts';
-import type { PatternResult } from '../analysis/run-result.ts';
+import type { PatternResult, WorkerLoadReport } from '../analysis/run-result.ts';
 import { invokeThrottleRate, summarize } from '../analysis/summarize.ts';
 import { estimateCost } from '../analysis/cost.ts';
 import { resolvePrices } from '../analysis/pricing.ts';
 import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
 import { localRuntimeConsumer, type PatternConsumer } from './pattern-consumer.ts';
-import type { PatternSession } from '../drivers/driver.ts';
+import type { PatternRunContext, PatternSession } from '../drivers/driver.ts';
 import { EventLedger } from './event-ledger.ts';
+import { LoadWorkerError, LoadWorkerPool, loadWorkerErrorCodes, type LoadWorkerCommon } from './load-workers.ts';
 import { MetricsRecorder, percentilesOf, scaledPercentilesOf } from './metrics-recorder.ts';
 import { EventFactory } from '../load/event-factory.ts';
 import { runLoad, type LoadOutcome } from '../load/load-generator.ts';
@@ -51,6 +52,11 @@ export interface PatternRunOptions {
   consumer?: PatternConsumer;
   /** The sources the scenario was parsed with (default: sluice's own, drivers/registry.ts). */
   sources?: SourceRegistry;
+  /**
+   * Load generator processes (`--workers`): above 1, each sends its share of every phase
+   * from a process of its own (run/load-workers.ts); 1 (the default) generates in this one.
+   */
+  loadWorkers?: number;
 }
 
 /**
@@ -65,7 +71,16 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   const driver = await sourceModule.loadDriver();
   const eventsPerArrival = scenario.workload.eventsPerArrival;
   const plannedEvents = Math.ceil(requestedArrivals(scenario.workload.phases) * eventsPerArrival);
-  const ledger = new EventLedger(Math.min(maxEventsPerPattern, Math.ceil(plannedEvents * 1.05) + 1000));
+  const ledgerCapacity = Math.min(maxEventsPerPattern, Math.ceil(plannedEvents * 1.05) + 1000);
+  const loadWorkers = options.loadWorkers ?? 1;
+  // Several generators: one block of ids each, every block large enough for its share.
+  const ledger =
+    loadWorkers > 1
+      ? new EventLedger(Math.ceil(ledgerCapacity / loadWorkers) * loadWorkers, { count: loadWorkers, size: Math.ceil(ledgerCapacity / loadWorkers) })
+      : new EventLedger(ledgerCapacity);
+  let workerPool: LoadWorkerPool | undefined;
+  let workerReports: WorkerLoadReport[] | undefined;
+  let workerFailure: Error | undefined;
   const startedAtMs = clock.nowMs();
   // The series' second 0 is the load's start (the meter's onStart below), not this moment: provisioning comes first.
   const recorder = new MetricsRecorder();
@@ -95,6 +110,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
     account: scenario.account,
     handler,
     clock,
+    random: seededRandom(scenario.workload.seed + 2),
     observer: {
       onInvocation: (record) => runtimeObservers.forEach((o) => o.onInvocation?.(record)),
       onThrottle: (trigger, error) => runtimeObservers.forEach((o) => o.onThrottle?.(trigger, error)),
@@ -110,7 +126,6 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   let session: PatternSession | undefined;
   let load: LoadOutcome | undefined;
   let pendingAtEnd = 0;
-    random: seededRandom(scenario.workload.seed + 2),
   let drained = false;
   let loadEndedAtMs = startedAtMs;
   let sampling: ReturnType<typeof setInterval> | undefined;
@@ -152,11 +167,12 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
           samplingBusy = false;
           const completed = ledger.accounting(0).completed;
           const sent = ledger.sent;
-          const position = meter.position();
+          const position = workerPool?.position() ?? meter.position();
+          const loadStarted = workerPool ? workerPool.position().started : meter.started;
           const point = recorder.latest(nowMs + 1000);
           options.onProgress?.({
             patternName: options.patternName,
-            phaseName: position.running ? describePhase(scenario, position.elapsedMs) : meter.started ? 'drain' : 'starting',
+            phaseName: position.running ? describePhase(scenario, position.elapsedMs) : loadStarted ? 'drain' : 'starting',
             elapsedMs: position.elapsedMs,
             totalMs,
             draining,
@@ -175,26 +191,58 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
 
     const events = new EventFactory(scenario.workload);
     const maxArrivals = Math.floor(ledger.capacity / eventsPerArrival);
-    load = session.runLoad
-      ? await session.runLoad({ phases: scenario.workload.phases, signal, maxArrivals, eventsPerArrival, events, meter })
-      : await runLoad({
-          phases: scenario.workload.phases,
-          signal,
-          maxArrivals,
-          meter,
-          onArrival: async () => {
-            const nowMs = clock.nowMs();
-            const batch = Array.from({ length: eventsPerArrival }, () => events.next(nowMs));
-            await session!.sendArrival(batch);
+    if (loadWorkers > 1) {
+      try {
+        workerPool = await LoadWorkerPool.start({
+          count: loadWorkers,
+          ledger,
+          recorder,
+          nowMs: () => clock.nowMs(),
+          eventsPerArrival,
+          common: {
+            scenario: { workload: scenario.workload, function: scenario.function, account: scenario.account } as PatternRunContext<unknown>['scenario'],
+            scenarioFile: options.scenarioFile,
+            pattern: pattern as LoadWorkerCommon['pattern'],
+            patternName: options.patternName,
+            runId: options.runId,
+            target: { info: options.target.info, clientSettings: options.target.clientSettings },
+            consumer: consumer.kind,
+            resources: loadWorkerResourcesOf(session, pattern.source),
           },
         });
+        const fromWorkers = await workerPool.run(signal, () => recorder.startLoadAt(clock.nowMs()));
+        load = fromWorkers.outcome;
+        workerReports = fromWorkers.workers;
+      } catch (error) {
+        // The run fails naming the worker; what was measured is still accounted and torn down first.
+        workerFailure = error as Error;
+      } finally {
+        // Ids no worker reported sending are not this run's events.
+        ledger.dropUnsent();
+      }
+    }
+    if (loadWorkers <= 1) {
+      load = session.runLoad
+        ? await session.runLoad({ phases: scenario.workload.phases, signal, maxArrivals, eventsPerArrival, events, meter })
+        : await runLoad({
+            phases: scenario.workload.phases,
+            signal,
+            maxArrivals,
+            meter,
+            onArrival: async () => {
+              const nowMs = clock.nowMs();
+              const batch = Array.from({ length: eventsPerArrival }, () => events.next(nowMs));
+              await session!.sendArrival(batch);
+            },
+          });
+    }
     loadEndedAtMs = clock.nowMs();
-    if (Math.abs(load.arrivalRateDeviation) > loadTolerance && !signal.aborted) {
+    if (load && Math.abs(load.arrivalRateDeviation) > loadTolerance && !signal.aborted) {
       warnings.push(
         `the load generator sent ${load.achievedArrivals} arrivals where the phases ask for ${load.requestedArrivals} (${(load.arrivalRateDeviation * 100).toFixed(1)} %): the requested rate was not held, so throughput-in is the achieved one`,
       );
     }
-    if (!signal.aborted) {
+    if (load && !signal.aborted) {
       const behind = loadWarnings(load.requestedArrivals, load.achievedArrivals, load.measurement);
       warnings.push(...behind);
       if (behind.length > 0 && options.target.info.kind !== 'aws') {
@@ -207,7 +255,8 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
     draining = true;
     const drainTimeoutMs = consumer.drainWaits ? scenario.drainTimeout : 0;
     const drainDeadlineMs = clock.nowMs() + drainTimeoutMs;
-    while (!signal.aborted && clock.nowMs() < drainDeadlineMs) {
+    // A failed load worker fails the run: no drain, straight to the accounting and teardown.
+    while (!workerFailure && !signal.aborted && clock.nowMs() < drainDeadlineMs) {
       if (ledger.unfinished === 0 && fn.concurrency === 0) {
         drained = true;
         break;
@@ -218,7 +267,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
       }
       await clock.sleep(250, signal).catch(() => undefined);
     }
-    if (!drained && !signal.aborted && consumer.drainWaits) {
+    if (!drained && !workerFailure && !signal.aborted && consumer.drainWaits) {
       warnings.push(`events were still in flight when the drain timeout (${scenario.drainTimeout / 1000} s) ended: they are counted as pending, not lost`);
     }
   } finally {
@@ -235,6 +284,8 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
     }
   }
 
+  // Deliveries during the drain of ids no worker ever sent are foreign, too.
+  if (loadWorkers > 1) ledger.dropUnsent();
   const measured = ledger.accounting(signal.aborted ? ledger.unfinished : pendingAtEnd);
   // Without completion records, every accepted event sluice could not follow to its end has
   // an unknown fate: pending, not lost. (The split above is what the source still held.)
@@ -248,6 +299,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   if (Array.isArray(driverWarnings)) warnings.push(...driverWarnings);
   await session?.teardown().catch((error: Error) => warnings.push(`teardown failed: ${error.message}`));
   await fn.shutdown();
+  if (workerFailure) throw workerFailure;
   const series = recorder.series();
   const endedAtMs = clock.nowMs();
   const observed = (await consumer.observe?.({ startedAtMs, endedAtMs })) ?? {};
@@ -275,6 +327,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
       eventSizeBytes: scenario.workload.eventSizeBytes,
       ...(load ? { shortfall: load.shortfall, ...loadReportOf(load) } : {}),
       ...(harnessCeiling ? { harnessCeilingEventsPerSecond: harnessCeiling.heldEventsPerSecond } : {}),
+      ...(workerReports ? { workers: workerReports } : {}),
     },
     accounting,
     latency: {
@@ -289,12 +342,19 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
     },
     summary,
     series,
+    functionUsage: fn.usage(),
     quotas: driver.quotas(pattern, options.target),
     extras: { ...extras, drained, ...observed.extras },
     warnings,
   };
   result.cost = estimateCost(result, resolvePrices(scenario.prices ?? {}), sourceModule.cost);
   return result;
+}
+
+/** What a load worker needs to send to the session's source; a source that cannot tell refuses workers. */
+function loadWorkerResourcesOf(session: PatternSession, source: string): unknown {
+  if (!session.loadWorkerResources) throw new LoadWorkerError(loadWorkerErrorCodes.failed, `the ${source} source cannot split its load over worker processes (its driver names no resources for them)`, 'run it with --workers 1');
+  return session.loadWorkerResources();
 }
 
 /** The generator's self-measurement as result.json keeps it. */
@@ -318,4 +378,3 @@ function describePhase(scenario: Scenario, elapsedMs: number): string {
   const label = phase.name ?? `phase ${index + 1}`;
   return `${label} (${phaseRateLabel(phase)})`;
 }
-    functionUsage: fn.usage(),

@@ -49,6 +49,8 @@ export interface RunScenarioOptions {
   onStackStatus?: (stackName: string, status: string) => void;
   /** The sources the scenario was parsed with (default: sluice's own, drivers/registry.ts). */
   sources?: SourceRegistry;
+  /** Load generator processes per pattern (`--workers`; default 1: this process). */
+  loadWorkers?: number;
 }
 
 /** A short, sortable, unique id for resource names and run folders. */
@@ -116,7 +118,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       const patternName = patternNameOf(pattern);
       options.onPatternStart?.(patternName, index, selected.length);
       try {
-        const patternOptions = { scenario, scenarioFile: options.scenarioFile, pattern, patternName, runId: `${runId}-${index}`, target: target!, clock, signal: runAbort.signal, onProgress: options.onProgress, sources: options.sources };
+        const patternOptions = { scenario, scenarioFile: options.scenarioFile, pattern, patternName, runId: `${runId}-${index}`, target: target!, clock, signal: runAbort.signal, onProgress: options.onProgress, sources: options.sources, loadWorkers: options.loadWorkers };
         return managed
           ? await runPatternOnManagedStack({ ...patternOptions, clients: managed.clients, teardown: managed.teardown, onStackStatus: options.onStackStatus })
           : await runPattern(patternOptions);

@@ -1,9 +1,11 @@
-// Entry of one execution environment (a worker thread). The user's module may be TypeScript
-// in any module format, so the worker registers the TypeScript loaders for both import()
-// and require() before it loads anything; the environment's own logic is handler-worker.ts.
+// Entry of one execution environment (a worker thread). The environment's own logic is
+// handler-worker.ts, compiled to JavaScript once by the process that starts environments
+// (runtime/worker-environment.ts) and handed over in workerData. A TypeScript loader costs a
+// thread about 0.3 s to register, so it is registered only when the user's module is
+// TypeScript (for import() and require(), as the module may be in either format); a
+// JavaScript module cold-starts as it would on Lambda's Node runtime, without it.
 import { setPriority } from 'node:os';
-import { register as registerTypeScriptImports } from 'tsx/esm/api';
-import { register as registerTypeScriptRequires } from 'tsx/cjs/api';
+import { workerData } from 'node:worker_threads';
 
 /** Nice value of an execution environment's threads: well below the load generator's (0), and one any user may set. */
 const environmentNice = 10;
@@ -20,6 +22,16 @@ if (process.platform === 'linux') {
   }
 }
 
-registerTypeScriptImports();
-registerTypeScriptRequires();
-await import('./handler-worker.ts');
+let typeScriptLoadersRegistered = false;
+// Called by the environment's logic before it imports a TypeScript module (or a .js module in
+// ESM syntax that Node 20 does not detect in a CommonJS folder, and the loader does).
+globalThis[Symbol.for('sluice.registerTypeScriptLoaders')] = async () => {
+  if (typeScriptLoadersRegistered) return;
+  typeScriptLoadersRegistered = true;
+  const [{ register: registerTypeScriptImports }, { register: registerTypeScriptRequires }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+  registerTypeScriptImports();
+  registerTypeScriptRequires();
+};
+
+// A data: URL module may import Node's built-in modules, which is all the environment's logic imports.
+await import(`data:text/javascript,${encodeURIComponent(workerData.environmentLogic)}`);

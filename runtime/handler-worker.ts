@@ -14,6 +14,9 @@ const init = workerData as EnvironmentInit;
 const port = parentPort!;
 const post = (message: FromEnvironment) => port.postMessage(message);
 
+/** Registers the TypeScript loaders in this thread, once (defined by the thread's entry, handler-worker.mjs). */
+const registerTypeScriptLoaders = (globalThis as unknown as Record<symbol, () => Promise<void>>)[Symbol.for('sluice.registerTypeScriptLoaders')]!;
+
 type Handler = (event: unknown, context: unknown, callback: (error?: unknown, value?: unknown) => void) => unknown;
 
 /** Milliseconds of CPU this thread used: a per-thread CPU clock where Node has one (23.9+), else the event loop's active time, which on one thread is the time it ran JavaScript or native work. */
@@ -46,8 +49,19 @@ function exportOf(loaded: Record<string, unknown>, name: string): unknown {
 async function loadHandler(): Promise<Handler | undefined> {
   const startedMs = performance.now();
   let loaded: Record<string, unknown>;
+  const moduleUrl = pathToFileURL(init.modulePath).href;
   try {
-    loaded = (await import(pathToFileURL(init.modulePath).href)) as Record<string, unknown>;
+    if (/\.[cm]?tsx?$/i.test(init.modulePath)) await registerTypeScriptLoaders();
+    try {
+      loaded = (await import(moduleUrl)) as Record<string, unknown>;
+    } catch (error) {
+      // ESM syntax in a .js file of a CommonJS folder: Node 22 and later (and Lambda's runtimes)
+      // detect it, Node 20 does not; the TypeScript loader does, so the import is tried once more
+      // with it (under another URL: the failed one stays failed in the module cache).
+      if (!(error instanceof SyntaxError) || !/\.js$/i.test(init.modulePath)) throw error;
+      await registerTypeScriptLoaders();
+      loaded = (await import(`${moduleUrl}?module-syntax-detected`)) as Record<string, unknown>;
+    }
   } catch (error) {
     post({ type: 'init-failed', errorType: 'Runtime.ImportModuleError', errorMessage: describeError(error).errorMessage });
     return undefined;

@@ -1,4 +1,6 @@
 import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { transformSync } from 'esbuild';
 import { SluiceError } from '../core/sluice-error.ts';
 import type { EnvironmentInit, FromEnvironment, InvokeMeasures, ToEnvironment } from './worker-protocol.ts';
 
@@ -53,6 +55,18 @@ export interface EnvironmentInvoke {
 
 const workerEntry = new URL('./handler-worker.mjs', import.meta.url);
 
+let environmentLogic: string | undefined;
+
+/**
+ * The environment's logic (handler-worker.ts) as JavaScript, compiled once per process, so a
+ * thread needs no TypeScript loader of its own to run it (see handler-worker.mjs).
+ */
+function compiledEnvironmentLogic(): string {
+  const sourceUrl = new URL('./handler-worker.ts', import.meta.url);
+  environmentLogic ??= transformSync(readFileSync(sourceUrl, 'utf8'), { loader: 'ts', format: 'esm', target: 'node20', sourcefile: sourceUrl.pathname }).code;
+  return environmentLogic;
+}
+
 /**
  * One execution environment of a module handler: a worker thread with its own event loop
  * and V8 heap (old generation capped at the function's memoryMb), so whatever the handler
@@ -99,7 +113,7 @@ export class WorkerEnvironment {
    */
   static start(init: EnvironmentInit, initLimitMs = handlerInitLimitMs): Promise<WorkerEnvironment> {
     const worker = new Worker(workerEntry, {
-      workerData: init,
+      workerData: { ...init, environmentLogic: compiledEnvironmentLogic() },
       // The user's module gets a clean Node, not the flags of the process that runs sluice (a test runner's, say).
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: init.memoryMb },

@@ -29,6 +29,8 @@ export const apiGatewayDriver: Driver<ApiGatewayPattern, ApiGatewayResources> = 
     ];
   },
   provision(context) {
+    // A load worker of a run whose gateway sluice serves is only that gateway's client: the gateway accounts on its side.
+    if (context.loadOnly && context.existing && context.consumer !== 'remote') return provisionGatewayClient(context, context.existing.apiUrl);
     return context.existing ? provisionExistingApi(context, context.existing.apiUrl) : provisionApiGateway(context);
   },
 };
@@ -85,11 +87,64 @@ function countInto(map: Map<string | number, number>, key: string | number): voi
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
+/**
+ * What the client of sluice's gateway records of each answer: its status code, its latency
+ * (warm or cold), and requests that got no answer. The gateway itself records acceptance,
+ * throttles and completions, server-side.
+ */
+function sluiceGatewayClient(context: PatternRunContext<ApiGatewayPattern>) {
+  const { ledger, recorder } = context;
+  const statusCodes = new Map<number, number>();
+  const errorsByCode = new Map<string, number>();
+  const counts = { requestErrors: 0 };
+  const hooks: Pick<HttpLoadHooks, 'afterResponse' | 'onError'> = {
+    afterResponse(_id, response) {
+      countInto(statusCodes as Map<string | number, number>, response.statusCode);
+      // Warm/cold latency is that of requests that reached an environment; throttled
+      // answers (429 from the gateway, 500 for a throttled invoke, both at once) are in
+      // the status codes, not in the split.
+      const outcome = response.headers[outcomeHeader];
+      if (outcome !== 'gatewayThrottled' && outcome !== 'functionThrottled') recorder.clientObserved(response.latencyMs, response.headers[coldStartHeader] === '1');
+    },
+    onError(id, error) {
+      counts.requestErrors += 1;
+      countInto(errorsByCode as Map<string | number, number>, (error as { code?: string }).code ?? error.name);
+      if (typeof id === 'number') ledger.recordSourceFailed(id);
+    },
+  };
+  return {
+    hooks,
+    extras: () => ({
+      statusCodes: Object.fromEntries([...statusCodes].sort(([a], [b]) => a - b)),
+      requestErrors: counts.requestErrors,
+      requestErrorsByCode: Object.fromEntries(errorsByCode),
+    }),
+  };
+}
+
+/** A load worker's session for a gateway sluice serves in the run's own process: it sends and records what a client sees. */
+async function provisionGatewayClient(context: PatternRunContext<ApiGatewayPattern>, apiUrl: string): Promise<PatternSession> {
+  const url = new URL(apiUrl);
+  const client = sluiceGatewayClient(context);
+  return {
+    loadWorkerResources: () => ({ apiUrl }),
+    async sendArrival() {
+      throw new Error('the apigateway pattern drives its load through runLoad (the load generator’s HTTP client)');
+    },
+    runLoad: (options) => runApiLoad(context, options, { target: url.origin, path: `${url.pathname}${url.search}`, ...client.hooks }),
+    async startConsumer() {},
+    async sample() {},
+    isDrained: async () => true,
+    async stopConsumer() {},
+    pendingAtEnd: async () => 0,
+    extras: () => client.extras(),
+    async teardown() {},
+  };
+}
+
 async function provisionApiGateway(context: PatternRunContext<ApiGatewayPattern>): Promise<PatternSession> {
   const { pattern, ledger, recorder, clock, fn } = context;
-  const statusCodes = new Map<number, number>();
-  let requestErrors = 0;
-  const errorsByCode = new Map<string, number>();
+  const client = sluiceGatewayClient(context);
 
   const server = new GatewayServer({
     pattern,
@@ -132,24 +187,10 @@ async function provisionApiGateway(context: PatternRunContext<ApiGatewayPattern>
       throw new Error('the apigateway pattern drives its load through runLoad (the load generator’s HTTP client)');
     },
 
+    loadWorkerResources: () => ({ apiUrl: `${server.url}${server.requestPath}` }),
+
     runLoad(options) {
-      return runApiLoad(context, options, {
-        target: server.url,
-        path: server.requestPath,
-        afterResponse(_id, response) {
-          countInto(statusCodes as Map<string | number, number>, response.statusCode);
-          // Warm/cold latency is that of requests that reached an environment; throttled
-          // answers (429 from the gateway, 500 for a throttled invoke, both at once) are in
-          // the status codes, not in the split.
-          const outcome = response.headers[outcomeHeader];
-          if (outcome !== 'gatewayThrottled' && outcome !== 'functionThrottled') recorder.clientObserved(response.latencyMs, response.headers[coldStartHeader] === '1');
-        },
-        onError(id, error) {
-          requestErrors += 1;
-          countInto(errorsByCode as Map<string | number, number>, (error as { code?: string }).code ?? error.name);
-          if (typeof id === 'number') ledger.recordSourceFailed(id);
-        },
-      });
+      return runApiLoad(context, options, { target: server.url, path: server.requestPath, ...client.hooks });
     },
 
     async startConsumer() {
@@ -173,10 +214,11 @@ async function provisionApiGateway(context: PatternRunContext<ApiGatewayPattern>
     },
 
     extras() {
+      const { statusCodes, requestErrors, requestErrorsByCode } = client.extras();
       return {
         type: pattern.type,
         url: `${server.url}${server.requestPath}`,
-        statusCodes: Object.fromEntries([...statusCodes].sort(([a], [b]) => a - b)),
+        statusCodes,
         // Server-side: how the gateway answered. Client-side counts are in statusCodes.
         outcomes: { ...server.outcomes },
         // The two throttles apart, as a client sees them: the gateway's own answers 429, a
@@ -186,7 +228,7 @@ async function provisionApiGateway(context: PatternRunContext<ApiGatewayPattern>
           function: { statusCode: functionThrottleAnswer.statusCode, count: server.outcomes.functionThrottled },
         },
         requestErrors,
-        requestErrorsByCode: Object.fromEntries(errorsByCode),
+        requestErrorsByCode,
       };
     },
 
@@ -223,6 +265,8 @@ async function provisionExistingApi(context: PatternRunContext<ApiGatewayPattern
   const inFlight = () => ledger.sent - answered;
 
   return {
+    loadWorkerResources: () => ({ apiUrl }),
+
     async sendArrival() {
       throw new Error('the apigateway pattern drives its load through runLoad (the load generator’s HTTP client)');
     },

@@ -90,7 +90,7 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
   let asyncTarget: AsyncLambdaTarget | undefined;
   try {
     // sluice's own quota only where sluice's EventBridge serves the bus; AWS applies its own.
-    if (!remote || target.info.kind === 'embedded') {
+    if (!context.loadOnly && (!remote || target.info.kind === 'embedded')) {
       await sluiceControl(settings, 'events', 'PUT', '/_sluice/events/put-events-quota', {
         requestsPerSecond: pattern.putEventsRequestsPerSecond,
         burstRequests: pattern.putEventsBurstRequests ?? pattern.putEventsRequestsPerSecond,
@@ -100,7 +100,7 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
       await client.send(new CreateEventBusCommand({ Name: busName }));
       created.push(() => client.send(new DeleteEventBusCommand({ Name: busName })));
     }
-    if (!remote) asyncTarget = await provisionConsumer();
+    if (!remote && !context.loadOnly) asyncTarget = await provisionConsumer();
   } catch (error) {
     for (const undo of created.reverse()) await undo().catch(() => undefined);
     await asyncTarget?.teardown();
@@ -213,6 +213,8 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
   }
 
   return {
+    loadWorkerResources: () => ({ busName }),
+
     async sendArrival(events) {
       const nowMs = clock.nowMs();
       for (const event of events) ledger.recordSent(event.id, nowMs);

@@ -201,6 +201,8 @@ async function provisionKinesis(context: PatternRunContext<KinesisPattern, Kines
   };
 
   return {
+    loadWorkerResources: () => ({ streamName, streamArn }),
+
     async sendArrival(events) {
       const nowMs = clock.nowMs();
       for (const event of events) ledger.recordSent(event.id, nowMs);

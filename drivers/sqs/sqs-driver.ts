@@ -202,6 +202,8 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
   };
 
   return {
+    loadWorkerResources: () => ({ queueUrl, queueArn, ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}) }),
+
     async sendArrival(events) {
       const nowMs = clock.nowMs();
       for (const event of events) ledger.recordSent(event.id, nowMs);

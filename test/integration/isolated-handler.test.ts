@@ -96,7 +96,8 @@ describe('module handler execution environments (worker threads)', () => {
   });
 
   it('fails an invoke that leaks past memoryMb as out of memory, and the next invoke cold-starts', async () => {
-    const { fn, records } = isolatedFunction('leak', { memoryMb: 128 });
+    // A 30 s timeout: filling 128 MB takes well under a second alone, several on a busy machine; the leak must end in out-of-memory, not in the 3 s default timeout.
+    const { fn, records } = isolatedFunction('leak', { memoryMb: 128, timeout: '30s' });
     await fn.invoke({ mb: 1 }, 'poll');
     const error = await failureOf(fn.invoke({ mb: 400 }, 'poll'));
     expect(error.message).toMatch(/out of memory/);

@@ -1,0 +1,382 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as hdr from 'hdr-histogram-js';
+import { SluiceError } from '../core/sluice-error.ts';
+import { counterNames } from '../drivers/event-reporting.ts';
+import type { LoadOutcome } from '../load/load-generator.ts';
+import { lagSummaryOf, loadShortfall, newLagHistogram, type LoadMeasurement, type LoadSecond } from '../load/load-meter.ts';
+import type { WorkerLoadReport } from '../analysis/run-result.ts';
+import type { EventLedger } from './event-ledger.ts';
+import type { MetricsRecorder } from './metrics-recorder.ts';
+import { fateOps, loadWorkerName, type FromLoadWorker, type LoadWorkerDone, type LoadWorkerInit, type ToLoadWorker } from './load-worker-protocol.ts';
+
+/** Stable codes of {@link LoadWorkerError}. */
+export const loadWorkerErrorCodes = {
+  died: 'SLUICE_LOAD_WORKER_DIED',
+  failed: 'SLUICE_LOAD_WORKER_FAILED',
+} as const;
+
+/** A load worker process died or could not start its load: the run fails, naming it and what it sent. */
+export class LoadWorkerError extends SluiceError<(typeof loadWorkerErrorCodes)[keyof typeof loadWorkerErrorCodes]> {}
+
+/** The most load workers a run starts: each is a Node process of its own (about 60 MB). */
+export const loadWorkersMax = 64;
+
+/**
+ * `--workers`: a whole number from 1 to {@link loadWorkersMax}, or `auto` — one worker per
+ * core but one, which the run's own process (the consumer, the emulators' clients) keeps,
+ * and at least one. Undefined with a reason for anything else.
+ */
+export function parseLoadWorkers(text: string, coreCount = cpus().length): { count: number } | { problem: string } {
+  if (text.trim() === 'auto') return { count: Math.max(1, coreCount - 1) };
+  if (!/^\d+$/.test(text.trim())) return { problem: `${JSON.stringify(text)} is not a number of workers: give a whole number from 1 to ${loadWorkersMax}, or auto (cores − 1, here ${Math.max(1, coreCount - 1)})` };
+  const count = Number(text);
+  if (count < 1 || count > loadWorkersMax) return { problem: `${count} workers is outside 1–${loadWorkersMax}: give a whole number in it, or auto (cores − 1, here ${Math.max(1, coreCount - 1)})` };
+  return { count };
+}
+
+/** What every worker of a pattern is told; the pool adds each one's index and id block. */
+export type LoadWorkerCommon = Omit<LoadWorkerInit, 'index' | 'count' | 'firstId' | 'idCount' | 'maxArrivals'>;
+
+/** How long a worker may take to start its session (load the driver, open the SDK clients, read the stream's shards). */
+const readyTimeoutMs = 60_000;
+/** After a stop, how long a worker may take to answer its last sends before it is killed. */
+const stopGraceMs = 30_000;
+
+const runTs = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
+const workerEntry = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
+
+interface WorkerState {
+  index: number;
+  child: ChildProcess;
+  firstId: number;
+  idCount: number;
+  eventsSent: number;
+  position: { elapsedMs: number; behindMs: number; running: boolean };
+  done?: LoadWorkerDone;
+  stderrTail: string;
+  exited: Promise<void>;
+}
+
+/**
+ * A pattern's load generator spread over N worker processes (run/load-worker.ts), each
+ * sending its share of every phase (load/worker-share.ts) with its own block of ids, to the
+ * run's own resources. The run's ledger and recorder get every worker's reports as they
+ * come; the load outcome is merged from theirs exactly: counts and seconds add, lag
+ * histograms add, the load check is made on the totals.
+ *
+ * A worker that dies before it finished fails the run ({@link LoadWorkerError}) with its
+ * name and the events it sent; the others are stopped. The signal (Ctrl-C) stops them all.
+ *
+ * @example
+ * const pool = await LoadWorkerPool.start({ count: 4, common, ledger, recorder, maxArrivals });
+ * const load = await pool.run(signal, () => recorder.startLoadAt(Date.now()));
+ */
+export class LoadWorkerPool {
+  private readonly workers: WorkerState[];
+  private startedAtMs: number | undefined;
+  private failure: LoadWorkerError | undefined;
+  private onFailure: ((error: LoadWorkerError) => void) | undefined;
+
+  private constructor(
+    workers: WorkerState[],
+    private readonly ledger: EventLedger,
+    private readonly recorder: MetricsRecorder,
+    private readonly nowMs: () => number,
+  ) {
+    this.workers = workers;
+  }
+
+  /** Forks the workers and waits until each has its session ready. */
+  static async start(options: { count: number; common: LoadWorkerCommon; ledger: EventLedger; recorder: MetricsRecorder; nowMs: () => number; eventsPerArrival: number }): Promise<LoadWorkerPool> {
+    const { count, ledger } = options;
+    const blockSize = ledger.blocks.size;
+    const workers: WorkerState[] = [];
+    for (let index = 0; index < count; index += 1) {
+      // Its own process group, as the emulators': a Ctrl-C at the terminal reaches the run, which stops its workers itself.
+      const child = fork(runTs, [workerEntry], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced', execArgv: [], detached: true });
+      const state: WorkerState = {
+        index,
+        child,
+        firstId: index * blockSize,
+        idCount: blockSize,
+        eventsSent: 0,
+        position: { elapsedMs: 0, behindMs: 0, running: false },
+        stderrTail: '',
+        exited: new Promise((resolve) => child.once('close', () => resolve())),
+      };
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (chunk: string) => {
+        state.stderrTail = (state.stderrTail + chunk).slice(-2000);
+      });
+      workers.push(state);
+    }
+    const pool = new LoadWorkerPool(workers, ledger, options.recorder, options.nowMs);
+    try {
+      await Promise.all(
+        workers.map((worker) =>
+          pool.whenReady(worker, {
+            ...options.common,
+            index: worker.index,
+            count,
+            firstId: worker.firstId,
+            idCount: worker.idCount,
+            maxArrivals: Math.floor(worker.idCount / options.eventsPerArrival),
+          }),
+        ),
+      );
+    } catch (error) {
+      await pool.killAll();
+      throw error;
+    }
+    return pool;
+  }
+
+  private whenReady(worker: WorkerState, init: LoadWorkerInit): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(this.errorOf(worker, 'failed', `did not start within ${readyTimeoutMs / 1000} s`)), readyTimeoutMs);
+      worker.child.on('message', (message: FromLoadWorker) => {
+        if (message.type === 'ready') {
+          clearTimeout(timer);
+          resolve();
+        } else if (message.type === 'failed') {
+          clearTimeout(timer);
+          const error = this.errorOf(worker, 'failed', `failed: ${message.message}`);
+          reject(error);
+          this.fail(error);
+        } else if (message.type === 'reports') {
+          this.apply(worker, message);
+        } else if (message.type === 'done') {
+          worker.done = message;
+        }
+      });
+      worker.child.once('close', (code, signal) => {
+        clearTimeout(timer);
+        if (worker.done) return;
+        const error = this.errorOf(worker, 'died', `exited (${signal ? `signal ${signal}` : `code ${code}`}) before its load ended`);
+        reject(error);
+        this.fail(error);
+      });
+      this.post(worker, { type: 'init', init });
+    });
+  }
+
+  private errorOf(worker: WorkerState, kind: 'died' | 'failed', what: string): LoadWorkerError {
+    const name = loadWorkerName(worker.index, this.workers.length);
+    const lastIdSent = worker.firstId + worker.eventsSent - 1;
+    const sent = worker.eventsSent > 0 ? `${worker.eventsSent} events (ids ${worker.firstId}–${lastIdSent})` : 'no events';
+    const stderr = worker.stderrTail.trim().split('\n').slice(-3).join(' | ');
+    return new LoadWorkerError(
+      loadWorkerErrorCodes[kind],
+      `${name} (pid ${worker.child.pid}) ${what}, having sent ${sent}${stderr ? `; its last output: ${stderr}` : ''}`,
+      kind === 'died' ? 'the events it sent are in the accounting up to its last report; re-run, with fewer --workers if the machine ran out of memory' : 'fix what the message names and re-run',
+    );
+  }
+
+  private fail(error: LoadWorkerError): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.onFailure?.(error);
+  }
+
+  private post(worker: WorkerState, message: ToLoadWorker): void {
+    if (worker.child.connected) worker.child.send(message, (error) => void error);
+  }
+
+  /** A worker's reports, in the order it made them, into the run's ledger and recorder. */
+  private apply(worker: WorkerState, reports: Extract<FromLoadWorker, { type: 'reports' }>): void {
+    const { ledger, recorder } = this;
+    const { fates, counts } = reports;
+    for (let at = 0; at < fates.length; ) {
+      const op = fateOps[fates[at]];
+      const id = fates[at + 1];
+      at += 2;
+      switch (op) {
+        case 'sent': {
+          const late = ledger.recordSent(id, fates[at++]);
+          // Its completion came first (the run's consumer is quicker than the worker's channel): its latency now.
+          if (late) {
+            recorder.endToEndLatency(late.completedAtMs, late.latencyMs);
+            recorder.count('completed', late.completedAtMs);
+          }
+          break;
+        }
+        case 'completed': {
+          const atMs = fates[at++];
+          const latencyMs = ledger.recordCompleted(id, atMs);
+          if (latencyMs !== undefined) {
+            recorder.endToEndLatency(atMs, latencyMs);
+            recorder.count('completed', atMs);
+          }
+          break;
+        }
+        case 'accepted':
+          ledger.recordAccepted(id);
+          break;
+        case 'filtered':
+          ledger.recordFiltered(id);
+          break;
+        case 'throttled':
+          ledger.recordThrottled(id);
+          break;
+        case 'sourceFailed':
+          ledger.recordSourceFailed(id);
+          break;
+        case 'delivered':
+          ledger.recordDelivered(id);
+          break;
+        case 'failed':
+          ledger.recordFailed(id);
+          break;
+        case 'deadLettered':
+          ledger.recordDeadLettered(id);
+          break;
+        default:
+          throw new Error(`unknown ledger report ${fates[at - 2]} from ${loadWorkerName(worker.index, this.workers.length)}`);
+      }
+    }
+    for (let at = 0; at + 2 < counts.length; at += 3) recorder.count(counterNames[counts[at]], counts[at + 1], counts[at + 2]);
+    worker.eventsSent = reports.eventsSent;
+    worker.position = reports.position;
+  }
+
+  /** Where the load stands: the time since the start, and the worst worker's lag behind its schedule. */
+  position(): { elapsedMs: number; behindMs: number; running: boolean; started: boolean } {
+    const started = this.startedAtMs !== undefined;
+    const running = started && this.workers.some((worker) => !worker.done);
+    return {
+      elapsedMs: started ? this.nowMs() - this.startedAtMs! : 0,
+      behindMs: Math.max(0, ...this.workers.map((worker) => (worker.position.running ? worker.position.behindMs : 0))),
+      running,
+      started,
+    };
+  }
+
+  /**
+   * Starts every worker's load at once and resolves with the merged outcome when each has
+   * answered its last send. Rejects with a {@link LoadWorkerError} when one dies; the
+   * others are stopped first.
+   */
+  async run(signal: AbortSignal, onStart: () => void): Promise<{ outcome: LoadOutcome; workers: WorkerLoadReport[] }> {
+    const stopAll = () => {
+      for (const worker of this.workers) this.post(worker, { type: 'stop' });
+    };
+    const failed = new Promise<never>((_, reject) => {
+      if (this.failure) reject(this.failure);
+      this.onFailure = reject;
+    });
+    failed.catch(() => undefined);
+    signal.addEventListener('abort', stopAll, { once: true });
+    try {
+      this.startedAtMs = this.nowMs();
+      onStart();
+      for (const worker of this.workers) this.post(worker, { type: 'start' });
+      if (signal.aborted) stopAll();
+      await Promise.race([Promise.all(this.workers.map((worker) => worker.exited)), failed]);
+      if (this.failure) throw this.failure;
+      const missing = this.workers.find((worker) => !worker.done);
+      if (missing) throw this.errorOf(missing, 'died', 'exited without its final report');
+    } catch (error) {
+      stopAll();
+      await this.killAll();
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', stopAll);
+    }
+    return this.merged();
+  }
+
+  /** Stops what still runs: asked first, then killed after {@link stopGraceMs}. */
+  async killAll(): Promise<void> {
+    const running = this.workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null);
+    for (const worker of running) this.post(worker, { type: 'stop' });
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, stopGraceMs).unref());
+    await Promise.race([Promise.all(running.map((worker) => worker.exited)), grace]);
+    for (const worker of running) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+  }
+
+  private merged(): { outcome: LoadOutcome; workers: WorkerLoadReport[] } {
+    const dones = this.workers.map((worker) => worker.done!);
+    const outcome = mergeLoadOutcomes(dones.map((done) => ({ outcome: done.outcome, arrivalLag: done.histograms.arrivalLag })));
+    // Client-side latency (an HTTP source's answers), recorded in each worker, added without loss.
+    for (const done of dones) {
+      this.recorder.clientLatency.all.add(hdr.decodeFromCompressedBase64(done.histograms.clientAll));
+      this.recorder.clientLatency.warm.add(hdr.decodeFromCompressedBase64(done.histograms.clientWarm));
+      this.recorder.clientLatency.cold.add(hdr.decodeFromCompressedBase64(done.histograms.clientCold));
+    }
+    const workers: WorkerLoadReport[] = this.workers.map((worker) => {
+      const { outcome: own } = worker.done!;
+      return {
+        worker: worker.index + 1,
+        pid: worker.child.pid ?? 0,
+        firstId: worker.firstId,
+        lastId: worker.firstId + worker.idCount - 1,
+        eventsSent: worker.done!.eventsSent,
+        requestedArrivals: own.requestedArrivals,
+        achievedArrivals: own.achievedArrivals,
+        shortfall: own.shortfall,
+        phasesWallMs: own.measurement.phasesWallMs,
+        arrivalLagMs: own.measurement.arrivalLagMs,
+        lateArrivals: own.measurement.lateArrivals,
+        eventLoopDelayMs: own.measurement.eventLoopDelayMs,
+        perSecond: own.measurement.perSecond,
+        ...(own.measurement.stoppedBecause ? { stoppedBecause: own.measurement.stoppedBecause } : {}),
+        sender: worker.done!.extras,
+      };
+    });
+    return { outcome, workers };
+  }
+}
+
+/**
+ * The load outcome of several generators that shared one set of phases, exactly: arrivals,
+ * late arrivals and errors add; each second's requested and sent add, its worst lag and
+ * loop delay are the worst generator's; the lag histograms add (so the percentiles are
+ * those of every arrival); the wall time is the longest generator's; the load check is made
+ * on the totals. Event-loop delay is each generator's own loop: the worst one's figures.
+ */
+export function mergeLoadOutcomes(parts: ReadonlyArray<{ outcome: LoadOutcome; arrivalLag: string }>): LoadOutcome {
+  if (parts.length === 0) throw new RangeError('no load outcomes to merge');
+  const lag = newLagHistogram();
+  for (const part of parts) lag.add(hdr.decodeFromCompressedBase64(part.arrivalLag));
+  const measurements = parts.map((part) => part.outcome.measurement);
+  const seconds = new Map<number, LoadSecond>();
+  for (const measurement of measurements) {
+    for (const second of measurement.perSecond) {
+      const merged = seconds.get(second.tSec) ?? { tSec: second.tSec, requested: 0, achieved: 0, lagMaxMs: 0, loopDelayMaxMs: 0 };
+      merged.requested += second.requested;
+      merged.achieved += second.achieved;
+      merged.lagMaxMs = Math.max(merged.lagMaxMs, second.lagMaxMs);
+      merged.loopDelayMaxMs = Math.max(merged.loopDelayMaxMs, second.loopDelayMaxMs);
+      seconds.set(second.tSec, merged);
+    }
+  }
+  const worstLoop = measurements.reduce((a, b) => (b.eventLoopDelayMs.max > a.eventLoopDelayMs.max ? b : a));
+  const stoppedBecause = measurements.find((measurement) => measurement.stoppedBecause === 'overrun')?.stoppedBecause ?? measurements.find((measurement) => measurement.stoppedBecause)?.stoppedBecause;
+  const measurement: LoadMeasurement = {
+    phasesWallMs: Math.max(...measurements.map((m) => m.phasesWallMs)),
+    plannedMs: measurements[0].plannedMs,
+    arrivalLagMs: lagSummaryOf(lag),
+    lateArrivals: measurements.reduce((sum, m) => sum + m.lateArrivals, 0),
+    lateAfterMs: measurements[0].lateAfterMs,
+    eventLoopDelayMs: worstLoop.eventLoopDelayMs,
+    perSecond: [...seconds.values()].sort((a, b) => a.tSec - b.tSec),
+    overrunLimitMs: measurements[0].overrunLimitMs,
+    ...(stoppedBecause ? { stoppedBecause } : {}),
+  };
+  const outcomes = parts.map((part) => part.outcome);
+  const requested = outcomes.reduce((sum, o) => sum + o.requestedArrivals, 0);
+  const achieved = outcomes.reduce((sum, o) => sum + o.achievedArrivals, 0);
+  return {
+    requestedArrivals: requested,
+    achievedArrivals: achieved,
+    requestedDurationMs: outcomes[0].requestedDurationMs,
+    achievedDurationMs: Math.max(...outcomes.map((o) => o.achievedDurationMs)),
+    arrivalRateDeviation: requested > 0 ? (achieved - requested) / requested : 0,
+    arrivalErrors: outcomes.reduce((sum, o) => sum + o.arrivalErrors, 0),
+    stopped: outcomes.some((o) => o.stopped),
+    measurement,
+    shortfall: loadShortfall(requested, achieved, measurement).value,
+  };
+}
