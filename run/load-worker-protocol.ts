@@ -6,9 +6,9 @@ import { counterNames } from '../drivers/event-reporting.ts';
 
 /**
  * The messages between a run and its load worker processes (run/load-worker.ts), over the
- * child process's IPC channel with structured-clone serialization. One worker runs one
- * pattern's load generator for its share of the phases; the run keeps the ledger, the
- * recorder and the consumer.
+ * child process's IPC channel with structured-clone serialization. A worker process runs
+ * one or more loads — one per pattern run that uses it, each its share of that pattern's
+ * phases — told apart by `loadId`; the run keeps the ledger, the recorder and the consumer.
  */
 
 /** What a worker is told before it provisions its sending session. */
@@ -33,7 +33,7 @@ export interface LoadWorkerInit {
   resources: unknown;
 }
 
-export type ToLoadWorker = { type: 'init'; init: LoadWorkerInit } | { type: 'start' } | { type: 'stop' };
+export type ToLoadWorker = { type: 'init'; loadId: number; init: LoadWorkerInit } | { type: 'start'; loadId: number } | { type: 'stop'; loadId: number };
 
 /**
  * A batch of what the worker's session reported, in order. `fates` is flat: an opcode of
@@ -42,6 +42,7 @@ export type ToLoadWorker = { type: 'init'; init: LoadWorkerInit } | { type: 'sta
  */
 export interface LoadWorkerReports {
   type: 'reports';
+  loadId: number;
   fates: number[];
   counts: number[];
   /** Where the worker's load stands (its meter), for the run's progress line. */
@@ -53,6 +54,7 @@ export interface LoadWorkerReports {
 /** The worker's load ended: what its meter measured, and its histograms for lossless merging. */
 export interface LoadWorkerDone {
   type: 'done';
+  loadId: number;
   outcome: LoadOutcome;
   /** Its arrival-lag histogram and its client-side latency histograms, HDR-encoded (compressed base64). */
   histograms: { arrivalLag: string; clientAll: string; clientWarm: string; clientCold: string };
@@ -61,7 +63,7 @@ export interface LoadWorkerDone {
   eventsSent: number;
 }
 
-export type FromLoadWorker = { type: 'ready' } | LoadWorkerReports | LoadWorkerDone | { type: 'failed'; message: string };
+export type FromLoadWorker = { type: 'ready'; loadId: number } | LoadWorkerReports | LoadWorkerDone | { type: 'failed'; loadId: number; message: string };
 
 /** The ledger calls a worker forwards, by opcode. */
 export const fateOps = ['sent', 'accepted', 'filtered', 'throttled', 'sourceFailed', 'delivered', 'completed', 'failed', 'deadLettered'] as const;

@@ -1,7 +1,8 @@
 /**
- * A load worker process: one pattern's load generator for its share of the phases, started
- * by the run (run/load-workers.ts) with `child_process.fork` through bin/run-ts.js, so it
- * runs the same TypeScript as the run. It provisions a send-only session of the pattern's
+ * A load worker process: pattern runs' load generators, each for its share of a pattern's
+ * phases, started by the run (run/load-workers.ts) with `child_process.fork` through
+ * bin/run-ts.js, so it runs the same TypeScript as the run; a run's patterns reuse it. For
+ * each load it is given, it provisions a send-only session of the pattern's
  * driver on the run's resources (`loadOnly`), waits for the run's start, sends its share of
  * the arrivals (load/worker-share.ts) stamped with the ids of its own block, and forwards
  * what the session reports — each event's send, acceptance, throttles and failures, and the
@@ -123,26 +124,42 @@ const noFunction = new Proxy({} as LambdaFunction, {
   },
 });
 
-async function main(): Promise<void> {
-  const init = await new Promise<LoadWorkerInit>((resolve) => {
-    const onMessage = (message: ToLoadWorker) => {
-      if (message.type !== 'init') return;
-      process.off('message', onMessage);
-      resolve(message.init);
-    };
-    process.on('message', onMessage);
-  });
-  const abort = new AbortController();
-  let started: () => void = () => {};
-  const startSignal = new Promise<void>((resolve) => (started = resolve));
-  process.on('message', (message: ToLoadWorker) => {
-    if (message.type === 'start') started();
-    if (message.type === 'stop') {
-      abort.abort(new Error('stopped by the run'));
-      started();
-    }
-  });
+/** One load this process runs: started and stopped by the run. */
+interface LoadControl {
+  abort: AbortController;
+  start(): void;
+  started: Promise<void>;
+}
 
+const loads = new Map<number, LoadControl>();
+
+process.on('message', (message: ToLoadWorker) => {
+  if (message.type === 'init') {
+    let start: () => void = () => {};
+    const started = new Promise<void>((resolve) => (start = resolve));
+    const control: LoadControl = { abort: new AbortController(), start, started };
+    loads.set(message.loadId, control);
+    runOneLoad(message.loadId, message.init, control).then(
+      () => loads.delete(message.loadId),
+      async (error: Error & { hint?: string }) => {
+        loads.delete(message.loadId);
+        await send({ type: 'failed', loadId: message.loadId, message: `${error.message}${error.hint ? ` — ${error.hint}` : ''}` });
+      },
+    );
+    return;
+  }
+  const control = loads.get(message.loadId);
+  if (!control) return;
+  if (message.type === 'start') control.start();
+  if (message.type === 'stop') {
+    control.abort.abort(new Error('stopped by the run'));
+    control.start();
+  }
+});
+
+async function runOneLoad(loadId: number, init: LoadWorkerInit, control: LoadControl): Promise<void> {
+  const abort = control.abort;
+  const startSignal = control.started;
   const reports = forwardingReports();
   const target: Target = { ...init.target, died: new Promise<never>(() => {}), stop: async () => {} };
   const driver = await sourceModuleFor(init.pattern.source).loadDriver();
@@ -168,12 +185,12 @@ async function main(): Promise<void> {
   const flush = () => {
     if (reports.pending === 0 && meter?.position().running === false) return;
     const position = meter?.position() ?? { elapsedMs: 0, behindMs: 0, running: false };
-    void send({ type: 'reports', ...reports.take(), position, eventsSent: reports.eventsSent });
+    void send({ type: 'reports', loadId, ...reports.take(), position, eventsSent: reports.eventsSent });
   };
   const flushing = setInterval(flush, flushIntervalMs);
   let outcome: LoadOutcome;
   try {
-    await send({ type: 'ready' });
+    await send({ type: 'ready', loadId });
     await startSignal;
     const { workload } = init.scenario;
     const schedule = new WorkerShareSchedule(new ArrivalSchedule(workload.phases), { index: init.index, count: init.count });
@@ -191,11 +208,12 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(flushing);
   }
-  void send({ type: 'reports', ...reports.take(), position: meter.position(), eventsSent: reports.eventsSent });
+  void send({ type: 'reports', loadId, ...reports.take(), position: meter.position(), eventsSent: reports.eventsSent });
   // Warnings about the source are the run's session's to give, once.
   const { warnings: _warnings, ...extras } = session.extras() as Record<string, unknown> & { warnings?: unknown };
   await send({
     type: 'done',
+    loadId,
     outcome,
     histograms: {
       arrivalLag: hdr.encodeIntoCompressedBase64(meter.lagHistogram),
@@ -212,14 +230,6 @@ async function main(): Promise<void> {
 // The run decides when its workers stop: a Ctrl-C at the terminal reaches the whole process
 // group, and the run answers it by stopping each worker in turn (a 'stop' message).
 process.on('SIGINT', () => {});
-// A run that is gone (killed) leaves its worker nothing to report to.
+// The run closes the channel when it needs the process no more (or is gone): exit then,
+// since SDK keep-alive sockets would otherwise hold the process.
 process.on('disconnect', () => process.exit(0));
-
-// Exit once the last message is out: SDK keep-alive sockets would otherwise hold the process.
-main().then(
-  () => process.exit(0),
-  async (error: Error & { hint?: string }) => {
-    await send({ type: 'failed', message: `${error.message}${error.hint ? ` — ${error.hint}` : ''}` });
-    process.exit(1);
-  },
-);

@@ -47,16 +47,86 @@ const stopGraceMs = 30_000;
 const runTs = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
 const workerEntry = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
 
+/** One forked worker process, shared by the loads (pattern runs) that use it. */
+interface WorkerProcess {
+  child: ChildProcess;
+  stderrTail: string;
+  /** Resolves when the process has gone (exited and its channel closed). */
+  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The loads it runs now, by id: each hears its messages, and its death. */
+  loads: Map<number, { onMessage(message: FromLoadWorker): void; onClosed(how: { code: number | null; signal: NodeJS.Signals | null }): void }>;
+}
+
+let nextLoadId = 1;
+
+/**
+ * The load worker processes of a run: forked once, each in its own process group (a Ctrl-C
+ * at the terminal reaches the run, which stops its loads itself), and reused by every
+ * pattern run that splits its load — patterns one after the other, or side by side with
+ * `--parallel` — so N workers cost N process starts per run, not per pattern.
+ *
+ * @example
+ * const processes = LoadWorkerProcesses.fork(4);
+ * try { … runPattern({ …, loadWorkers: 4, loadWorkerProcesses: processes }) … } finally { await processes.close(); }
+ */
+export class LoadWorkerProcesses {
+  private constructor(private readonly processes: WorkerProcess[]) {}
+
+  static fork(count: number): LoadWorkerProcesses {
+    const processes: WorkerProcess[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const child = fork(runTs, [workerEntry], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced', execArgv: [], detached: true });
+      const worker: WorkerProcess = {
+        child,
+        stderrTail: '',
+        loads: new Map(),
+        closed: new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal }))),
+      };
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (chunk: string) => {
+        worker.stderrTail = (worker.stderrTail + chunk).slice(-2000);
+      });
+      child.on('message', (message: FromLoadWorker) => worker.loads.get(message.loadId)?.onMessage(message));
+      void worker.closed.then((how) => {
+        for (const load of [...worker.loads.values()]) load.onClosed(how);
+      });
+      processes.push(worker);
+    }
+    return new LoadWorkerProcesses(processes);
+  }
+
+  get count(): number {
+    return this.processes.length;
+  }
+
+  /** The first `count` processes, for one load. */
+  take(count: number): WorkerProcess[] {
+    if (count > this.processes.length) throw new RangeError(`${count} load workers asked of ${this.processes.length}`);
+    return this.processes.slice(0, count);
+  }
+
+  /** Ends every process: its channel closes and it exits; one that does not within {@link stopGraceMs} is killed. */
+  async close(): Promise<void> {
+    for (const worker of this.processes) if (worker.child.connected) worker.child.disconnect();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, stopGraceMs).unref());
+    await Promise.race([Promise.all(this.processes.map((worker) => worker.closed)), grace]);
+    for (const worker of this.processes) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+  }
+}
+
+/** One worker's part of one load. */
 interface WorkerState {
   index: number;
+  process: WorkerProcess;
   child: ChildProcess;
   firstId: number;
   idCount: number;
   eventsSent: number;
   position: { elapsedMs: number; behindMs: number; running: boolean };
   done?: LoadWorkerDone;
-  stderrTail: string;
-  exited: Promise<void>;
+  /** Resolves when its load has ended: done, failed, or its process gone. */
+  ended: Promise<void>;
+  end(): void;
 }
 
 /**
@@ -66,15 +136,16 @@ interface WorkerState {
  * come; the load outcome is merged from theirs exactly: counts and seconds add, lag
  * histograms add, the load check is made on the totals.
  *
- * A worker that dies before it finished fails the run ({@link LoadWorkerError}) with its
- * name and the events it sent; the others are stopped. The signal (Ctrl-C) stops them all.
+ * A worker that dies before its load finished fails the run ({@link LoadWorkerError}) with
+ * its name and the events it sent; the others are stopped. The signal (Ctrl-C) stops them all.
  *
  * @example
- * const pool = await LoadWorkerPool.start({ count: 4, common, ledger, recorder, maxArrivals });
+ * const pool = await LoadWorkerPool.start({ processes, count: 4, common, ledger, recorder, nowMs, eventsPerArrival });
  * const load = await pool.run(signal, () => recorder.startLoadAt(Date.now()));
  */
 export class LoadWorkerPool {
   private readonly workers: WorkerState[];
+  private readonly loadId = nextLoadId++;
   private startedAtMs: number | undefined;
   private failure: LoadWorkerError | undefined;
   private onFailure: ((error: LoadWorkerError) => void) | undefined;
@@ -88,30 +159,23 @@ export class LoadWorkerPool {
     this.workers = workers;
   }
 
-  /** Forks the workers and waits until each has its session ready. */
-  static async start(options: { count: number; common: LoadWorkerCommon; ledger: EventLedger; recorder: MetricsRecorder; nowMs: () => number; eventsPerArrival: number }): Promise<LoadWorkerPool> {
+  /** Hands each worker process its part of the load and waits until each has its session ready. */
+  static async start(options: {
+    processes: LoadWorkerProcesses;
+    count: number;
+    common: LoadWorkerCommon;
+    ledger: EventLedger;
+    recorder: MetricsRecorder;
+    nowMs: () => number;
+    eventsPerArrival: number;
+  }): Promise<LoadWorkerPool> {
     const { count, ledger } = options;
     const blockSize = ledger.blocks.size;
-    const workers: WorkerState[] = [];
-    for (let index = 0; index < count; index += 1) {
-      // Its own process group, as the emulators': a Ctrl-C at the terminal reaches the run, which stops its workers itself.
-      const child = fork(runTs, [workerEntry], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced', execArgv: [], detached: true });
-      const state: WorkerState = {
-        index,
-        child,
-        firstId: index * blockSize,
-        idCount: blockSize,
-        eventsSent: 0,
-        position: { elapsedMs: 0, behindMs: 0, running: false },
-        stderrTail: '',
-        exited: new Promise((resolve) => child.once('close', () => resolve())),
-      };
-      child.stderr?.setEncoding('utf8');
-      child.stderr?.on('data', (chunk: string) => {
-        state.stderrTail = (state.stderrTail + chunk).slice(-2000);
-      });
-      workers.push(state);
-    }
+    const workers: WorkerState[] = options.processes.take(count).map((process, index) => {
+      let end: () => void = () => {};
+      const ended = new Promise<void>((resolve) => (end = resolve));
+      return { index, process, child: process.child, firstId: index * blockSize, idCount: blockSize, eventsSent: 0, position: { elapsedMs: 0, behindMs: 0, running: false }, ended, end };
+    });
     const pool = new LoadWorkerPool(workers, ledger, options.recorder, options.nowMs);
     try {
       await Promise.all(
@@ -127,7 +191,8 @@ export class LoadWorkerPool {
         ),
       );
     } catch (error) {
-      await pool.killAll();
+      pool.stopAll();
+      pool.release();
       throw error;
     }
     return pool;
@@ -136,37 +201,51 @@ export class LoadWorkerPool {
   private whenReady(worker: WorkerState, init: LoadWorkerInit): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(this.errorOf(worker, 'failed', `did not start within ${readyTimeoutMs / 1000} s`)), readyTimeoutMs);
-      worker.child.on('message', (message: FromLoadWorker) => {
-        if (message.type === 'ready') {
+      worker.process.loads.set(this.loadId, {
+        onMessage: (message) => {
+          if (message.type === 'ready') {
+            clearTimeout(timer);
+            resolve();
+          } else if (message.type === 'failed') {
+            clearTimeout(timer);
+            const error = this.errorOf(worker, 'failed', `failed: ${message.message}`);
+            reject(error);
+            this.fail(error);
+            worker.end();
+          } else if (message.type === 'reports') {
+            this.apply(worker, message);
+          } else if (message.type === 'done') {
+            worker.done = message;
+            worker.end();
+          }
+        },
+        onClosed: ({ code, signal }) => {
           clearTimeout(timer);
-          resolve();
-        } else if (message.type === 'failed') {
-          clearTimeout(timer);
-          const error = this.errorOf(worker, 'failed', `failed: ${message.message}`);
+          worker.end();
+          if (worker.done) return;
+          const error = this.errorOf(worker, 'died', `exited (${signal ? `signal ${signal}` : `code ${code}`}) before its load ended`);
           reject(error);
           this.fail(error);
-        } else if (message.type === 'reports') {
-          this.apply(worker, message);
-        } else if (message.type === 'done') {
-          worker.done = message;
-        }
+        },
       });
-      worker.child.once('close', (code, signal) => {
-        clearTimeout(timer);
-        if (worker.done) return;
-        const error = this.errorOf(worker, 'died', `exited (${signal ? `signal ${signal}` : `code ${code}`}) before its load ended`);
-        reject(error);
-        this.fail(error);
-      });
-      this.post(worker, { type: 'init', init });
+      this.post(worker, { type: 'init', loadId: this.loadId, init });
     });
+  }
+
+  /** Forgets this load in every process it used. */
+  private release(): void {
+    for (const worker of this.workers) worker.process.loads.delete(this.loadId);
+  }
+
+  private stopAll(): void {
+    for (const worker of this.workers) this.post(worker, { type: 'stop', loadId: this.loadId });
   }
 
   private errorOf(worker: WorkerState, kind: 'died' | 'failed', what: string): LoadWorkerError {
     const name = loadWorkerName(worker.index, this.workers.length);
     const lastIdSent = worker.firstId + worker.eventsSent - 1;
     const sent = worker.eventsSent > 0 ? `${worker.eventsSent} events (ids ${worker.firstId}–${lastIdSent})` : 'no events';
-    const stderr = worker.stderrTail.trim().split('\n').slice(-3).join(' | ');
+    const stderr = worker.process.stderrTail.trim().split('\n').slice(-3).join(' | ');
     return new LoadWorkerError(
       loadWorkerErrorCodes[kind],
       `${name} (pid ${worker.child.pid}) ${what}, having sent ${sent}${stderr ? `; its last output: ${stderr}` : ''}`,
@@ -259,9 +338,7 @@ export class LoadWorkerPool {
    * others are stopped first.
    */
   async run(signal: AbortSignal, onStart: () => void): Promise<{ outcome: LoadOutcome; workers: WorkerLoadReport[] }> {
-    const stopAll = () => {
-      for (const worker of this.workers) this.post(worker, { type: 'stop' });
-    };
+    const stopAll = () => this.stopAll();
     const failed = new Promise<never>((_, reject) => {
       if (this.failure) reject(this.failure);
       this.onFailure = reject;
@@ -271,29 +348,20 @@ export class LoadWorkerPool {
     try {
       this.startedAtMs = this.nowMs();
       onStart();
-      for (const worker of this.workers) this.post(worker, { type: 'start' });
+      for (const worker of this.workers) this.post(worker, { type: 'start', loadId: this.loadId });
       if (signal.aborted) stopAll();
-      await Promise.race([Promise.all(this.workers.map((worker) => worker.exited)), failed]);
+      await Promise.race([Promise.all(this.workers.map((worker) => worker.ended)), failed]);
       if (this.failure) throw this.failure;
-      const missing = this.workers.find((worker) => !worker.done);
-      if (missing) throw this.errorOf(missing, 'died', 'exited without its final report');
     } catch (error) {
+      // The others stop; each answers its last sends, within the grace period.
       stopAll();
-      await this.killAll();
+      await Promise.race([Promise.all(this.workers.map((worker) => worker.ended)), new Promise<void>((resolve) => setTimeout(resolve, stopGraceMs).unref())]);
       throw error;
     } finally {
       signal.removeEventListener('abort', stopAll);
+      this.release();
     }
     return this.merged();
-  }
-
-  /** Stops what still runs: asked first, then killed after {@link stopGraceMs}. */
-  async killAll(): Promise<void> {
-    const running = this.workers.filter((worker) => worker.child.exitCode === null && worker.child.signalCode === null);
-    for (const worker of running) this.post(worker, { type: 'stop' });
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, stopGraceMs).unref());
-    await Promise.race([Promise.all(running.map((worker) => worker.exited)), grace]);
-    for (const worker of running) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
   }
 
   private merged(): { outcome: LoadOutcome; workers: WorkerLoadReport[] } {

@@ -13,7 +13,7 @@ import { sourceModuleFor, type SourceRegistry } from '../drivers/registry.ts';
 import { localRuntimeConsumer, type PatternConsumer } from './pattern-consumer.ts';
 import type { PatternRunContext, PatternSession } from '../drivers/driver.ts';
 import { EventLedger } from './event-ledger.ts';
-import { LoadWorkerError, LoadWorkerPool, loadWorkerErrorCodes, type LoadWorkerCommon } from './load-workers.ts';
+import { LoadWorkerError, LoadWorkerPool, LoadWorkerProcesses, loadWorkerErrorCodes, type LoadWorkerCommon } from './load-workers.ts';
 import { MetricsRecorder, percentilesOf, scaledPercentilesOf } from './metrics-recorder.ts';
 import { EventFactory } from '../load/event-factory.ts';
 import { runLoad, type LoadOutcome } from '../load/load-generator.ts';
@@ -57,6 +57,8 @@ export interface PatternRunOptions {
    * from a process of its own (run/load-workers.ts); 1 (the default) generates in this one.
    */
   loadWorkers?: number;
+  /** The run's worker processes, shared by its patterns; without them a pattern that needs workers forks its own. */
+  loadWorkerProcesses?: LoadWorkerProcesses;
 }
 
 /**
@@ -192,8 +194,10 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
     const events = new EventFactory(scenario.workload);
     const maxArrivals = Math.floor(ledger.capacity / eventsPerArrival);
     if (loadWorkers > 1) {
+      const ownProcesses = options.loadWorkerProcesses ? undefined : LoadWorkerProcesses.fork(loadWorkers);
       try {
         workerPool = await LoadWorkerPool.start({
+          processes: options.loadWorkerProcesses ?? ownProcesses!,
           count: loadWorkers,
           ledger,
           recorder,
@@ -219,6 +223,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
       } finally {
         // Ids no worker reported sending are not this run's events.
         ledger.dropUnsent();
+        await ownProcesses?.close();
       }
     }
     if (loadWorkers <= 1) {

@@ -12,6 +12,7 @@ import type { Target } from '../targets/target.ts';
 import { runResultSchemaVersion, type PatternResult, type RunResult } from '../analysis/run-result.ts';
 import { runPattern, type PatternProgress } from './run-pattern.ts';
 import { runPatternOnManagedStack } from './managed-stack-run.ts';
+import { LoadWorkerProcesses } from './load-workers.ts';
 import { createAwsClients, type AwsClients } from '../targets/aws/clients.ts';
 import { createStackTeardown, type StackTeardown } from '../targets/aws/stack.ts';
 import type { SluiceError } from '../core/sluice-error.ts';
@@ -79,6 +80,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
 
   let target: Target | undefined;
   let managed: { clients: AwsClients; teardown: StackTeardown } | undefined;
+  // One set of load worker processes for every pattern of the run (each pattern takes its share of their time).
+  const loadWorkerProcesses = (options.loadWorkers ?? 1) > 1 ? LoadWorkerProcesses.fork(options.loadWorkers!) : undefined;
   let failure: RunResult['failure'];
   const patterns: PatternResult[] = [];
   try {
@@ -118,7 +121,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       const patternName = patternNameOf(pattern);
       options.onPatternStart?.(patternName, index, selected.length);
       try {
-        const patternOptions = { scenario, scenarioFile: options.scenarioFile, pattern, patternName, runId: `${runId}-${index}`, target: target!, clock, signal: runAbort.signal, onProgress: options.onProgress, sources: options.sources, loadWorkers: options.loadWorkers };
+        const patternOptions = { scenario, scenarioFile: options.scenarioFile, pattern, patternName, runId: `${runId}-${index}`, target: target!, clock, signal: runAbort.signal, onProgress: options.onProgress, sources: options.sources, loadWorkers: options.loadWorkers, loadWorkerProcesses };
         return managed
           ? await runPatternOnManagedStack({ ...patternOptions, clients: managed.clients, teardown: managed.teardown, onStackStatus: options.onStackStatus })
           : await runPattern(patternOptions);
@@ -151,6 +154,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       });
       managed.clients.destroy();
     }
+    await loadWorkerProcesses?.close();
     await target?.stop().catch(() => undefined);
   }
 

@@ -6,10 +6,11 @@ import { startEmbeddedTarget } from '../../targets/embedded/embedded-target.ts';
 import { realClock } from '../../core/clock.ts';
 import type { Target } from '../../targets/target.ts';
 import type { PatternResult } from '../../analysis/run-result.ts';
+import { LoadWorkerProcesses } from '../../run/load-workers.ts';
 
 /**
  * Every source with its load split over 2 and over 4 worker processes, on one embedded
- * target, all ten pattern runs at once (short phases, modest rates: the point is the
+ * target, all ten pattern runs at once over one set of four processes (short phases, modest rates: the point is the
  * accounting across processes, not the rate). 30 arrivals over 2 s do not divide by 4:
  * the shares are 8, 8, 7, 7.
  */
@@ -36,6 +37,8 @@ const arrivals = 30;
 
 describe('load workers: one pattern’s load from several processes', () => {
   let target: Target;
+  // As a run does: one set of worker processes, shared by its patterns (here all ten at once).
+  const processes = LoadWorkerProcesses.fork(4);
   const results = new Map<string, PatternResult>();
 
   beforeAll(async () => {
@@ -44,7 +47,7 @@ describe('load workers: one pattern’s load from several processes', () => {
     const runs = [2, 4].flatMap((workers) =>
       scenario.patterns.map(async (pattern, index) => {
         const patternName = patternNameOf(pattern);
-        const result = await runPattern({ scenario, scenarioFile: 'load-workers.yaml', pattern, patternName, runId: `lw${workers}-${index}-${Date.now().toString(36)}`, target, clock: realClock, signal, loadWorkers: workers });
+        const result = await runPattern({ scenario, scenarioFile: 'load-workers.yaml', pattern, patternName, runId: `lw${workers}-${index}-${Date.now().toString(36)}`, target, clock: realClock, signal, loadWorkers: workers, loadWorkerProcesses: processes });
         results.set(`${patternName} × ${workers}`, result);
       }),
     );
@@ -52,6 +55,7 @@ describe('load workers: one pattern’s load from several processes', () => {
   }, 120_000);
 
   afterAll(async () => {
+    await processes.close();
     await target?.stop();
   });
 
