@@ -249,6 +249,23 @@ export class LambdaFunction {
         return;
       }
       keepWarm.pings += 1;
+      keepWarm.durationMs += pingDurationMs;
+      const handler = this.options.handler;
+      if (isIsolated(handler)) {
+        // A module handler's environment is a thread: a ping to a cold one starts it for real.
+        const coldStart = environment.worker === undefined || !environment.worker.alive;
+        const startedMs = this.options.clock.nowMs();
+        const started = coldStart ? this.startProvisioned(handler, environment) : Promise.resolve(environment.worker);
+        void started.then(() => {
+          if (coldStart) {
+            keepWarm.coldStarts += 1;
+            keepWarm.initMs += this.options.clock.nowMs() - startedMs;
+          }
+          if (this.closed) return;
+          this.after(pingDurationMs, () => this.release(environment));
+        });
+        continue;
+      }
       const coldStart = !environment.initialized;
       const initMs = coldStart ? this.drawInitMs() : 0;
       if (coldStart) {
@@ -256,7 +273,6 @@ export class LambdaFunction {
         keepWarm.initMs += initMs;
         environment.initialized = true;
       }
-      keepWarm.durationMs += pingDurationMs;
       this.after(initMs + pingDurationMs, () => this.release(environment));
     }
   }
@@ -312,6 +328,7 @@ export class LambdaFunction {
         return undefined;
       }
       environment.worker = worker;
+      environment.initialized = true;
       this.workers.add(worker);
       return worker;
     } catch {
