@@ -59,6 +59,11 @@ export const awsPrices = {
     unit: 'USD per 1M standard-queue requests (first 100 billion per month)',
     source: 'https://aws.amazon.com/sqs/pricing/',
   },
+  lambdaSqsEventPollerUnitHourUsd: {
+    value: 0.00925,
+    unit: 'USD per event-poller-unit hour of an SQS event source mapping in provisioned mode (one unit per provisioned event poller)',
+    source: 'https://aws.amazon.com/lambda/pricing/ (provisioned mode for event source mappings: billed per Event-Poller-Unit-hour; the SQS example there uses $0.00925, us-east-1, read 2026). Counting one unit per event poller is sluice\'s reading of that example: check the page before quoting a bill',
+  },
   sqsFifoRequestsPerMillionUsd: {
     value: 0.5,
     unit: 'USD per 1M FIFO-queue requests (first 100 billion per month)',

@@ -40,6 +40,34 @@ export const awsDefaults = {
     value: 1_250,
     source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html (standard mode scales a mapping up to 1,250 concurrent invocations; older pages said 1,000 batches)',
   },
+  sqsProvisionedMinimumPollersRange: {
+    value: [2, 200] as const,
+    source: 'https://docs.aws.amazon.com/lambda/latest/api/API_ProvisionedPollerConfig.html (SQS: MinimumPollers 2–200, default 2)',
+  },
+  sqsProvisionedMaximumPollersRange: {
+    value: [2, 10_000] as const,
+    source: 'https://docs.aws.amazon.com/lambda/latest/api/API_ProvisionedPollerConfig.html (SQS: MaximumPollers 2–10,000, default 200)',
+  },
+  sqsProvisionedPollersDefault: {
+    value: { minimum: 2, maximum: 200 } as const,
+    source: 'https://docs.aws.amazon.com/lambda/latest/api/API_ProvisionedPollerConfig.html (SQS defaults: 2 minimum, 200 maximum)',
+  },
+  sqsProvisionedInvokesPerPoller: {
+    value: 10,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html (provisioned mode: each event poller handles up to 10 concurrent invokes)',
+  },
+  sqsProvisionedScaleUpPerMinute: {
+    value: 1_000,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html and https://aws.amazon.com/blogs/aws/aws-lambda-enhances-sqs-processing-with-new-provisioned-mode-3x-faster-scaling-16x-higher-capacity (event pollers scale by up to 1,000 concurrent invokes a minute; not combinable with maximumConcurrency)',
+  },
+  sqsMessageBytesMax: {
+    value: 1_048_576,
+    source: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html (message size up to 1 MiB since August 2025; 256 KiB before)',
+  },
+  asyncInvokePayloadBytesMax: {
+    value: 1_048_576,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html (asynchronous invocation payload up to 1 MB since October 2025; 256 KB before) and https://docs.aws.amazon.com/lambda/latest/dg/API_InvokeAsync.html',
+  },
   sqsEmptyReceiveBackoffMs: {
     value: [10, 1_000] as const,
     source: 'not documented: a poller whose receive came back empty before its long poll ended waits from 10 ms, doubling up to 1 s, before it receives again (no tight retry loop)',

@@ -108,6 +108,8 @@ function addSqsSource(b: TemplateBuilder, s: SqsPattern): void {
       ...(s.fifo ? {} : { MaximumBatchingWindowInSeconds: b.seconds('maximumBatchingWindow', s.maximumBatchingWindow) }),
       // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
       ...(s.maximumConcurrency !== undefined ? { ScalingConfig: { MaximumConcurrency: s.maximumConcurrency } } : {}),
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-provisionedpollerconfig.html
+      ...(s.provisionedPollerConfig !== undefined ? { ProvisionedPollerConfig: { MinimumPollers: s.provisionedPollerConfig.minimumPollers, MaximumPollers: s.provisionedPollerConfig.maximumPollers } } : {}),
     },
     b.consumer.created ? ['ConsumerRole'] : undefined,
   );

@@ -52,6 +52,13 @@ export const sqsCost = {
     ];
     if (usage.emptyReceives === undefined) notes.push('SQS empty receives (long polls of an empty queue) were not measured and are not priced');
     else lines.push(costLine(`SQS ${queue} empty receives (idle long polls)`, usage.emptyReceives, 'request', price));
+    // Provisioned mode: the minimum event pollers are billed for as long as the mapping exists,
+    // per event-poller-unit hour. https://aws.amazon.com/lambda/pricing/
+    const provisioned = settings.provisionedPollerConfig;
+    if (provisioned) {
+      lines.push(costLine(`Lambda SQS event pollers (provisioned mode, ${provisioned.minimumPollers} minimum)`, provisioned.minimumPollers * usage.resourceHours, 'event-poller-unit hour', rows.lambdaSqsEventPollerUnitHourUsd.value));
+      notes.push('SQS provisioned mode: the minimum event pollers are priced for the whole window; pollers added above the minimum while the mapping scaled up are not');
+    }
     return lines;
   },
   eventsPerInvocationMax: (pattern) => pattern.batchSize,

@@ -13,12 +13,15 @@ export interface SqsMappingObserver {
   onThrottled?(messages: QueueMessage[]): void;
 }
 
+/** The mapping's own settings: an sqs pattern's, or an s3 pattern's `notify: { to: sqs }`. */
+export type SqsMappingSettings = Pick<SqsPattern, 'batchSize' | 'maximumBatchingWindow' | 'maximumConcurrency'> & Partial<Pick<SqsPattern, 'provisionedPollerConfig'>>;
+
 export interface SqsMappingOptions {
   queue: PolledQueue;
   queueArn: string;
   region: string;
   fn: LambdaFunction;
-  pattern: SqsPattern;
+  pattern: SqsMappingSettings;
   clock: Clock;
   observer?: SqsMappingObserver;
   /** Long-poll wait of each receive; AWS's pollers use 20 s. Shorter only in tests. */
@@ -59,6 +62,14 @@ export interface SqsPollingCounts {
  * - A throttle makes the mapping poll less, as AWS's pollers back off.
  * - FIFO: the queue never hands out a message group with messages in flight, so at most one
  *   batch per group is in flight here too.
+ *
+ * Provisioned mode (`provisionedPollerConfig`) replaces the standard scaling: the minimum
+ * event pollers are ready from the start, each handling up to 10 concurrent invokes; while
+ * messages wait the mapping adds up to 1,000 concurrent invokes a minute, up to maximumPollers
+ * × 10 (no 1,250 ceiling, no maximumConcurrency) and the function's concurrency, and it scales
+ * back towards the minimum as standard mode does. sluice's choice where AWS is silent: the
+ * ready minimum is also held to the function's concurrency, so a small reserved concurrency is
+ * not flooded with throttled batches.
  */
 export class SqsEventSourceMapping {
   private readonly abort = new AbortController();
@@ -93,17 +104,31 @@ export class SqsEventSourceMapping {
   }
 
   /**
+   * In provisioned mode, the event pollers AWS bills for now: the concurrent invokes the
+   * mapping is scaled to, 10 a poller, never below the minimum; undefined in standard mode.
+   */
+  get provisionedPollers(): number | undefined {
+    const provisioned = this.options.pattern.provisionedPollerConfig;
+    if (!provisioned) return undefined;
+    return Math.min(provisioned.maximumPollers, Math.max(provisioned.minimumPollers, Math.ceil(Math.floor(this.targetPollers) / invokesPerProvisionedPoller)));
+  }
+
+  /**
    * Pollers never go below five, whatever the function's concurrency: only
    * maximumConcurrency caps them. With reserved concurrency below five, the extra pollers
    * are throttled — the behaviour maximumConcurrency was introduced to avoid.
    * https://aws.amazon.com/blogs/compute/introducing-maximum-concurrency-of-aws-lambda-functions-when-using-amazon-sqs-as-an-event-source/
    */
   private get pollerFloor(): number {
+    const provisioned = this.options.pattern.provisionedPollerConfig;
+    if (provisioned) return Math.max(1, Math.min(provisioned.minimumPollers * invokesPerProvisionedPoller, this.options.fn.concurrencyLimit));
     return Math.min(awsDefaults.sqsInitialPollers.value, this.options.pattern.maximumConcurrency ?? Number.POSITIVE_INFINITY);
   }
 
   /** Scaling up stops at maximumConcurrency, at standard mode's ceiling, and at the function's concurrency limit. */
   private get pollerCap(): number {
+    const provisioned = this.options.pattern.provisionedPollerConfig;
+    if (provisioned) return Math.max(this.pollerFloor, Math.min(provisioned.maximumPollers * invokesPerProvisionedPoller, this.options.fn.concurrencyLimit));
     const mappingCap = Math.min(this.options.pattern.maximumConcurrency ?? Number.POSITIVE_INFINITY, awsDefaults.sqsStandardConcurrentInvokesMax.value);
     return Math.max(this.pollerFloor, Math.min(mappingCap, this.options.fn.concurrencyLimit));
   }
@@ -166,7 +191,8 @@ export class SqsEventSourceMapping {
 
   /** Once a second: back off on throttles, grow while messages wait, shrink when receives come back empty. */
   private rescale(): void {
-    const stepPerSecond = awsDefaults.sqsPollerScaleUpPerMinute.value / 60;
+    const perMinute = this.options.pattern.provisionedPollerConfig ? awsDefaults.sqsProvisionedScaleUpPerMinute.value : awsDefaults.sqsPollerScaleUpPerMinute.value;
+    const stepPerSecond = perMinute / 60;
     const floor = this.pollerFloor;
     if (this.throttledInTick > 0) {
       this.targetPollers = Math.max(floor, this.targetPollers - this.throttledInTick);
@@ -290,6 +316,9 @@ interface CollectedBatch {
   /** An empty batch whose last receive answered before its wait ended. */
   answeredEarly: boolean;
 }
+
+/** Concurrent invokes one provisioned event poller handles. */
+const invokesPerProvisionedPoller = awsDefaults.sqsProvisionedInvokesPerPoller.value;
 
 /** ReceiveMessage returns at most 10 messages. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html */
 const receiveMessagesMax = 10;

@@ -206,6 +206,7 @@ const schemaFieldsOnStack = {
     batchSize: { on: 'SourceEventSourceMapping.BatchSize' },
     maximumBatchingWindow: { on: 'SourceEventSourceMapping.MaximumBatchingWindowInSeconds' },
     maximumConcurrency: { on: 'SourceEventSourceMapping.ScalingConfig.MaximumConcurrency' },
+    provisionedPollerConfig: { on: 'SourceEventSourceMapping.ProvisionedPollerConfig.MinimumPollers', with: { maximumConcurrency: undefined, provisionedPollerConfig: { minimumPollers: 4, maximumPollers: 400 } } },
     visibilityTimeout: { on: 'SourceQueue.VisibilityTimeout' },
     maxReceiveCount: { on: 'SourceQueue.RedrivePolicy.maxReceiveCount' },
     fifo: { on: 'SourceQueue.FifoQueue', with: { fifo: true, maximumBatchingWindow: 0, batchSize: 10 } },
