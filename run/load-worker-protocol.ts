@@ -3,6 +3,7 @@ import type { TargetInfo } from '../analysis/run-result.ts';
 import type { ScenarioParts } from '../scenario/parts.ts';
 import type { LoadOutcome } from '../load/load-generator.ts';
 import { counterNames } from '../drivers/event-reporting.ts';
+import type { TransferredHistogram } from '../load/histogram-transfer.ts';
 
 /**
  * The messages between a run and its load worker processes (run/load-worker.ts), over the
@@ -56,8 +57,8 @@ export interface LoadWorkerDone {
   type: 'done';
   loadId: number;
   outcome: LoadOutcome;
-  /** Its arrival-lag histogram and its client-side latency histograms, HDR-encoded (compressed base64). */
-  histograms: { arrivalLag: string; clientAll: string; clientWarm: string; clientCold: string };
+  /** Its arrival-lag histogram and its client-side latency histograms, for merging without loss. */
+  histograms: { arrivalLag: TransferredHistogram; clientAll: TransferredHistogram; clientWarm: TransferredHistogram; clientCold: TransferredHistogram };
   /** Its session's own send-side counters (calls, errors by code, …). */
   extras: Record<string, unknown>;
   eventsSent: number;

@@ -9,7 +9,6 @@
  * per-second counters — to the run, which keeps the one ledger and the one series. Its
  * meter's own measurement and its histograms go to the run at the end.
  */
-import * as hdr from 'hdr-histogram-js';
 import { realClock } from '../core/clock.ts';
 import { sourceModuleFor } from '../drivers/registry.ts';
 import type { EventFates, SourceMetrics, CounterName } from '../drivers/event-reporting.ts';
@@ -22,6 +21,7 @@ import { LoadMeter } from '../load/load-meter.ts';
 import { WorkerShareSchedule } from '../load/worker-share.ts';
 import { ArrivalSchedule } from '../load/arrival-schedule.ts';
 import { newLatencyHistogram } from './metrics-recorder.ts';
+import { transferHistogram } from '../load/histogram-transfer.ts';
 import { counterCode, fateOpCode, type FromLoadWorker, type LoadWorkerInit, type ToLoadWorker } from './load-worker-protocol.ts';
 
 /** Reports wait at most this long before they go to the run: its progress line and its series see them within it. */
@@ -216,10 +216,10 @@ async function runOneLoad(loadId: number, init: LoadWorkerInit, control: LoadCon
     loadId,
     outcome,
     histograms: {
-      arrivalLag: hdr.encodeIntoCompressedBase64(meter.lagHistogram),
-      clientAll: hdr.encodeIntoCompressedBase64(reports.clientLatency.all),
-      clientWarm: hdr.encodeIntoCompressedBase64(reports.clientLatency.warm),
-      clientCold: hdr.encodeIntoCompressedBase64(reports.clientLatency.cold),
+      arrivalLag: transferHistogram(meter.lagHistogram),
+      clientAll: transferHistogram(reports.clientLatency.all),
+      clientWarm: transferHistogram(reports.clientLatency.warm),
+      clientCold: transferHistogram(reports.clientLatency.cold),
     },
     extras,
     eventsSent: reports.eventsSent,

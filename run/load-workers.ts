@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import * as hdr from 'hdr-histogram-js';
+import { addTransferredHistogram, type TransferredHistogram } from '../load/histogram-transfer.ts';
 import { SluiceError } from '../core/sluice-error.ts';
 import { counterNames } from '../drivers/event-reporting.ts';
 import type { LoadOutcome } from '../load/load-generator.ts';
@@ -369,9 +369,9 @@ export class LoadWorkerPool {
     const outcome = mergeLoadOutcomes(dones.map((done) => ({ outcome: done.outcome, arrivalLag: done.histograms.arrivalLag })));
     // Client-side latency (an HTTP source's answers), recorded in each worker, added without loss.
     for (const done of dones) {
-      this.recorder.clientLatency.all.add(hdr.decodeFromCompressedBase64(done.histograms.clientAll));
-      this.recorder.clientLatency.warm.add(hdr.decodeFromCompressedBase64(done.histograms.clientWarm));
-      this.recorder.clientLatency.cold.add(hdr.decodeFromCompressedBase64(done.histograms.clientCold));
+      addTransferredHistogram(this.recorder.clientLatency.all, done.histograms.clientAll);
+      addTransferredHistogram(this.recorder.clientLatency.warm, done.histograms.clientWarm);
+      addTransferredHistogram(this.recorder.clientLatency.cold, done.histograms.clientCold);
     }
     const workers: WorkerLoadReport[] = this.workers.map((worker) => {
       const { outcome: own } = worker.done!;
@@ -404,10 +404,10 @@ export class LoadWorkerPool {
  * those of every arrival); the wall time is the longest generator's; the load check is made
  * on the totals. Event-loop delay is each generator's own loop: the worst one's figures.
  */
-export function mergeLoadOutcomes(parts: ReadonlyArray<{ outcome: LoadOutcome; arrivalLag: string }>): LoadOutcome {
+export function mergeLoadOutcomes(parts: ReadonlyArray<{ outcome: LoadOutcome; arrivalLag: TransferredHistogram }>): LoadOutcome {
   if (parts.length === 0) throw new RangeError('no load outcomes to merge');
   const lag = newLagHistogram();
-  for (const part of parts) lag.add(hdr.decodeFromCompressedBase64(part.arrivalLag));
+  for (const part of parts) addTransferredHistogram(lag, part.arrivalLag);
   const measurements = parts.map((part) => part.outcome.measurement);
   const seconds = new Map<number, LoadSecond>();
   for (const measurement of measurements) {
