@@ -131,14 +131,15 @@ export function chooseSetting(rows: SweepRow[], strategy: SweepStrategyName, bal
   const best = ranked[0]!;
   const runnerUp = ranked[1];
   const also = failed > 0 ? `; ${failed} failed setting${failed === 1 ? ' was' : 's were'} not considered` : '';
+  const clean = `${candidates.length} clean setting${candidates.length === 1 ? '' : 's'}`;
   const against = runnerUp ? ` (next: ${runnerUp.label} at ${formatUsd(cost(runnerUp))}/M, p99 ${formatMs(p99(runnerUp))})` : '';
   const what = `${formatUsd(cost(best))} per million events, p99 ${formatMs(p99(best))}`;
   const reason =
     strategy === 'cost'
-      ? `cheapest of ${candidates.length} clean settings: ${what}${against}${also}`
+      ? `cheapest of ${clean}: ${what}${against}${also}`
       : strategy === 'speed'
-        ? `lowest p99 end-to-end of ${candidates.length} clean settings: ${what}${against}${also}`
-        : `best weighted score (${balancedWeight} × cost/${formatUsd(costMax)} + ${(1 - balancedWeight).toFixed(2).replace(/\.?0+$/, '')} × p99/${formatMs(p99Max)} = ${score(best)[0]!.toFixed(3)}) of ${candidates.length} clean settings: ${what}${against}${also}`;
+        ? `lowest p99 end-to-end of ${clean}: ${what}${against}${also}`
+        : `best weighted score (${balancedWeight} × cost/${formatUsd(costMax)} + ${(1 - balancedWeight).toFixed(2).replace(/\.?0+$/, '')} × p99/${formatMs(p99Max)} = ${score(best)[0]!.toFixed(3)}) of ${clean}: ${what}${against}${also}`;
   return { strategy, setting: best.setting, label: best.label, reason };
 }
 

@@ -10,6 +10,7 @@ import { exitCodes } from './exit-codes.ts';
 import type { Io } from './run-command.ts';
 import type { PlannedSetting, SettingRunner } from '../run/sweep.ts';
 import type { RunResult } from '../analysis/run-result.ts';
+import type { Target } from '../targets/target.ts';
 
 export interface SweepFlags {
   target?: TargetName;
@@ -97,9 +98,18 @@ export async function sweepCommand(file: string, flags: SweepFlags, io: Io): Pro
   const { evaluateThresholds, sortFailuresFirst } = await import('../analysis/thresholds.ts');
   const { sourceCostModels } = await import('./run-command.ts');
   const startedAtMs = Date.now();
+  // On the embedded target every setting runs on one set of emulators, started once: each
+  // setting's patterns still get fresh resources of their own.
+  let sharedTarget: Target | undefined;
+  if (!predict && targetKind === 'embedded') {
+    const { startEmbeddedTarget } = await import('../targets/embedded/embedded-target.ts');
+    const { sourceModules } = await import('../drivers/registry.ts');
+    const services = [...new Set(scenario.patterns.flatMap((pattern) => sourceModules[pattern.source].embeddedServices))];
+    sharedTarget = await startEmbeddedTarget(services, scenario.region);
+  }
   const runSetting: SettingRunner = predict
     ? (setting) => predict!(setting)
-    : (setting, signal) => runScenario({ scenario: setting.scenario, scenarioFile: file, target: targetKind, signal });
+    : (setting, signal) => runScenario({ scenario: setting.scenario, scenarioFile: file, target: targetKind, signal, ...(sharedTarget ? { startedTarget: sharedTarget } : {}) });
   let done;
   try {
     done = await runSweep({
@@ -111,6 +121,7 @@ export async function sweepCommand(file: string, flags: SweepFlags, io: Io): Pro
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
+    await sharedTarget?.stop().catch(() => undefined);
   }
   const summary = summarizeSweep({ scenario: scenario.name, strategy: scenario.sweep.strategy, balancedWeight: scenario.sweep.balancedWeight, keys: scenario.sweep.vary.map((entry) => entry.key), settings: done });
   for (const pattern of summary.patterns) {

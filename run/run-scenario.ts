@@ -50,6 +50,8 @@ export interface RunScenarioOptions {
   onStackStatus?: (stackName: string, status: string) => void;
   /** The sources the scenario was parsed with (default: sluice's own, drivers/registry.ts). */
   sources?: SourceRegistry;
+  /** A target already started (a sweep runs all its settings on one): used as it is, and left running. */
+  startedTarget?: Target;
   /** Load generator processes per pattern (`--workers`; default 1: this process). */
   loadWorkers?: number;
 }
@@ -106,7 +108,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       servicesOf: (source) => sourceModuleFor(source, options.sources).localstackServices,
       ...(options.consumer === 'localstack' ? { consumer: 'localstack' as const, cloudformation: true } : {}),
     });
-    target = await startTarget(targetKind, localstackServices, services, scenario.region, { endpoint: options.endpoint, probe: endpointProbe, image: options.localstackImage, consumer: options.consumer });
+    target = options.startedTarget ?? await startTarget(targetKind, localstackServices, services, scenario.region, { endpoint: options.endpoint, probe: endpointProbe, image: options.localstackImage, consumer: options.consumer });
     // AWS, and LocalStack's own Lambda: a managed stack per pattern, consumed remotely.
     if (targetKind === 'aws' || options.consumer === 'localstack') {
       const clients = createAwsClients({ region: scenario.region, ...(targetKind === 'aws' ? {} : { endpoint: target.clientSettings.endpoint, credentials: { accessKeyId: 'sluice', secretAccessKey: 'sluice' } }) });
@@ -155,7 +157,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       managed.clients.destroy();
     }
     await loadWorkerProcesses?.close();
-    await target?.stop().catch(() => undefined);
+    if (!options.startedTarget) await target?.stop().catch(() => undefined);
   }
 
   return {

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../cli/main.ts';
+import type { SweepSummary } from '../../analysis/sweep.ts';
+import { parseRunResult } from '../../analysis/run-result-schema.ts';
+
+async function runCli(args: string[]) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (chunk) => (stdout += chunk));
+  err.on('data', (chunk) => (stderr += chunk));
+  const code = await main(args, { out: out as unknown as NodeJS.WriteStream, err: err as unknown as NodeJS.WriteStream });
+  return { code, stdout, stderr };
+}
+
+// Two settings of a synthetic handler that peaks at 200 MB behind an HTTP API: at 128 MB every
+// invoke runs out of memory, at 256 MB it runs clean. One-second phase, few events.
+const scenario = `name: sweep-it
+workload:
+  phases: [{ duration: 1, arrivalRate: 10 }]
+function:
+  handler: { duration: 20ms, cpuShare: 1, peakMemoryMb: 200 }
+  initDuration: 50ms
+patterns:
+  - source: apigateway
+drainTimeout: 5
+sweep:
+  vary:
+    - { key: function.memoryMb, values: [128, 256] }
+  strategy: cost
+thresholds: [lost == 0]
+`;
+
+describe('sluice sweep on the embedded target', () => {
+  it('runs each setting, keeps the failed one in the table and chooses the clean one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-sweep-'));
+    const file = join(dir, 'sweep.yaml');
+    await writeFile(file, scenario);
+    const out = join(dir, 'runs');
+    const { code, stdout, stderr } = await runCli(['sweep', file, '--out', out, '--no-progress']);
+    expect(stderr).toContain('setting 2/2: memoryMb=256');
+    expect(code, stdout + stderr).toBe(0);
+    expect(stdout).toMatch(/\| memoryMb=128 \|.*FAILED: out of memory/);
+    expect(stdout).toContain('▶ cost: memoryMb=256');
+    const [folder] = await readdir(out);
+    const summary = JSON.parse(await readFile(join(out, folder!, 'sweep.json'), 'utf8')) as SweepSummary;
+    expect(summary.patterns[0]!.rows.map((row) => row.status)).toEqual(['failed', 'ok']);
+    expect(summary.patterns[0]!.chosen).toMatchObject({ strategy: 'cost', setting: 2, label: 'memoryMb=256' });
+    // Each setting's RunResult is whole and valid, in its own folder.
+    for (const setting of summary.settings) {
+      const text = await readFile(join(out, folder!, setting.folder, 'result.json'), 'utf8');
+      const result = parseRunResult(text, setting.folder);
+      expect(result.patterns[0]!.function.memoryMb).toBe(setting.assignments[0]!.value);
+    }
+    const html = await readFile(join(out, folder!, 'report.html'), 'utf8');
+    expect(html).toContain('class="sweet-spot"');
+    // Every invoke of the 128 MB setting failed, so it has no latency to chart: it stays in the table.
+    expect(html).toMatch(/<tr class="failed"><td>memoryMb=128<\/td>.*FAILED: out of memory/);
+  });
+
+  it('--dry-run prints every setting and the total estimated AWS cost, and runs nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-sweep-'));
+    const file = join(dir, 'sweep.yaml');
+    await writeFile(file, scenario);
+    const { code, stdout } = await runCli(['sweep', file, '--dry-run', '--out', join(dir, 'runs')]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/ 1\. memoryMb=128: 1 pattern\(s\), about \$[\d.]+–\$[\d.]+ on AWS/);
+    expect(stdout).toMatch(/ 2\. memoryMb=256/);
+    expect(stdout).toMatch(/total on AWS: about \$[\d.]+–\$[\d.]+/);
+    await expect(readdir(join(dir, 'runs'))).rejects.toThrow();
+  });
+});
