@@ -1,6 +1,6 @@
 import { realClock } from '../core/clock.ts';
 import { parseScenario } from '../scenario/load.ts';
-import { runPattern } from '../run/run-pattern.ts';
+import { runPattern, type PatternRunOptions } from '../run/run-pattern.ts';
 import type { Target } from '../targets/target.ts';
 import type { PatternResult } from '../analysis/run-result.ts';
 import { loadTolerance } from '../load/load-meter.ts';
@@ -146,9 +146,10 @@ patterns: [${options.patternYaml}]
 }
 
 /** One full pattern run of an inline scenario against a target that is already up (as `sluice run` runs each pattern). */
-export async function runProbePattern(target: Target, yamlText: string, fileName: string): Promise<PatternResult> {
+export async function runProbePattern(target: Target, yamlText: string, fileName: string, workers: Pick<PatternRunOptions, 'loadWorkers' | 'loadWorkerProcesses'> = {}): Promise<PatternResult> {
   const scenario = parseScenario(yamlText, fileName);
   return runPattern({
+    ...workers,
     scenario,
     scenarioFile: fileName,
     pattern: scenario.patterns[0]!,

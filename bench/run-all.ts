@@ -6,13 +6,14 @@ import { benchEventBridgeInvoke } from './eventbridge-invoke.bench.ts';
 import { benchS3Notify } from './s3-notify.bench.ts';
 import { benchApiGatewayInvoke } from './apigateway-invoke.bench.ts';
 import { benchPredict } from './predict.bench.ts';
+import { benchLoadWorkers } from './load-workers.bench.ts';
 import { ceilingsTable, type SourceCeilingRow } from './source-ceiling.ts';
 
 /**
  * `npm run bench`: each benchmark measures its baseline in the same run and prints its
  * figures as ratios against it, because these machines are shared and noisy.
  */
-const benchmarks: Array<() => Promise<{ name: string; lines: string[]; row?: SourceCeilingRow }>> = [benchSqsSend, benchSqsConsume, benchKinesisSend, benchKinesisConsume, benchEventBridgeInvoke, benchS3Notify, benchApiGatewayInvoke, benchPredict];
+const benchmarks: Array<() => Promise<{ name: string; lines: string[]; row?: SourceCeilingRow }>> = [benchSqsSend, benchSqsConsume, benchKinesisSend, benchKinesisConsume, benchEventBridgeInvoke, benchS3Notify, benchApiGatewayInvoke, benchPredict, benchLoadWorkers];
 const rows: SourceCeilingRow[] = [];
 const only = process.argv.slice(3);
 for (const bench of benchmarks) {
