@@ -146,6 +146,18 @@ const provisionedAutoScalingSchema = z
 
     /** Target-tracking auto scaling of provisioned concurrency (Application Auto Scaling). */
     provisionedConcurrencyAutoScaling: provisionedAutoScalingSchema.optional(),
+    idleReclaim: durationMs({ minMs: 1000 }).prefault(awsDefaults.environmentIdleReclaimMs.value / 1000),
+  })
+  .strict()
+  // Each rule runs whenever the fields it reads are valid (a problem elsewhere must not hide it).
+  .superRefine((fn, ctx) => {
+    if (fn.snapStart && fn.runtime !== 'java21') ctx.addIssue({ code: 'custom', path: ['snapStart'], message: 'SnapStart here is for runtime java21' });
+  }, { when: (payload) => payload.issues.every((issue) => !['snapStart', 'runtime'].includes(String(issue.path?.[0]))) })
+  .superRefine((fn, ctx) => {
+    const scaling = fn.provisionedConcurrencyAutoScaling;
+    if (scaling && scaling.minCapacity > scaling.maxCapacity) ctx.addIssue({ code: 'custom', path: ['provisionedConcurrencyAutoScaling', 'minCapacity'], message: 'cannot exceed maxCapacity' });
+  }, { when: (payload) => payload.issues.every((issue) => issue.path?.[0] !== 'provisionedConcurrencyAutoScaling') });
+
     /** Scheduled scaling: at each time after the function starts, the provisioned concurrency becomes `count`. */
     provisionedConcurrencySchedule: z.array(z.object({ at: durationMs({ maxMs: 24 * 3_600_000 }), count: z.number().int().min(0).max(100_000) }).strict()).max(100).optional(),
     /** A keep-warm schedule: every `every`, `environments` concurrent pings (each a short invoke, billed). */
@@ -158,12 +170,7 @@ export const accountSchema = z
     legacyInitialBurst: z.number().int().min(1).default(awsDefaults.legacyInitialBurst.value),
     legacyBurstIncrementPerMinute: z.number().int().min(1).default(awsDefaults.legacyBurstIncrementPerMinute.value),
   })
-  .strict()
-  .superRefine((fn, ctx) => {
-    if (fn.snapStart && fn.runtime !== 'java21') ctx.addIssue({ code: 'custom', path: ['snapStart'], message: 'SnapStart here is for runtime java21' });
-    const scaling = fn.provisionedConcurrencyAutoScaling;
-    if (scaling && scaling.minCapacity > scaling.maxCapacity) ctx.addIssue({ code: 'custom', path: ['provisionedConcurrencyAutoScaling', 'minCapacity'], message: 'cannot exceed maxCapacity' });
-  });
+  .strict();
 
 export const targetNames = ['embedded', 'localstack', 'aws'] as const;
 

@@ -32,7 +32,7 @@ describe('scenario schema', () => {
     // No initDuration and no runtime: a 250 ms cold start.
     expect(scenario.function.initDuration).toBeUndefined();
     expect(coldStartDistributionOf(scenario.function)).toEqual({ p50Ms: 250, p99Ms: 250 });
-    expect(scenario.function.handler).toEqual({ type: 'synthetic', duration: { kind: 'fixed', fixedMs: 50 }, errorRate: 0 });
+    expect(scenario.function.handler).toEqual({ type: 'synthetic', duration: { kind: 'fixed', fixedMs: 50 }, errorRate: 0, cpuShare: 0.5 });
     expect(scenario.account.concurrencyLimit).toBe(1000);
     expect(scenario.account.burstEnvironmentsPer10Seconds).toBe(1000);
     const sqs = scenario.patterns[0];
