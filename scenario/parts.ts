@@ -63,22 +63,18 @@ const handlerDurationSchema = z.union([
     .transform((d) => ({ kind: 'lognormal' as const, p50Ms: d.p50, p99Ms: d.p99 })),
 ]);
 
-const syntheticHandlerSchema = z
-  .object({
-    type: z.literal('synthetic').default('synthetic'),
-    duration: handlerDurationSchema.prefault('50ms'),
 const memoryMbSchema = z
   .number()
   .int('memory is set in 1-MB increments')
   .min(awsDefaults.lambdaMemoryMbRange.value[0])
   .max(awsDefaults.lambdaMemoryMbRange.value[1]);
 
-    errorRate: z.number().min(0).max(1).default(0),
-  })
-  .strict();
+const syntheticHandlerSchema = z
+  .object({
+    type: z.literal('synthetic').default('synthetic'),
     /** What the handler takes at `durationAtMemoryMb` on `durationAtArchitecture` (default: the function's own). */
-
-const moduleHandlerSchema = z
+    duration: handlerDurationSchema.prefault('50ms'),
+    errorRate: z.number().min(0).max(1).default(0),
     /** The CPU-bound share of `duration`: it scales with the vCPU share of the memory size; the rest (waiting) does not. */
     cpuShare: z.number().min(0).max(1).default(awsDefaults.syntheticHandlerCpuShare.value),
     /** The memory size `duration` was measured at (default: the function's memoryMb). */
@@ -87,14 +83,14 @@ const moduleHandlerSchema = z
     durationAtArchitecture: z.enum(['x86_64', 'arm64']).optional(),
     /** The handler's peak memory: above the function's memoryMb each invoke fails with Runtime.OutOfMemory. */
     peakMemoryMb: z.number().positive().max(100_000).optional(),
+  })
+  .strict();
+
+const moduleHandlerSchema = z
   .object({
     type: z.literal('module'),
     /** `./handlers/orders.ts#handler`, relative to the scenario file. */
     module: z.string().regex(/^[^#]+#[A-Za-z_$][\w$]*$/, 'write it as path#exportName, e.g. ./handlers/orders.ts#handler'),
-  })
-  .strict();
-
-export const functionSchema = z
     /**
      * `measured`: each invoke takes what it took on this machine. `vcpu-share`: the measured CPU
      * time is scaled to the function's vCPU share of its memory size (and architecture), the
@@ -121,6 +117,10 @@ const provisionedAutoScalingSchema = z
     scaleOutAfter: durationMs({ minMs: 1000, maxMs: 3_600_000 }).prefault(awsDefaults.provisionedScaleOutAfterMs.value / 1000),
     scaleInAfter: durationMs({ minMs: 1000, maxMs: 3_600_000 }).prefault(awsDefaults.provisionedScaleInAfterMs.value / 1000),
     evaluationPeriod: durationMs({ minMs: 1000, maxMs: 600_000 }).prefault(awsDefaults.provisionedUtilizationPeriodMs.value / 1000),
+  })
+  .strict();
+
+export const functionSchema = z
   .object({
     handler: z.union([syntheticHandlerSchema, moduleHandlerSchema]).prefault({ type: 'synthetic' }),
     /** The runtime: picks the cold-start distribution (core/aws-defaults.ts, lambdaColdStartMsByRuntime). */
@@ -133,19 +133,19 @@ const provisionedAutoScalingSchema = z
     initAdded: durationMs({ maxMs: 10_000 }).prefault('0ms'),
     memoryMb: memoryMbSchema.default(awsDefaults.lambdaMemoryMb.value),
     architecture: z.enum(['x86_64', 'arm64']).default('arm64'),
-    timeout: durationMs({ minMs: 1000, maxMs: 900_000 }).prefault(awsDefaults.lambdaTimeoutMs.value / 1000),
-    reservedConcurrency: z.number().int().min(0).max(100_000).optional(),
-    provisionedConcurrency: z.number().int().min(0).max(100_000).default(0),
-    idleReclaim: durationMs({ minMs: 1000 }).prefault(awsDefaults.environmentIdleReclaimMs.value / 1000),
     /** The CPU-bound part's time on arm64 relative to x86_64. */
     arm64CpuTimeFactor: z.number().min(0.1).max(10).default(awsDefaults.arm64CpuTimeFactor.value),
     /** The handler uses more than one thread, so it gains from vCPUs beyond the first (above 1,769 MB). */
     parallel: z.boolean().default(false),
-  })
-  .strict();
-
+    timeout: durationMs({ minMs: 1000, maxMs: 900_000 }).prefault(awsDefaults.lambdaTimeoutMs.value / 1000),
+    reservedConcurrency: z.number().int().min(0).max(100_000).optional(),
+    provisionedConcurrency: z.number().int().min(0).max(100_000).default(0),
     /** Target-tracking auto scaling of provisioned concurrency (Application Auto Scaling). */
     provisionedConcurrencyAutoScaling: provisionedAutoScalingSchema.optional(),
+    /** Scheduled scaling: at each time after the function starts, the provisioned concurrency becomes `count`. */
+    provisionedConcurrencySchedule: z.array(z.object({ at: durationMs({ maxMs: 24 * 3_600_000 }), count: z.number().int().min(0).max(100_000) }).strict()).max(100).optional(),
+    /** A keep-warm schedule: every `every`, `environments` concurrent pings (each a short invoke, billed). */
+    keepWarm: z.object({ every: durationMs({ minMs: 1000, maxMs: 3_600_000 }), environments: z.number().int().min(1).max(1000), pingDuration: durationMs({ maxMs: 10_000 }).prefault('1ms') }).strict().optional(),
     idleReclaim: durationMs({ minMs: 1000 }).prefault(awsDefaults.environmentIdleReclaimMs.value / 1000),
   })
   .strict()
@@ -158,10 +158,6 @@ const provisionedAutoScalingSchema = z
     if (scaling && scaling.minCapacity > scaling.maxCapacity) ctx.addIssue({ code: 'custom', path: ['provisionedConcurrencyAutoScaling', 'minCapacity'], message: 'cannot exceed maxCapacity' });
   }, { when: (payload) => payload.issues.every((issue) => issue.path?.[0] !== 'provisionedConcurrencyAutoScaling') });
 
-    /** Scheduled scaling: at each time after the function starts, the provisioned concurrency becomes `count`. */
-    provisionedConcurrencySchedule: z.array(z.object({ at: durationMs({ maxMs: 24 * 3_600_000 }), count: z.number().int().min(0).max(100_000) }).strict()).max(100).optional(),
-    /** A keep-warm schedule: every `every`, `environments` concurrent pings (each a short invoke, billed). */
-    keepWarm: z.object({ every: durationMs({ minMs: 1000, maxMs: 3_600_000 }), environments: z.number().int().min(1).max(1000), pingDuration: durationMs({ maxMs: 10_000 }).prefault('1ms') }).strict().optional(),
 export const accountSchema = z
   .object({
     concurrencyLimit: z.number().int().min(1).max(1_000_000).default(awsDefaults.accountConcurrencyLimit.value),
