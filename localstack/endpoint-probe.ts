@@ -376,7 +376,11 @@ export function decideEndpointPatterns(probe: EndpointProbe, needs: readonly Pat
       if (missing.some((answer) => answer.refusedCredentials)) hints.push('The endpoint refused sluice’s credentials (access key `sluice`): let it accept any credentials, as LocalStack and moto do');
       const lackingServices = missing.filter((answer) => answer.service !== 'sluice-functions' && !answer.refusedCredentials).map((answer) => probeCalls[answer.service].label);
       if (lackingServices.length > 0) hints.push(`Enable ${lackingServices.join(' and ')} on the endpoint (LocalStack: its SERVICES setting; moto's server serves every service it implements), or point --endpoint at one that serves ${lackingServices.length === 1 ? 'it' : 'them'}`);
-      if (gaps.length > 0) hints.push('Run this pattern with sluice’s consumer (leave out --consumer localstack), on LocalStack, or on the embedded target; sluice does not rewrite its templates around moto');
+      if (gaps.length > 0) {
+        // An HTTP API's consumer can be sluice's on moto; a bus's rules cannot hand events to sluice's runtime there.
+        const withSluiceConsumer = gaps.every((gap) => gap.includes('ApiGatewayV2')) ? 'with sluice’s consumer (leave out --consumer localstack), ' : '';
+        hints.push(`Run this pattern ${withSluiceConsumer}on LocalStack, or on the embedded target; sluice does not rewrite its templates around moto`);
+      }
       if (carried.length > 0) hints.push(`The endpoint carries ${carried.join(', ')}: \`--only ${carried.join(' ')}\` runs just ${carried.length === 1 ? 'that one' : 'those'}`);
       return {
         patternName: need.patternName,
