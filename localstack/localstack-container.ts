@@ -8,7 +8,8 @@ import { realClock, type SleepClock } from '../core/clock.ts';
 
 /**
  * The `localstack` target: LocalStack started through Testcontainers, or an endpoint the
- * user already runs (LocalStack, or sluice's own embedded edge). Either way the harness
+ * user already runs (LocalStack, sluice's own embedded edge, or any AWS-compatible endpoint,
+ * which endpoint-probe.ts probes by the services the run needs). Either way the harness
  * gets `{ endpoint, stop() }` and talks to one URL, as it does with the embedded target.
  *
  * Testcontainers is loaded only when a container is asked for, so runs on other targets
@@ -270,7 +271,7 @@ export async function startLocalstack(options: StartLocalstackOptions): Promise<
 }
 
 /**
- * Checks that a user-given endpoint answers a health URL — LocalStack's
+ * Checks that a LocalStack or a `sluice serve` answers its health URL — LocalStack's
  * `/_localstack/health`, else sluice's `/_sluice/health` — and, when `services` are listed,
  * that each is ready (polling, bounded). `stop()` does nothing: sluice never stops a target
  * it did not start.
