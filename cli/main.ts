@@ -53,7 +53,7 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .option('--baseline <result.json|name>', 'flag regressions against an earlier run')
     .option('--tolerance <fraction>', 'relative change a baseline comparison tolerates (default 0.1)')
     .option('--save-baseline <name>', 'save this run as baselines/<name>.json')
-    .addOption(new Option('--consumer <consumer>', 'with --target localstack: who consumes — sluice’s runtime, or LocalStack’s Lambda (needs Docker inside LocalStack)').choices(['sluice', 'localstack']))
+    .addOption(new Option('--consumer <consumer>', 'with --target localstack or --endpoint: who consumes — sluice’s runtime, or the endpoint’s own Lambda on a managed stack (LocalStack’s needs Docker inside LocalStack)').choices(['sluice', 'localstack']))
     .option('--yes', 'with --target aws: do not ask before creating resources')
     .option('--dry-run', 'print the plan (resources, duration, estimated AWS cost) and create nothing')
     .option('--no-progress', 'no live progress line')
@@ -128,7 +128,7 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .description('run the embedded target alone: one edge endpoint on 127.0.0.1 for the AWS APIs sluice emulates')
     .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', parsePort, 4566)
     .option('--services <list>', 'comma-separated services (default: every service sluice emulates)')
-    .option('--upstream <url>', 'instead of emulators, put sluice’s quota layers in front of this endpoint (LocalStack)', parseEndpoint)
+    .option('--upstream <url>', 'instead of emulators, put sluice’s quota layers in front of this endpoint (LocalStack, moto, any AWS-compatible one)', parseEndpoint)
     .option('--ready-json', 'print one JSON line when ready and exit when stdin closes (used by `sluice run`)', false)
     .action(async (flags: { port: number; services?: string; readyJson: boolean; upstream?: string }) => {
       const { serve } = await import('./serve.ts');
