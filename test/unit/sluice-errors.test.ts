@@ -11,7 +11,7 @@ import { KinesisQuotaConfigError } from '../../localstack/embedded/kinesis/shard
 import { NotificationConfigError } from '../../localstack/embedded/s3/notification-config.ts';
 import { AwsCallError, StackTimeoutError } from '../../targets/aws/errors.ts';
 import { SluiceTargetError } from '../../core/sluice-error.ts';
-import { LocalstackStartError } from '../../localstack/localstack-errors.ts';
+import { EndpointLacksServiceError, EndpointUnreachableError, LocalstackStartError } from '../../localstack/localstack-errors.ts';
 import { RunResultError } from '../../analysis/run-result-schema.ts';
 import { OutputPathError } from '../../cli/output-paths.ts';
 
@@ -34,6 +34,8 @@ const errors: Array<[string, SluiceError]> = [
   ['AwsCallError', new AwsCallError('sts:GetCallerIdentity', cause)],
   ['StackTimeoutError', new StackTimeoutError('sluice-demo-sqs-r1', 'CREATE_IN_PROGRESS', 900_000)],
   ['LocalstackStartError', new LocalstackStartError('LocalStack did not become ready', 'Check `docker logs`.', cause)],
+  ['EndpointUnreachableError', new EndpointUnreachableError('http://127.0.0.1:5000', 'nothing answered', cause)],
+  ['EndpointLacksServiceError', new EndpointLacksServiceError('http://127.0.0.1:5000', 'pattern kinesis (kinesis) cannot run on http://127.0.0.1:5000: the endpoint lacks Kinesis', 'Enable Kinesis on the endpoint.')],
   ['RunResultError', new RunResultError([{ file: 'baseline.json', line: 26, column: 5, jsonPath: 'patterns[0].name', message: 'missing (expected string)' }])],
   ['OutputPathError', new OutputPathError('SLUICE_BAD_OUTPUT', '--out runs: names an existing file, not a folder', 'give --out a folder')],
 ];
