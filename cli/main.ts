@@ -7,6 +7,7 @@ import { exitCodes } from './exit-codes.ts';
 // refused up front answers without loading the emulators, the SDK or the run.
 import type { RunFlags } from './run-command.ts';
 import type { CompareFlags } from './compare-command.ts';
+import type { ExportArtilleryFlags } from './export-artillery-command.ts';
 import type { SweepFlags } from './sweep-command.ts';
 import type { PredictFlags } from './predict-command.ts';
 import { OutputPathError } from './output-paths.ts';
@@ -92,6 +93,19 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .action(async (file: string, flags: SweepFlags) => {
       const { sweepCommand } = await import('./sweep-command.ts');
       exitCode = await sweepCommand(file, flags, { print, printError, err: io.err });
+    });
+
+  program
+    .command('export-artillery')
+    .description('write one pattern of a scenario as an Artillery script run by sluice’s engine (load/artillery-engine-sluice)')
+    .argument('<scenario>', 'scenario YAML file')
+    .option('-o, --output <file>', 'write the script here (default: print it)')
+    .option('--pattern <name>', 'the pattern to export (needed when the scenario has several)')
+    .option('--endpoint <url>', 'a local endpoint to send to (`sluice serve`, LocalStack); leave out for AWS', parseEndpoint)
+    .option('--resource <name>', 'the source’s resource: queue URL, stream, bus, bucket or API URL (default: the pattern’s own, else sluice’s name for it)')
+    .action(async (file: string, flags: ExportArtilleryFlags) => {
+      const { exportArtilleryCommand } = await import('./export-artillery-command.ts');
+      exitCode = await exportArtilleryCommand(file, flags, { print, printError });
     });
 
   program
