@@ -65,7 +65,9 @@ export function renderRunMarkdown(result: RunResult): string {
   lines.push(`- status: **${result.status}**${result.failure ? ` — ${result.failure.message}` : ''}`);
   lines.push(...modeLines(result));
   lines.push(`- run id: \`${result.runId}\`, started ${new Date(result.startedAtMs).toISOString()}, took ${formatMs(result.endedAtMs - result.startedAtMs)}`);
-  lines.push(`- target: ${result.target.kind}${result.target.endpoint ? ` (${result.target.endpoint})` : ''}, region ${result.target.region}, consumer: ${result.target.consumer}`);
+  // An endpoint the user runs is named by what answered there (moto, LocalStack, …) when its routes told.
+  const endpointKind = result.target.endpointKind && result.target.endpointKind !== 'aws-compatible' ? `, ${result.target.endpointKind}` : '';
+  lines.push(`- target: ${result.target.kind}${result.target.endpoint ? ` (${result.target.endpoint}${endpointKind})` : ''}, region ${result.target.region}, consumer: ${result.target.consumer}`);
   lines.push(`- machine: ${result.environment.cpuCount} CPUs, Node ${result.environment.node}, ${result.environment.platform}`);
   lines.push(`- scenario file: \`${result.scenario.file}\``);
   lines.push('');

@@ -29,6 +29,14 @@ describe('report.md of one run', () => {
     expect(renderRunMarkdown(run)).toContain('Status codes: 200 × 900, 429 × 100.');
   });
 
+  it('names what answered at an endpoint the user runs', () => {
+    const run = fixture('sqs-standard.json');
+    const onMoto = { ...run, target: { kind: 'localstack' as const, endpoint: 'http://127.0.0.1:5000', endpointKind: 'moto' as const, region: 'us-east-1', consumer: 'sluice' as const } };
+    expect(renderRunMarkdown(onMoto)).toContain('- target: localstack (http://127.0.0.1:5000, moto), region us-east-1, consumer: sluice');
+    const unnamed = { ...onMoto, target: { ...onMoto.target, endpointKind: 'aws-compatible' as const } };
+    expect(renderRunMarkdown(unnamed)).toContain('- target: localstack (http://127.0.0.1:5000), region us-east-1');
+  });
+
   it('says an interrupted run is interrupted', () => {
     const run = { ...fixture('sqs-standard.json'), status: 'interrupted' as const };
     expect(renderRunMarkdown(run)).toContain('status: **interrupted**');
