@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EndpointUnreachableError, LocalstackStartError } from '../../localstack/localstack-errors.ts';
 import {
   connectToEndpoint,
+  defaultLocalstackImage,
   dockerAvailability,
   localstackServicesFor,
   startLocalstack,
@@ -129,6 +130,14 @@ describe('connecting to a given endpoint', () => {
     expect(error).toBeInstanceOf(EndpointUnreachableError);
     expect((error as EndpointUnreachableError).code).toBe('SLUICE_ENDPOINT_UNREACHABLE');
     await expect(connectToEndpoint('localhost:4566')).rejects.toBeInstanceOf(EndpointUnreachableError);
+  });
+});
+
+describe('the LocalStack image', () => {
+  it('is the newest 4.x with an auth token, and 4.14.0, the last release that starts without one, otherwise', () => {
+    expect(defaultLocalstackImage({ LOCALSTACK_AUTH_TOKEN: 'ls-token' })).toBe('localstack/localstack:4');
+    expect(defaultLocalstackImage({})).toBe('localstack/localstack:4.14.0');
+    expect(defaultLocalstackImage({ LOCALSTACK_AUTH_TOKEN: '' })).toBe('localstack/localstack:4.14.0');
   });
 });
 
