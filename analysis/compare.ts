@@ -1,6 +1,7 @@
 import type { CostEstimate, PatternResult, RunResult } from './run-result.ts';
 import type { ValueKind } from './value-format.ts';
 import { estimateCost, type AnySourceCostModel } from './cost.ts';
+import { sourcePathOf } from './report-format.ts';
 import type { PriceOverrides, PriceTable } from './pricing.ts';
 import { patternMetrics, readMetric, type Better, type MetricName } from './metrics.ts';
 
@@ -152,7 +153,7 @@ function buildColumns(runs: CompareInput[], { prices, costModels }: CompareOptio
     runStatus: entry.result.status,
     ...(entry.result.failure ? { runFailure: entry.result.failure } : {}),
     patternName: entry.pattern.name,
-    source: entry.pattern.source,
+    source: sourcePathOf(entry.pattern),
     pattern: entry.pattern,
     cost: prices === undefined && entry.pattern.cost ? entry.pattern.cost : estimateCost(entry.pattern, prices, costModels?.[entry.pattern.source]),
   }));

@@ -1,3 +1,5 @@
+import type { PatternResult } from './run-result.ts';
+
 /** Number formatting shared by the reports: units stated, no false precision. */
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined || Number.isNaN(ms)) return '–';
@@ -31,4 +33,15 @@ export function markdownTable(header: string[], rows: string[][], align: Array<'
   const escape = (cell: string) => cell.replaceAll('|', '\\|');
   const separator = header.map((_, index) => (align[index] === 'right' ? '---:' : '---'));
   return [header, separator, ...rows].map((row) => `| ${row.map(escape).join(' | ')} |`).join('\n');
+}
+
+/**
+ * The pattern's source, or the path its events take when the source can send them several
+ * ways (`s3 → sqs → lambda`), as the driver recorded it in `extras.path`.
+ *
+ * @example sourcePathOf(pattern) // 's3 → eventbridge → lambda'
+ */
+export function sourcePathOf(pattern: Pick<PatternResult, 'source' | 'extras'>): string {
+  const path = (pattern.extras as Record<string, unknown> | undefined)?.['path'];
+  return typeof path === 'string' && path.length > 0 ? path : pattern.source;
 }

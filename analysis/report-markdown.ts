@@ -1,6 +1,6 @@
 import type { AccountSettings, PatternResult, RunResult } from './run-result.ts';
 import { readMetric } from './metrics.ts';
-import { formatCount, formatMs, formatRate, formatShare, formatUsd, markdownTable } from './report-format.ts';
+import { formatCount, formatMs, formatRate, formatShare, formatUsd, markdownTable, sourcePathOf } from './report-format.ts';
 
 /**
  * The headline table of a run: one column per pattern. The CLI prints it at the end of a
@@ -9,7 +9,7 @@ import { formatCount, formatMs, formatRate, formatShare, formatUsd, markdownTabl
 export function summaryTable(result: RunResult): string {
   const patterns = result.patterns;
   const rows: Array<[string, (pattern: PatternResult) => string]> = [
-    ['source', (p) => p.source],
+    ['source', (p) => sourcePathOf(p)],
     ['events sent / accepted', (p) => `${formatCount(p.accounting.sent)} / ${formatCount(p.accounting.accepted)}`],
     ['completed', (p) => formatCount(p.accounting.completed)],
     ['throughput in (events/s)', (p) => formatRate(p.summary.throughputInPerSecond)],
@@ -77,7 +77,7 @@ export function renderRunMarkdown(result: RunResult): string {
   }
   lines.push('## Summary', '', summaryTable(result), '');
   for (const pattern of result.patterns) {
-    lines.push(`## ${pattern.name} (${pattern.source})`, '');
+    lines.push(`## ${pattern.name} (${sourcePathOf(pattern)})`, '');
     lines.push(...settingsInForce(pattern), '');
     const load = pattern.load;
     lines.push(

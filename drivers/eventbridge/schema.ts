@@ -13,18 +13,20 @@ const namePattern = /^[.\-_A-Za-z0-9]+$/;
 /** The events' `source` when the pattern names none. */
 export const eventBridgeDefaultEventSource = 'sluice.loadtest';
 
+/** An EventBridge event pattern, as a mapping or as JSON text; checked as PutRule checks it. */
+export const eventPatternSchema = z.union([z.record(z.string(), z.unknown()), z.string()]).superRefine((eventPattern, ctx) => {
+  try {
+    compileEventPattern(eventPattern);
+  } catch (error) {
+    if (!(error instanceof InvalidEventPatternError)) throw error;
+    for (const problem of error.problems) ctx.addIssue({ code: 'custom', message: `invalid event pattern at ${problem.path}: ${problem.reason}` });
+  }
+});
+
 const ruleSchema = z
   .object({
     name: z.string().min(1).max(40).regex(namePattern, 'use letters, digits, dots, dashes and underscores').optional(),
-    /** An EventBridge event pattern, as a mapping or as JSON text; checked as PutRule checks it. */
-    eventPattern: z.union([z.record(z.string(), z.unknown()), z.string()]).superRefine((eventPattern, ctx) => {
-      try {
-        compileEventPattern(eventPattern);
-      } catch (error) {
-        if (!(error instanceof InvalidEventPatternError)) throw error;
-        for (const problem of error.problems) ctx.addIssue({ code: 'custom', message: `invalid event pattern at ${problem.path}: ${problem.reason}` });
-      }
-    }),
+    eventPattern: eventPatternSchema,
   })
   .strict();
 

@@ -1,22 +1,13 @@
 import type { S3Resources } from './s3-resources.ts';
 import { SluiceError } from '../../core/sluice-error.ts';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  PutBucketNotificationConfigurationCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { S3Pattern } from './schema.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
 import { sdkClientConfig } from '../../core/client-config.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
-import { notificationMatches, type LambdaNotification } from '../../localstack/embedded/s3/notification-config.ts';
-import { AsyncLambdaTarget, asyncConsumerSide } from '../async-invoke/async-lambda-target.ts';
-import { asyncInvokeSettingsOf } from '../async-invoke/async-invoke-schema.ts';
+import { asyncConsumerSide } from '../async-invoke/async-lambda-target.ts';
+import { objectNotifiesFor, provisionNotificationDestination, s3PathOf, type NotificationDestination } from './notification-destinations.ts';
 import { enforcerOn } from '../eventbridge/eventbridge-driver.ts';
 import { idReaderFor, objectKeyFor, remoteObjectKeyFor } from './object-keys.ts';
 
@@ -69,7 +60,7 @@ async function provisionS3(context: PatternRunContext<S3Pattern, S3Resources>): 
   });
   const remote = context.consumer === 'remote';
   const existingBucket = context.existing?.bucketName;
-  if (existingBucket && !remote) {
+  if (existingBucket && !remote && !context.loadOnly) {
     // A bucket has one notification configuration: pointing it at sluice's runtime would replace its owner's.
     throw new S3DriverError(
       s3DriverErrorCodes.existingBucketNeedsRemoteConsumer,
@@ -85,86 +76,44 @@ async function provisionS3(context: PatternRunContext<S3Pattern, S3Resources>): 
   const outsideFilterIds = new Set<number>();
   let bucketCreated = false;
 
-  let asyncTarget: AsyncLambdaTarget | undefined;
-  let notification: LambdaNotification | undefined;
+  // The rule that decides which objects notify, the one the target (or the stack) applies.
+  const objectNotifies = objectNotifiesFor(pattern, bucket, settings.region);
+  let destination: NotificationDestination | undefined;
   try {
     // sluice's per-prefix rates only where sluice's S3 serves the bucket; AWS applies its own.
-    if (!remote || target.info.kind === 'embedded') {
+    if (!context.loadOnly && (!remote || target.info.kind === 'embedded')) {
       await sluiceControl(settings, 's3', 'PUT', '/_sluice/s3/request-rate', { putPerSecondPerPrefix: pattern.putRequestsPerSecondPerPrefix, getPerSecondPerPrefix: pattern.getRequestsPerSecondPerPrefix });
     }
     if (!existingBucket) {
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
       bucketCreated = true;
     }
-    if (!remote) ({ asyncTarget, notification } = await provisionConsumer());
+    if (!remote && !context.loadOnly) {
+      destination = await provisionNotificationDestination({
+        context,
+        s3: client,
+        bucket,
+        idOfKey: readId,
+        isOutsideFilter: (id) => outsideFilterIds.has(id),
+        onUnexpectedDelivery: () => {
+          counters.unexpectedDeliveries += 1;
+        },
+      });
+    }
   } catch (error) {
     if (bucketCreated) await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
-    await asyncTarget?.teardown();
     client.destroy();
     throw error;
   }
-  /** sluice's runtime as the notification's function; undefined when a remote consumer is wired by the stack. */
-  const consumer = asyncTarget;
-  const consumerSide = asyncConsumerSide({
-    consumer,
-    context,
-    readServiceStats: async () => (await sluiceControl(settings, 's3', 'GET', '/_sluice/s3/stats')) as Record<string, unknown> | undefined,
-  });
-
-  /** The function's Invoke endpoint and the bucket's notification configuration pointing at it. */
-  async function provisionConsumer(): Promise<{ asyncTarget: AsyncLambdaTarget; notification: LambdaNotification }> {
-    const asyncTarget = await AsyncLambdaTarget.create({
-      context: context as PatternRunContext<unknown>,
-      settings: asyncInvokeSettingsOf(pattern.asyncInvoke),
-      duplicateRate: pattern.duplicateNotificationRate,
-      idsOf(payload) {
-        const records = (payload as { Records?: Array<{ s3?: { object?: { key?: unknown } } }> } | null)?.Records ?? [];
-        const ids: number[] = [];
-        for (const record of records) {
-          const key = record.s3?.object?.key;
-          if (typeof key !== 'string') continue;
-          // Keys in notifications are URL-encoded, spaces as '+'.
-          const id = readId(decodeURIComponent(key.replaceAll('+', ' ')));
-          if (id === undefined) continue;
-          if (outsideFilterIds.has(id)) counters.unexpectedDeliveries += 1;
-          ids.push(id);
-        }
-        return ids;
-      },
+  /** sluice's consumer at the end of the pattern's path; undefined when a remote consumer is wired by the stack. */
+  const consumer = destination;
+  const consumerSide =
+    destination ??
+    asyncConsumerSide({
+      consumer: undefined,
+      context,
+      readServiceStats: async () => (await sluiceControl(settings, 's3', 'GET', '/_sluice/s3/stats')) as Record<string, unknown> | undefined,
     });
-    const notification: LambdaNotification = {
-      id: 'sluice-consumer',
-      functionArn: asyncTarget.functionArn,
-      events: pattern.notification.events,
-      prefix: pattern.notification.prefix,
-      suffix: pattern.notification.suffix,
-    };
-    const filterRules = [
-      ...(notification.prefix !== undefined ? [{ Name: 'prefix' as const, Value: notification.prefix }] : []),
-      ...(notification.suffix !== undefined ? [{ Name: 'suffix' as const, Value: notification.suffix }] : []),
-    ];
-    try {
-      await client.send(
-        new PutBucketNotificationConfigurationCommand({
-          Bucket: bucket,
-          NotificationConfiguration: {
-            LambdaFunctionConfigurations: [
-              {
-                Id: notification.id,
-                LambdaFunctionArn: notification.functionArn,
-                Events: notification.events as never,
-                ...(filterRules.length > 0 ? { Filter: { Key: { FilterRules: filterRules } } } : {}),
-              },
-            ],
-          },
-        }),
-      );
-    } catch (error) {
-      await asyncTarget.teardown();
-      throw error;
-    }
-    return { asyncTarget, notification };
-  }
 
   async function putObject(event: OutgoingEvent, key: string, inFilter: boolean): Promise<void> {
     let backoffMs = producerBackoffInitialMs;
@@ -204,15 +153,18 @@ async function provisionS3(context: PatternRunContext<S3Pattern, S3Resources>): 
   }
 
   return {
+    loadWorkerResources: () => ({ bucketName: bucket }),
+
     async sendArrival(events) {
       const nowMs = clock.nowMs();
       for (const event of events) ledger.recordSent(event.id, nowMs);
       recorder.count('sent', nowMs, events.length);
       await Promise.all(
         events.map((event) => {
-          const key = notification ? objectKeyFor(pattern, event.id, event.key) : remoteObjectKeyFor(pattern, event.id, event.key, nowMs);
+          // A load worker names objects as the run's own session would: for sluice's consumer unless a remote one reads them.
+          const key = destination || (context.loadOnly && !remote) ? objectKeyFor(pattern, event.id, event.key) : remoteObjectKeyFor(pattern, event.id, event.key, nowMs);
           // The same rule the target (or the stack's notification) applies, judged here so events no notification will deliver are not awaited.
-          const inFilter = notificationMatches(notification ?? { id: 'stack', functionArn: '', events: pattern.notification.events, prefix: pattern.notification.prefix, suffix: pattern.notification.suffix }, 'ObjectCreated:Put', key);
+          const inFilter = objectNotifies(key, event.body);
           if (!inFilter) outsideFilterIds.add(event.id);
           return putObject(event, key, inFilter);
         }),
@@ -228,8 +180,10 @@ async function provisionS3(context: PatternRunContext<S3Pattern, S3Resources>): 
         // Who made the bucket (sluice empties and deletes only its own) and who consumed its notifications.
         bucketCreatedBy: existingBucket ? 'existing' : 'sluice',
         consumedBy: remote ? 'remote' : 'sluice',
-        ...(notification
-          ? { notification: { events: notification.events, prefix: notification.prefix, suffix: notification.suffix } }
+        // The path the events take: the report names it.
+        path: s3PathOf(pattern),
+        ...(destination
+          ? { notification: { events: pattern.notification.events, prefix: pattern.notification.prefix, suffix: pattern.notification.suffix } }
           : { objectKeys: 'the template’s part before {{ seq }}, then <sentAtMs>-<id> (what the remote consumer reads)' }),
         duplicateNotificationRate: pattern.duplicateNotificationRate,
         ...counters,

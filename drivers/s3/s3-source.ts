@@ -6,7 +6,9 @@ import { s3ResourcesFrom, type S3Resources } from './s3-resources.ts';
 import { s3PatternSchema } from './schema.ts';
 
 /**
- * S3 event notifications: PutObject, then an asynchronous invoke per object event.
+ * S3 event notifications: PutObject, then per object event an asynchronous invoke, a queue
+ * message read by an SQS event source mapping, or an event on the default bus whose rule
+ * invokes the function (`notify`).
  * https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html
  */
 export const s3Source = {
@@ -21,9 +23,9 @@ export const s3Source = {
     'asyncInvokeThrottleRetryInitialMs',
     'asyncInvokeThrottleRetryMaxMs',
   ],
-  // Notifications invoke the run's function through the Lambda invoke service; the on-failure destination is a queue.
-  embeddedServices: ['s3', 'lambda', 'sqs'],
-  localstackServices: ['s3'],
+  // Notifications invoke the run's function through the Lambda invoke service, or go to a queue or the default bus; the on-failure destination is a queue.
+  embeddedServices: ['s3', 'lambda', 'sqs', 'eventbridge'],
+  localstackServices: ['s3', 'sqs', 'events'],
   loadDriver: async () => (await import('./s3-driver.ts')).s3Driver,
   // A bucket's objects stay whether notified or not: only completion records tell.
   existingResources: s3ResourcesFrom,

@@ -11,6 +11,7 @@ import {
   sqsQueryResponseXml,
   SqsProtocolError,
 } from './sqs-query-protocol.ts';
+import { embeddedServiceLinks, type QueueDestination } from './service-links.ts';
 
 /**
  * SQS for the embedded target: fauxqs (in memory), which gets visibility timeouts, redrive
@@ -39,15 +40,51 @@ export async function startSqsService(): Promise<EdgeService> {
   const app = buildApp({ logger: false, host: '127.0.0.1' });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const store = new SqsStoreClient(app.server.address().port);
+  // S3 notifications to queues arrive through this link (localstack/embedded/service-links.ts).
+  const destination = queueDestinationOf(store);
+  embeddedServiceLinks.queues = destination;
   return {
     signingNames: ['sqs'],
     handle: (request, response) => handleSqsRequest(store, request, response),
     close: async () => {
+      if (embeddedServiceLinks.queues === destination) embeddedServiceLinks.queues = undefined;
       store.agent.destroy();
       await app.close();
     },
   };
 }
+
+/**
+ * The store as other embedded services reach it: a queue named by its ARN, looked up in the
+ * ARN's Region, as S3 finds the queue of a QueueConfiguration.
+ */
+function queueDestinationOf(store: SqsStoreClient): QueueDestination {
+  const callerOf = (queueArn: string) => {
+    const [, , , region = 'us-east-1', , name = ''] = queueArn.split(':');
+    const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+    return { name, caller: { headers: { host: '127.0.0.1', authorization: `AWS4-HMAC-SHA256 Credential=s3/${day}/${region}/sqs/aws4_request, SignedHeaders=host, Signature=s3` } } };
+  };
+  const urlOf = async (queueArn: string): Promise<string | undefined> => {
+    if (!/^arn:aws[\w-]*:sqs:[^:]+:\d{12}:[^:]+$/.test(queueArn)) return undefined;
+    const { name, caller } = callerOf(queueArn);
+    const answer = await store.call('GetQueueUrl', { QueueName: name }, caller);
+    return answer.statusCode < 300 && typeof answer.output['QueueUrl'] === 'string' ? answer.output['QueueUrl'] : undefined;
+  };
+  return {
+    async queueExists(queueArn) {
+      return (await urlOf(queueArn)) !== undefined;
+    },
+    async sendMessage(queueArn, body) {
+      const queueUrl = await urlOf(queueArn);
+      if (!queueUrl) return false;
+      await store.ok('SendMessage', { QueueUrl: queueUrl, MessageBody: body }, callerOf(queueArn).caller);
+      return true;
+    },
+  };
+}
+
+/** Who a store call is made for: the headers that carry its host and Region. */
+type StoreCaller = Pick<IncomingMessage, 'headers'>;
 
 const jsonContentType = 'application/x-amz-json-1.0';
 
@@ -80,7 +117,7 @@ class SqsStoreClient {
   readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   constructor(readonly port: number) {}
 
-  call(action: string, input: Record<string, unknown>, caller: IncomingMessage): Promise<StoreAnswer> {
+  call(action: string, input: Record<string, unknown>, caller: StoreCaller): Promise<StoreAnswer> {
     const body = Buffer.from(JSON.stringify(input));
     return new Promise((resolve, reject) => {
       const outgoing = httpRequest(
@@ -120,7 +157,7 @@ class SqsStoreClient {
   }
 
   /** The call's output, or its error thrown as a {@link SqsProtocolError}. */
-  async ok(action: string, input: Record<string, unknown>, caller: IncomingMessage): Promise<Record<string, unknown>> {
+  async ok(action: string, input: Record<string, unknown>, caller: StoreCaller): Promise<Record<string, unknown>> {
     const answer = await this.call(action, input, caller);
     if (answer.statusCode >= 300) throw sqsErrorFromJson(answer.statusCode, answer.output);
     return answer.output;

@@ -301,6 +301,38 @@ for (const client of clients) {
       expect((await cli.run('s3api', 'delete-object', '--bucket', bucket, '--key', 'in/a.txt')).rc).toBe(0);
       expect((await cli.run('s3api', 'delete-bucket', '--bucket', bucket)).rc).toBe(0);
     }, 90_000);
+
+    it('S3: notifications to a queue (the test event, then the object event) and to EventBridge', async () => {
+      const cli = newSession();
+      const bucket = name('notified');
+      expect((await cli.run('s3api', 'create-bucket', '--bucket', bucket)).rc).toBe(0);
+      const config = (queueArn: string) => JSON.stringify({ QueueConfigurations: [{ Id: 'to-queue', QueueArn: queueArn, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'in/' }] } } }] });
+      const missing = await cli.run('s3api', 'put-bucket-notification-configuration', '--bucket', bucket, '--notification-configuration', config('arn:aws:sqs:us-east-1:000000000000:nowhere'));
+      expect(errorCode(missing)).toBe('InvalidArgument');
+      expect(missing.stderr).toContain('Unable to validate the following destination configurations');
+
+      const queueUrl = (await cli.run('sqs', 'create-queue', '--queue-name', name('uploads'))).json?.['QueueUrl'] as string;
+      const queueArn = ((await cli.run('sqs', 'get-queue-attributes', '--queue-url', queueUrl, '--attribute-names', 'QueueArn')).json?.['Attributes'] as Record<string, string>)['QueueArn']!;
+      expect((await cli.run('s3api', 'put-bucket-notification-configuration', '--bucket', bucket, '--notification-configuration', config(queueArn))).stderr).toBe('');
+      expect((await cli.run('s3api', 'get-bucket-notification-configuration', '--bucket', bucket)).json?.['QueueConfigurations']).toMatchObject([{ Id: 'to-queue', QueueArn: queueArn, Events: ['s3:ObjectCreated:*'] }]);
+      const file = join(scratch, `${client.key}-notified.json`);
+      writeFileSync(file, '{"order":1}');
+      expect((await cli.run('s3api', 'put-object', '--bucket', bucket, '--key', 'in/order 1.json', '--body', file)).rc).toBe(0);
+      const bodies: Array<Record<string, unknown>> = [];
+      for (let attempt = 0; attempt < 10 && bodies.length < 2; attempt += 1) {
+        const received = await cli.run('sqs', 'receive-message', '--queue-url', queueUrl, '--max-number-of-messages', '10', '--wait-time-seconds', '1');
+        for (const message of (received.json?.['Messages'] ?? []) as Array<{ Body: string }>) bodies.push(JSON.parse(message.Body) as Record<string, unknown>);
+      }
+      expect(bodies[0]).toMatchObject({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: bucket });
+      expect(bodies[1]).toMatchObject({
+        Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { configurationId: 'to-queue', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: 'in/order+1.json', size: 11 } } }],
+      });
+
+      expect((await cli.run('s3api', 'put-bucket-notification-configuration', '--bucket', bucket, '--notification-configuration', '{"EventBridgeConfiguration":{}}')).stderr).toBe('');
+      expect((await cli.run('s3api', 'get-bucket-notification-configuration', '--bucket', bucket)).json).toEqual({ EventBridgeConfiguration: {} });
+      expect((await cli.run('s3api', 'delete-object', '--bucket', bucket, '--key', 'in/order 1.json')).rc).toBe(0);
+      expect((await cli.run('s3api', 'delete-bucket', '--bucket', bucket)).rc).toBe(0);
+    }, 90_000);
   });
 }
 });

@@ -254,6 +254,7 @@ const schemaFieldsOnStack = {
     prefixes: { sluiceOnly: 'object keys the load generator writes' },
     suffixes: { sluiceOnly: 'object keys the load generator writes' },
     notification: { on: 'SourceBucket.NotificationConfiguration.LambdaConfigurations.0.Filter.S3Key.Rules.1.Value' },
+    notify: { on: 'SourceEventSourceMapping.BatchSize', with: { notify: { to: 'sqs', batchSize: 7, visibilityTimeout: 60 } } },
     duplicateNotificationRate: { sluiceOnly: 'duplicates sluice’s own S3 injects; AWS’s are its own' },
     producerMaxAttempts: { sluiceOnly: 'PutObject attempts of the load generator' },
     putRequestsPerSecondPerPrefix: { sluiceOnly: 'S3’s own per-prefix request rate on AWS' },
@@ -638,6 +639,39 @@ patterns:
   });
 
   describe('s3', () => {
+    it('notifies a queue: queue and DLQ, a policy letting S3 send from the bucket, the QueueConfiguration after it, the mapping', () => {
+      const template = build({ source: 's3', notification: { prefix: 'incoming/' }, notify: { to: 'sqs', batchSize: 20, maximumBatchingWindow: 2, maximumConcurrency: 4, visibilityTimeout: 60 } });
+      const bucket = template.Resources.SourceBucket!;
+      expect(bucket.DependsOn).toEqual(['SourceQueuePolicy']);
+      expect(template.Resources.SourceBucketPermission).toBeUndefined();
+      expect(bucket.Properties.NotificationConfiguration).toEqual({
+        QueueConfigurations: [{ Event: 's3:ObjectCreated:*', Queue: { 'Fn::GetAtt': ['SourceQueue', 'Arn'] }, Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'incoming/' }] } } }],
+      });
+      const statement = (props(template, 'SourceQueuePolicy').PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement[0]!;
+      expect(statement).toMatchObject({ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['SourceQueue', 'Arn'] } });
+      const bucketName = (bucket.Properties.BucketName as { 'Fn::Sub': string })['Fn::Sub'];
+      expect(statement.Condition).toEqual({ ArnLike: { 'aws:SourceArn': { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucketName}` } }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+      expect(props(template, 'SourceQueue')).toMatchObject({ VisibilityTimeout: 60, RedrivePolicy: { maxReceiveCount: 3 } });
+      expect(props(template, 'SourceEventSourceMapping')).toMatchObject({ EventSourceArn: { 'Fn::GetAtt': ['SourceQueue', 'Arn'] }, BatchSize: 20, MaximumBatchingWindowInSeconds: 2, ScalingConfig: { MaximumConcurrency: 4 } });
+      // Lambda polls the queue: no asynchronous-invoke settings.
+      expect(template.Resources.ConsumerEventInvokeConfig).toBeUndefined();
+    });
+
+    it('notifies EventBridge: the bucket’s switch, a rule on the default bus matching its events, the permission', () => {
+      const template = build({ source: 's3', notification: { prefix: 'incoming/', suffix: '.json' }, notify: 'eventbridge' });
+      const bucket = template.Resources.SourceBucket!;
+      expect(bucket.Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+      const rule = props(template, 'SourceRule');
+      expect(rule.EventBusName).toBeUndefined();
+      expect(rule.EventPattern).toEqual({
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [bucket.Properties.BucketName] }, object: { key: [{ wildcard: 'incoming/*.json' }] } },
+      });
+      expect(props(template, 'SourceRulePermission')).toMatchObject({ Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': ['SourceRule', 'Arn'] } });
+      expect(template.Resources.ConsumerEventInvokeConfig).toBeDefined();
+    });
+
     it('breaks the bucket–permission cycle the documented way', () => {
       const template = build(cases.s3);
       const bucket = template.Resources.SourceBucket!;

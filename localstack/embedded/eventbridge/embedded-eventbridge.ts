@@ -3,6 +3,7 @@ import type { EdgeService } from '../edge.ts';
 import { startEventBridgeService, EventBridgeServiceConfigError, type EventBridgeService } from './eventbridge-service.ts';
 import { functionDirectory, type FunctionDirectory } from '../lambda/function-directory.ts';
 import { isSluiceControlRequest, readControlJson, sendControlJson } from '../sluice-control.ts';
+import { embeddedServiceLinks, type ServiceEventBus } from '../service-links.ts';
 
 /**
  * EventBridge as the embedded target runs it: the service with its rules and PutEvents
@@ -25,6 +26,9 @@ export async function startEmbeddedEventBridge(directory: FunctionDirectory = fu
       unsupportedTargets += 1;
     },
   });
+  // S3's object events reach the default bus through this link (localstack/embedded/service-links.ts).
+  const eventBus: ServiceEventBus = { putServiceEvent: (event) => service.putServiceEvent(event) };
+  embeddedServiceLinks.eventBus = eventBus;
   return {
     signingNames: service.signingNames,
     async handle(request: IncomingMessage, response: ServerResponse) {
@@ -54,7 +58,10 @@ export async function startEmbeddedEventBridge(directory: FunctionDirectory = fu
         sendControlJson(response, 400, { message });
       }
     },
-    close: () => service.close(),
+    close: async () => {
+      if (embeddedServiceLinks.eventBus === eventBus) embeddedServiceLinks.eventBus = undefined;
+      await service.close();
+    },
   };
 }
 

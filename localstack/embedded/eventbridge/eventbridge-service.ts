@@ -6,6 +6,7 @@ import { awsDefaults } from '../../../core/aws-defaults.ts';
 import { monotonicClock, realClock, type NowClock } from '../../../core/clock.ts';
 import { TokenBucket } from '../../../core/token-bucket.ts';
 import { SluiceError } from '../../../core/sluice-error.ts';
+import type { ServiceEvent } from '../service-links.ts';
 
 /**
  * sluice's embedded EventBridge: the event-bus half of the EventBridge API, answered in the
@@ -132,6 +133,8 @@ export interface EventBridgeStats {
   deliveriesByRule: Record<string, number>;
   /** `deliver` calls that threw. */
   deliveryErrors: number;
+  /** Events AWS services put on a default bus (S3's object events). */
+  serviceEvents: number;
 }
 
 /** One quota as the RunResult records it: what was applied, by whom, and why. */
@@ -156,6 +159,13 @@ export interface EventBridgeService extends EdgeService {
    * @throws EventBridgeServiceConfigError listing every problem.
    */
   configurePutEventsQuota(quota: PutEventsQuotaOptions): void;
+  /**
+   * An event an AWS service (S3) puts on the Region's default bus: matched against its rules
+   * and delivered like a PutEvents entry, but not a PutEvents call — no quota is charged and
+   * the `aws.` sources reserved to AWS are allowed. Counted in `stats().serviceEvents`.
+   * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event.html
+   */
+  putServiceEvent(event: ServiceEvent): void;
 }
 
 /** Stable codes of {@link EventBridgeServiceConfigError}. */
@@ -226,6 +236,7 @@ export function startEventBridgeService(options: EventBridgeServiceOptions): Eve
       },
     ],
     configurePutEventsQuota: (quota) => state.configurePutEventsQuota(quota),
+    putServiceEvent: (event) => state.putServiceEvent(event),
     close: async () => {},
   };
 }
@@ -345,6 +356,7 @@ class EventBridgeState {
     invalidCalls: 0,
     deliveries: 0,
     deliveryErrors: 0,
+    serviceEvents: 0,
   };
   private readonly deliveriesByRule = new Map<string, number>();
   private readonly handlers: Record<string, Handler>;
@@ -433,6 +445,29 @@ class EventBridgeState {
     this.settings.scope = next.scope;
     this.settings.unit = next.unit;
     this.buckets.clear();
+  }
+
+  putServiceEvent(serviceEvent: ServiceEvent): void {
+    this.counters.serviceEvents++;
+    const bus = this.busesOf(serviceEvent.region).get('default')!;
+    const event: EventBridgeEvent = {
+      version: '0',
+      id: this.newEventId(),
+      'detail-type': serviceEvent.detailType,
+      source: serviceEvent.source,
+      account: this.settings.accountId,
+      time: new Date(serviceEvent.timeMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: serviceEvent.region,
+      resources: serviceEvent.resources,
+      detail: serviceEvent.detail,
+    };
+    let matched = false;
+    for (const rule of bus.rules.values()) {
+      if (!isEnabled(rule) || !rule.pattern || !rule.pattern.matches(event)) continue;
+      matched = true;
+      for (const target of rule.targets.values()) this.deliver(deliveryTargetOf(serviceEvent.region, rule, target, event), event, rule.arn);
+    }
+    if (!matched) this.counters.entriesUnmatched++;
   }
 
   snapshot(): EventBridgeStats {

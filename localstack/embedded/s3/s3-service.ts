@@ -8,11 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { forwardTo, readBody, type EdgeService } from '../edge.ts';
 import { functionDirectory, type FunctionDirectory } from '../lambda/function-directory.ts';
 import { isSluiceControlRequest, readControlJson, sendControlJson } from '../sluice-control.ts';
-import { NotificationConfigError, notificationConfigurationXml, notificationMatches, parseNotificationConfiguration, type LambdaNotification } from './notification-config.ts';
+import { NotificationConfigError, noNotifications, notificationConfigurationXml, notificationMatches, parseNotificationConfiguration, type BucketNotificationConfiguration } from './notification-config.ts';
+import { newS3RequestId, nextSequencer, s3EventBridgeEntry, s3NotificationRecord, s3TestEvent, type ObjectEvent } from './object-events.ts';
+import { embeddedServiceLinks, type EmbeddedServiceLinks } from '../service-links.ts';
 import { TokenBucket } from '../../../core/token-bucket.ts';
 import { monotonicClock } from '../../../core/clock.ts';
 import { awsDefaults } from '../../../core/aws-defaults.ts';
-import { encodeS3EventKey } from '../../../core/s3-key-encoding.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -70,13 +71,32 @@ interface S3rverApp {
 export interface S3ServiceStats {
   /** Object events s3rver reported. */
   objectEvents: number;
-  /** Asynchronous invokes started by a matching notification configuration. */
+  /** Notifications handed to a destination: the three counts below together. */
   notificationsSent: number;
-  /** Object events no configuration matched (outside prefix/suffix or event type). */
+  /** Asynchronous invokes started by a matching Lambda configuration. */
+  lambdaInvokes: number;
+  /** Messages sent to a matching configuration's queue (test events excluded). */
+  queueMessagesSent: number;
+  /** Events put on the default bus (EventBridge on). */
+  eventBridgeEvents: number;
+  /** `s3:TestEvent` messages sent to queues when a configuration was set. */
+  testEventsSent: number;
+  /** Queue messages given up on after every attempt, or whose queue was gone. */
+  queueMessagesDropped: number;
+  /** Queue messages (test events included) not yet in their queue. */
+  queueSendsInFlight: number;
+  /** Events for EventBridge while no EventBridge service runs in this process. */
+  eventBridgeEventsUndeliverable: number;
+  /** Object events no configuration matched (outside prefix/suffix or event type, EventBridge off). */
   objectEventsNotMatched: number;
   /** Requests refused with 503 SlowDown by the per-prefix request rate. */
   slowDowns: number;
 }
+
+/** Attempts of one queue message before it is dropped (counted): S3's delivery is at-least-once. */
+const queueSendAttemptsMax = 10;
+const queueSendBackoffInitialMs = 100;
+const queueSendBackoffMaxMs = 5_000;
 
 /** s3rver's object store, one per `sluice serve`: `sluice-s3-<pid>-XXXXXX` in the system temporary folder. */
 const scratchPrefix = 'sluice-s3-';
@@ -127,9 +147,13 @@ function isRunning(pid: number): boolean {
  * S3 for the embedded target: s3rver (path-style, on 127.0.0.1) behind the edge, with what
  * s3rver lacks added in front of it:
  *
- * - bucket notification configurations to Lambda (`PutBucketNotificationConfiguration`),
- *   one asynchronous invoke per object event through the {@link FunctionDirectory}
- *   (at-least-once and unordered, as on AWS);
+ * - bucket notification configurations (`PutBucketNotificationConfiguration`): to Lambda,
+ *   one asynchronous invoke per object event through the {@link FunctionDirectory}; to SQS
+ *   queues, one message per event (`{"Records":[…]}`) sent to the embedded queue, after the
+ *   `s3:TestEvent` message when the configuration is set (a queue that does not exist is
+ *   refused as S3 refuses it); to EventBridge, every event on the Region's default bus
+ *   (`aws.s3`, `Object Created` / `Object Deleted`). Asynchronous, at-least-once and
+ *   unordered, as on AWS;
  *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html
  * - the per-prefix request rates (3,500 PUT/COPY/POST/DELETE and 5,500 GET/HEAD per second
  *   per prefix), answered `503 SlowDown` beyond, as S3 does;
@@ -138,7 +162,7 @@ function isRunning(pid: number): boolean {
  * Control calls: `PUT /_sluice/s3/request-rate` `{ putPerSecondPerPrefix?, getPerSecondPerPrefix?, enforce? }`,
  * `GET /_sluice/s3/stats`.
  */
-export async function startS3Service(directory: FunctionDirectory = functionDirectory): Promise<EdgeService> {
+export async function startS3Service(directory: FunctionDirectory = functionDirectory, links: EmbeddedServiceLinks = embeddedServiceLinks): Promise<EdgeService> {
   const S3rver = require('s3rver') as new (options: Record<string, unknown>) => S3rverApp;
   acceptAnyAccessKey();
   await removeStaleS3Scratch();
@@ -156,23 +180,83 @@ export async function startS3Service(directory: FunctionDirectory = functionDire
   });
   const { port } = await app.run();
 
-  const notifications = new Map<string, LambdaNotification[]>();
+  const notifications = new Map<string, BucketNotificationConfiguration>();
   const bucketRegions = new Map<string, string>();
   const rate = { putPerSecond: awsDefaults.s3PutRequestsPerSecondPerPrefix.value as number, getPerSecond: awsDefaults.s3GetRequestsPerSecondPerPrefix.value as number, enforce: true };
   const prefixBuckets = new Map<string, TokenBucket>();
-  const stats: S3ServiceStats = { objectEvents: 0, notificationsSent: 0, objectEventsNotMatched: 0, slowDowns: 0 };
+  const stats: S3ServiceStats = {
+    objectEvents: 0,
+    notificationsSent: 0,
+    lambdaInvokes: 0,
+    queueMessagesSent: 0,
+    eventBridgeEvents: 0,
+    testEventsSent: 0,
+    queueMessagesDropped: 0,
+    queueSendsInFlight: 0,
+    eventBridgeEventsUndeliverable: 0,
+    objectEventsNotMatched: 0,
+    slowDowns: 0,
+  };
+  let closed = false;
+
+  /** Sends one message to a queue, retrying as S3 does until it is in; counts it when it is. */
+  async function sendToQueue(queueArn: string, body: string, counter: 'queueMessagesSent' | 'testEventsSent'): Promise<void> {
+    stats.queueSendsInFlight += 1;
+    try {
+      await sendWithRetries(queueArn, body, counter);
+    } finally {
+      stats.queueSendsInFlight -= 1;
+    }
+  }
+
+  async function sendWithRetries(queueArn: string, body: string, counter: 'queueMessagesSent' | 'testEventsSent'): Promise<void> {
+    let backoffMs = queueSendBackoffInitialMs;
+    for (let attempt = 1; attempt <= queueSendAttemptsMax && !closed; attempt += 1) {
+      try {
+        const queues = links.queues;
+        if (queues && !(await queues.sendMessage(queueArn, body))) break;
+        if (queues) {
+          stats[counter] += 1;
+          return;
+        }
+      } catch {
+        // Retried below: the store was busy or restarting.
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      backoffMs = Math.min(queueSendBackoffMaxMs, backoffMs * 2);
+    }
+    stats.queueMessagesDropped += 1;
+  }
 
   app.on('event', (event) => {
     for (const record of event.Records ?? []) {
       stats.objectEvents += 1;
-      const bucket = record.s3.bucket.name;
-      const key = record.s3.object.key;
+      const objectEvent = objectEventOf(record, bucketRegions.get(record.s3.bucket.name));
+      const configuration = notifications.get(objectEvent.bucket) ?? noNotifications;
       let matched = false;
-      for (const notification of notifications.get(bucket) ?? []) {
-        if (!notificationMatches(notification, record.eventName, key)) continue;
+      for (const notification of configuration.lambda) {
+        if (!notificationMatches(notification, objectEvent.eventName, objectEvent.key)) continue;
         matched = true;
         stats.notificationsSent += 1;
-        directory.invokeAsync(notification.functionArn, { Records: [awsShapedRecord(record, notification, bucketRegions.get(bucket))] }, 'aws:s3');
+        stats.lambdaInvokes += 1;
+        directory.invokeAsync(notification.functionArn, { Records: [s3NotificationRecord(objectEvent, notification.id)] }, 'aws:s3');
+      }
+      for (const notification of configuration.queues) {
+        if (!notificationMatches(notification, objectEvent.eventName, objectEvent.key)) continue;
+        matched = true;
+        stats.notificationsSent += 1;
+        void sendToQueue(notification.queueArn, JSON.stringify({ Records: [s3NotificationRecord(objectEvent, notification.id)] }), 'queueMessagesSent');
+      }
+      const entry = configuration.eventBridge ? s3EventBridgeEntry(objectEvent) : undefined;
+      if (entry) {
+        matched = true;
+        stats.notificationsSent += 1;
+        if (links.eventBus) {
+          stats.eventBridgeEvents += 1;
+          links.eventBus.putServiceEvent({ region: objectEvent.region, ...entry });
+        } else {
+          stats.eventBridgeEventsUndeliverable += 1;
+        }
       }
       if (!matched) stats.objectEventsNotMatched += 1;
     }
@@ -247,6 +331,7 @@ export async function startS3Service(directory: FunctionDirectory = functionDire
       forwardTo(port, request, response);
     },
     async close() {
+      closed = true;
       await app.close().catch(() => undefined);
       await rm(directoryPath, { recursive: true, force: true });
     },
@@ -259,7 +344,7 @@ export async function startS3Service(directory: FunctionDirectory = functionDire
       return;
     }
     if (request.method === 'GET') {
-      const xml = notificationConfigurationXml(notifications.get(bucket) ?? []);
+      const xml = notificationConfigurationXml(notifications.get(bucket) ?? noNotifications);
       response.writeHead(200, { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(xml)) });
       response.end(xml);
       return;
@@ -268,8 +353,9 @@ export async function startS3Service(directory: FunctionDirectory = functionDire
       s3Error(response, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
       return;
     }
+    let configuration: BucketNotificationConfiguration;
     try {
-      notifications.set(bucket, parseNotificationConfiguration(body.toString('utf8')));
+      configuration = parseNotificationConfiguration(body.toString('utf8'));
     } catch (error) {
       if (error instanceof NotificationConfigError) {
         s3Error(response, error.code === 'NotImplemented' ? 501 : 400, error.code, error.message);
@@ -277,26 +363,50 @@ export async function startS3Service(directory: FunctionDirectory = functionDire
       }
       throw error;
     }
+    // S3 checks every destination when the configuration is set and names those it cannot use.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/ways-to-add-notification-config-to-bucket.html
+    const queueArns = [...new Set(configuration.queues.map((queue) => queue.queueArn))];
+    const missing: string[] = [];
+    for (const queueArn of queueArns) if (!(await links.queues?.queueExists(queueArn).catch(() => false))) missing.push(queueArn);
+    if (missing.length > 0) {
+      s3Error(
+        response,
+        400,
+        'InvalidArgument',
+        'Unable to validate the following destination configurations',
+        missing.map((queueArn, index) => `<ArgumentName${index + 1}>${encodeXmlText(queueArn)}</ArgumentName${index + 1}><ArgumentValue${index + 1}>The destination queue does not exist</ArgumentValue${index + 1}>`).join(''),
+      );
+      return;
+    }
+    notifications.set(bucket, configuration);
     response.writeHead(200, { 'content-length': '0' });
     response.end();
+    // Then the test message, once per queue the configuration names.
+    for (const queueArn of queueArns) void sendToQueue(queueArn, JSON.stringify(s3TestEvent(bucket, Date.now())), 'testEventsSent');
   }
 }
 
 /**
- * s3rver's record, corrected where it differs from AWS: the bucket ARN, the Region of the
- * bucket, the configuration id, and the key URL-encoded as S3 writes it in notifications.
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+ * The object event behind s3rver's record, in the bucket's Region. s3rver's record is not
+ * AWS's (event version 2.0, an unencoded key, a sequencer of milliseconds), so the records
+ * destinations receive are built from this (object-events.ts).
  */
-function awsShapedRecord(record: S3rverRecord, notification: LambdaNotification, region: string | undefined): S3rverRecord {
+function objectEventOf(record: S3rverRecord, region: string | undefined): ObjectEvent {
+  const object = record.s3.object as { key: string; size?: unknown; eTag?: unknown };
+  const requestId = (record['responseElements'] as Record<string, unknown> | undefined)?.['x-amz-request-id'];
+  const sourceIp = (record['requestParameters'] as Record<string, unknown> | undefined)?.['sourceIPAddress'];
+  const eventTimeMs = typeof record['eventTime'] === 'string' ? Date.parse(record['eventTime']) : Date.now();
   return {
-    ...record,
-    awsRegion: region ?? record.awsRegion,
-    s3: {
-      ...record.s3,
-      configurationId: notification.id,
-      bucket: { ...record.s3.bucket, arn: `arn:aws:s3:::${record.s3.bucket.name}` },
-      object: { ...record.s3.object, key: encodeS3EventKey(record.s3.object.key) },
-    },
+    eventName: record.eventName,
+    bucket: record.s3.bucket.name,
+    key: object.key,
+    region: region ?? record.awsRegion,
+    eventTimeMs,
+    ...(typeof object.size === 'number' ? { sizeBytes: object.size } : {}),
+    ...(typeof object.eTag === 'string' ? { eTag: object.eTag.replaceAll('"', '') } : {}),
+    sequencer: nextSequencer(eventTimeMs),
+    requestId: typeof requestId === 'string' ? requestId : newS3RequestId(),
+    sourceIpAddress: typeof sourceIp === 'string' ? sourceIp.replace(/^::ffff:/, '') : '127.0.0.1',
   };
 }
 
@@ -304,8 +414,13 @@ function regionOfRequest(request: IncomingMessage): string | undefined {
   return /Credential=[^/]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/.exec(request.headers.authorization ?? '')?.[1];
 }
 
-function s3Error(response: ServerResponse, statusCode: number, code: string, message: string): void {
-  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomBytes(8).toString('hex').toUpperCase()}</RequestId></Error>`;
+/** An S3 error document; `detailsXml` holds the elements some errors add (`ArgumentName1`, …). */
+function s3Error(response: ServerResponse, statusCode: number, code: string, message: string, detailsXml = ''): void {
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${encodeXmlText(message)}</Message>${detailsXml}<RequestId>${randomBytes(8).toString('hex').toUpperCase()}</RequestId></Error>`;
   response.writeHead(statusCode, { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(xml)) });
   response.end(xml);
+}
+
+function encodeXmlText(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
