@@ -23,7 +23,9 @@ export async function benchLoadWorkers(): Promise<{ name: string; lines: string[
   const lines: string[] = [`${cpus().length} cores; auto = ${'count' in auto ? auto.count : 1} worker(s); pattern ${pattern}, ${probePhaseSeconds} s probes`];
   const held = new Map<number, number>();
   try {
-    const startRate = readMachineCeilings()?.sources.sqs?.heldEventsPerSecond ?? 1_000;
+    // Well below this machine's recorded ceiling, so the doubling search reaches it within the budget
+    // even on a loaded machine (a first probe far past it can take minutes to fail).
+    const startRate = Math.min(500, (readMachineCeilings()?.sources.sqs?.heldEventsPerSecond ?? 1_000) / 4);
     for (const workers of counts) {
       const processes = workers > 1 ? LoadWorkerProcesses.fork(workers) : undefined;
       try {
@@ -36,7 +38,10 @@ export async function benchLoadWorkers(): Promise<{ name: string; lines: string[
           budgetMs: searchBudgetMs,
           stepPerSecond: 20,
           runAt: (arrivalRate) => runProbePattern(target, probeScenarioYaml({ name: 'bench-workers', arrivalRate, phaseSeconds: probePhaseSeconds, patternYaml: pattern }), 'bench-workers.yaml', options),
-          onProbe: (probe) => lines.push(describeProbe(probe, probePhaseSeconds)),
+          onProbe: (probe) => {
+            lines.push(describeProbe(probe, probePhaseSeconds));
+            console.error(`[bench workers ${workers}] ${lines[lines.length - 1]}`);
+          },
         });
         held.set(workers, search.heldPerSecond);
         lines.push(`  held ${search.heldPerSecond}/s${search.failedPerSecond !== undefined ? ` (${search.failedPerSecond}/s did not hold)` : ''}`);
