@@ -47,7 +47,7 @@ export async function sweepCommand(file: string, flags: SweepFlags, io: Io): Pro
     ]);
   }
   const raw = parseYaml(await readFile(file, 'utf8'), { maxAliasCount: 100 }) as Record<string, unknown>;
-  const { planSweep, runSweep, writeSweep } = await import('../run/sweep.ts');
+  const { planSweep, runSweep, writeSweep, withModelledDuration } = await import('../run/sweep.ts');
   const plan = planSweep(raw, scenario.sweep);
   if (plan.problems.length > 0) {
     throw new ScenarioError(await Promise.all(plan.problems.map(async (problem) => ({ file, ...(await locateKey(file, problem.keyPath)), ...problem }))));
@@ -109,7 +109,8 @@ export async function sweepCommand(file: string, flags: SweepFlags, io: Io): Pro
   }
   const runSetting: SettingRunner = predict
     ? (setting) => predict!(setting)
-    : (setting, signal) => runScenario({ scenario: setting.scenario, scenarioFile: file, target: targetKind, signal, ...(sharedTarget ? { startedTarget: sharedTarget } : {}) });
+    : (setting, signal) =>
+        runScenario({ scenario: targetKind === 'aws' ? withModelledDuration(setting.scenario) : setting.scenario, scenarioFile: file, target: targetKind, signal, ...(sharedTarget ? { startedTarget: sharedTarget } : {}) });
   let done;
   try {
     done = await runSweep({

@@ -7,6 +7,7 @@ import type { RunResult } from '../analysis/run-result.ts';
 import { renderRunMarkdown } from '../analysis/report-markdown.ts';
 import { renderSweepHtml, renderSweepMarkdown, type SweepSetting, type SweepSummary } from '../analysis/sweep.ts';
 import { createUniqueFolder, writeFileAtomically } from './write-run.ts';
+import { scaledDurationMs } from '../runtime/function-model.ts';
 
 type SweepValue = number | string | boolean;
 
@@ -155,6 +156,23 @@ function pinMeasuredAt(raw: Record<string, unknown>, input: Record<string, unkno
     handler.cpuModel = 'vcpu-share';
     notes.push("the module handler's measured CPU time is scaled to each setting's vCPU share (cpuModel: vcpu-share)");
   }
+}
+
+/**
+ * A setting's scenario as it is deployed: AWS's synthetic consumer waits the duration it is
+ * given, so the duration is the one the memory model gives at the setting's memory size and
+ * architecture (the CPU part scaled, the waiting kept). The deployed sweep then measures what
+ * only AWS has — cold starts, the mapping's scaling, throttles, the bill — for the same
+ * modelled handler; it does not measure the CPU model itself (README, "Sweeps").
+ */
+export function withModelledDuration(scenario: Scenario): Scenario {
+  const fn = scenario.function;
+  const handler = fn.handler;
+  if (handler.type !== 'synthetic') return scenario;
+  const from = { memoryMb: handler.durationAtMemoryMb ?? fn.memoryMb, architecture: handler.durationAtArchitecture ?? fn.architecture };
+  const scale = (durationMs: number) => scaledDurationMs({ durationMs, cpuShare: handler.cpuShare, from, to: fn });
+  const duration = handler.duration.kind === 'fixed' ? { kind: 'fixed' as const, fixedMs: scale(handler.duration.fixedMs) } : { kind: 'lognormal' as const, p50Ms: scale(handler.duration.p50Ms), p99Ms: scale(handler.duration.p99Ms) };
+  return { ...scenario, function: { ...fn, handler: { ...handler, duration, durationAtMemoryMb: fn.memoryMb, durationAtArchitecture: fn.architecture } } };
 }
 
 /** Runs one setting's scenario (on a target, or predicted) and returns its RunResult. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseSetting, failuresOf, renderSweepHtml, summarizeSweep, sweepRowOf, type SweepRow, type SweepSetting } from '../../analysis/sweep.ts';
-import { planSweep } from '../../run/sweep.ts';
+import { planSweep, withModelledDuration } from '../../run/sweep.ts';
 import { sweepSchema } from '../../scenario/sweep.ts';
 import type { RunResult } from '../../analysis/run-result.ts';
 import { loadRunFixture, percentiles } from '../fixtures/run-results/helpers.ts';
@@ -113,5 +113,15 @@ describe('sweep plan', () => {
     const result = sweepSchema.safeParse({ vary: [{ key: 'function.memoryMb', values: Array.from({ length: 9 }, (_, i) => 128 * (i + 1)) }, { key: 'patterns.sqs.batchSize', values: [1, 2, 3, 4, 5, 6, 7, 8] }] });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toContain('72 settings');
+  });
+});
+
+describe('a sweep deployed to AWS', () => {
+  it('gives the synthetic consumer the duration the memory model gives at each setting', () => {
+    const raw = { name: 'aws', workload: { phases: [{ duration: 2, arrivalRate: 5 }] }, function: { memoryMb: 512, architecture: 'x86_64', handler: { duration: '400ms', cpuShare: 1 } }, patterns: [{ source: 'sqs' }] };
+    const { settings } = planSweep(raw, sweepSchema.parse({ vary: [{ key: 'function.memoryMb', values: [256, 1024] }] }));
+    const durations = settings.map((setting) => withModelledDuration(setting.scenario).function.handler);
+    expect(durations.map((handler) => (handler.type === 'synthetic' && handler.duration.kind === 'fixed' ? handler.duration.fixedMs : undefined))).toEqual([800, 200]);
+    expect(durations[1]).toMatchObject({ durationAtMemoryMb: 1024 });
   });
 });
