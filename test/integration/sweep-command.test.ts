@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,5 +76,25 @@ describe('sluice sweep on the embedded target', () => {
     expect(stdout).toMatch(/ 2\. memoryMb=256/);
     expect(stdout).toMatch(/total on AWS: about \$[\d.]+–\$[\d.]+/);
     await expect(readdir(join(dir, 'runs'))).rejects.toThrow();
+  });
+
+  it('--target aws names the account and the sweep’s cost, and deploys nothing without --yes', async () => {
+    const sts = mockClient(STSClient);
+    const cloudFormation = mockClient(CloudFormationClient);
+    try {
+      sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/ci', UserId: 'ci' });
+      const dir = await mkdtemp(join(tmpdir(), 'sluice-sweep-'));
+      const file = join(dir, 'sweep.yaml');
+      await writeFile(file, scenario);
+      const { code, stdout, stderr } = await runCli(['sweep', file, '--target', 'aws', '--out', join(dir, 'runs')]);
+      expect(code, stdout + stderr).toBe(2);
+      expect(stdout).toContain('AWS account 123456789012');
+      expect(stdout).toMatch(/deploys each of 2 settings in turn .* costs up to about \$[\d.]+/);
+      expect(stderr).toContain('Pass --yes to deploy the sweep');
+      expect(cloudFormation.commandCalls(CreateStackCommand)).toHaveLength(0);
+    } finally {
+      sts.restore();
+      cloudFormation.restore();
+    }
   });
 });
