@@ -11,6 +11,39 @@ import type { EventAccounting, PatternResult, SeriesPoint } from '../analysis/ru
 import type { PatternSpec, Scenario } from '../scenario/schema.ts';
 import { coldStartDistributionOf } from '../scenario/parts.ts';
 import { sourceModules } from '../drivers/registry.ts';
+import { SimulatedBus } from '../drivers/eventbridge/simulated-bus.ts';
+import { SimulatedBucket } from '../drivers/s3/simulated-bucket.ts';
+import { keyPicker } from '../load/key-distribution.ts';
+import { seededRandom } from '../runtime/random.ts';
+import { eventDetailFor } from './simulated-sources.ts';
+
+/** Events sampled to learn which share of them the EventBridge rules match (and how many copies). */
+const ruleMatchSampleEvents = 10_000;
+
+/** The share of objects the bucket's notification filter lets notify the function, from a sample of the workload's object keys. */
+function s3NotifiedShare(scenario: Scenario, pattern: Extract<PatternSpec, { source: 's3' }>): number {
+  const bucket = new SimulatedBucket({ nowMs: () => 0 }, { ...pattern, putRequestsPerSecondPerPrefix: 1e9, duplicateNotificationRate: 0 }, seededRandom(1));
+  const pickKey = keyPicker(scenario.workload.keys, seededRandom(scenario.workload.seed));
+  let notified = 0;
+  for (let id = 0; id < ruleMatchSampleEvents; id += 1) {
+    const outcome = bucket.putObject(id, pickKey());
+    if (outcome.accepted && outcome.notifications > 0) notified += 1;
+  }
+  return notified / ruleMatchSampleEvents;
+}
+
+/** Invokes per event the pattern's rules make, on average, from a sample of the workload's events. */
+function eventBridgeCopiesPerEvent(scenario: Scenario, pattern: Extract<PatternSpec, { source: 'eventbridge' }>): number {
+  const bus = new SimulatedBus({ nowMs: () => 0 }, { ...pattern, putEventsRequestsPerSecond: 1e9, putEventsBurstRequests: 1e9 });
+  const pickKey = keyPicker(scenario.workload.keys, seededRandom(scenario.workload.seed));
+  const detailOf = eventDetailFor(scenario.workload);
+  let copies = 0;
+  for (let id = 0; id < ruleMatchSampleEvents; id += 1) {
+    const [outcome] = bus.putEvents([detailOf(id, pickKey())], 0);
+    if (outcome?.accepted) copies += outcome.matchedRules;
+  }
+  return copies / ruleMatchSampleEvents;
+}
 
 export interface AggregateSimulationOptions {
   scenario: Scenario;
@@ -40,8 +73,17 @@ interface Ending {
   cohorts: Cohort[];
 }
 
-/** Handler durations as equal-probability quantiles: each started group of invokes splits over them. */
-const durationQuantiles = 20;
+/**
+ * Handler durations as quantile buckets of the distribution, finer in the tail so the p99
+ * of latency is the distribution's: 5 % steps to p90, 1 % to p98, 0.2 % to p99.8, then
+ * 0.05 % steps. Each started group of invokes splits over them by their probability.
+ */
+const quantileBuckets: ReadonlyArray<readonly [number, number]> = [
+  ...Array.from({ length: 18 }, (_, index) => [index * 0.05, (index + 1) * 0.05] as const),
+  ...Array.from({ length: 8 }, (_, index) => [0.9 + index * 0.01, 0.9 + (index + 1) * 0.01] as const),
+  ...Array.from({ length: 9 }, (_, index) => [0.98 + index * 0.002, 0.98 + (index + 1) * 0.002] as const),
+  ...Array.from({ length: 4 }, (_, index) => [0.998 + index * 0.0005, 0.998 + (index + 1) * 0.0005] as const),
+];
 const z99 = 2.3263478740408408;
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
@@ -61,13 +103,14 @@ function normalQuantile(p: number): number {
   return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
 }
 
-/** The synthetic handler's duration distribution (runtime/handler.ts) as quantile midpoints. */
-export function durationQuantilesMs(handler: Scenario['function']['handler']): number[] {
-  if (handler.type !== 'synthetic') return [handler.type === 'module' ? 0 : 0];
+/** The synthetic handler's duration distribution (runtime/handler.ts) as buckets: duration at each bucket's midpoint, and its probability. */
+export function durationQuantilesMs(handler: Scenario['function']['handler']): Array<{ durationMs: number; weight: number }> {
+  if (handler.type !== 'synthetic') return [{ durationMs: 0, weight: 1 }];
   const duration = handler.duration;
-  if (duration.kind === 'fixed' || duration.p99Ms <= duration.p50Ms) return [duration.kind === 'fixed' ? duration.fixedMs : duration.p50Ms];
+  if (duration.kind === 'fixed') return [{ durationMs: duration.fixedMs, weight: 1 }];
+  if (duration.p99Ms <= duration.p50Ms) return [{ durationMs: duration.p50Ms, weight: 1 }];
   const sigma = Math.log(duration.p99Ms / duration.p50Ms) / z99;
-  return Array.from({ length: durationQuantiles }, (_, index) => duration.p50Ms * Math.exp(sigma * normalQuantile((index + 0.5) / durationQuantiles)));
+  return quantileBuckets.map(([low, high]) => ({ durationMs: duration.p50Ms * Math.exp(sigma * normalQuantile((low + high) / 2)), weight: high - low }));
 }
 
 /**
@@ -110,20 +153,27 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const kinesisWritePerShardPerSecond = 1000;
   let kinesisWriteTokens = pattern.source === 'kinesis' ? pattern.shards * kinesisWritePerShardPerSecond : Infinity;
 
-  const backlog: Cohort[] = [];
-  let backlogHead = 0;
-  let backlogCount = 0;
+  // What waits in the source; for Kinesis, records read from the stream wait in `read` for a lane.
+  const backlog = new CohortQueue();
+  // EventBridge: the share of events some rule matches (the rest is filtered by design), and copies per match with fan-out.
+  const invokesPerEvent = pattern.source === 'eventbridge' ? eventBridgeCopiesPerEvent(scenario, pattern) : pattern.source === 's3' ? s3NotifiedShare(scenario, pattern) : 1;
+  let filtered = 0;
+  const read = pattern.source === 'kinesis' ? new CohortQueue() : backlog;
+  const kinesisPollIntervalMs = awsDefaults.kinesisPollIntervalMs.value;
+  let nextKinesisReadMs = options.startMs;
+  let lastReadArrivalMs: number | undefined;
+  let iteratorAgeMsInSecond = 0;
   // Environments: idle ones by when they were last used (most recent last), and the busy count.
   const idle: Array<{ lastUsedMs: number; count: number }> = [];
   let idleHead = 0;
   let idleCount = 0;
   let busy = 0;
-  const wheelSize = Math.ceil((Math.max(...quantiles) + initMs) / stepMs) + 2;
+  const wheelSize = Math.ceil((Math.max(...quantiles.map((q) => q.durationMs)) + initMs) / stepMs) + 2;
   const wheel: Array<Ending | undefined> = new Array(wheelSize);
   let stepIndex = 0;
 
-  const endToEnd = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
-  const invokeDuration = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
+  const endToEnd = new FractionalHistogram();
+  const invokeDuration = new FractionalHistogram();
   const initDuration = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
   const series: SeriesPoint[] = [];
   let point = emptyPoint(0);
@@ -146,6 +196,19 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   let emptyInSecond = false;
 
   // A refused invoke is tried again about once a second (the SQS poller's and the async queue's first backoff), not every step.
+  // The arrival time of the oldest event still in an invoke: the oldest arrival by which half
+  // an event (the model's counts are fractions) is still unfinished.
+  const oldestInFlight = (): number => {
+    const byArrival = new Map<number, number>();
+    for (const ending of wheel) if (ending) for (const cohort of ending.cohorts) byArrival.set(cohort.arrivedAtMs, (byArrival.get(cohort.arrivedAtMs) ?? 0) + cohort.count);
+    let unfinished = 0;
+    for (const arrivedAtMs of [...byArrival.keys()].sort((a, b) => a - b)) {
+      unfinished += byArrival.get(arrivedAtMs)!;
+      if (unfinished >= 0.5) return arrivedAtMs;
+    }
+    return Infinity;
+  };
+
   const countThrottles = (refused: number) => {
     const attempts = (refused * stepMs) / 1000;
     functionThrottles += attempts;
@@ -185,47 +248,30 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     if (cold > 0) initDuration.recordValueWithCount(Math.max(1, Math.round(initMs)), cold);
     // The events, oldest first, spread over the started invokes' duration quantiles.
     const cohorts = takeFromBacklog(eventsTaken);
-    const perQuantile = started / quantiles.length;
     const coldShare = cold / started;
-    quantiles.forEach((durationMs, index) => {
-      for (const [extraMs, share] of ( coldShare > 0 && coldShare < 1 ? ([[initMs, coldShare], [0, 1 - coldShare]] as const) : ([[coldShare > 0 ? initMs : 0, 1]] as const)) as ReadonlyArray<readonly [number, number]>) {
-        const invokesHere = perQuantile * share;
+    const startParts: ReadonlyArray<readonly [number, number]> = coldShare > 0 && coldShare < 1 ? [[initMs, coldShare], [0, 1 - coldShare]] : [[coldShare > 0 ? initMs : 0, 1]];
+    for (const { durationMs, weight } of quantiles) {
+      for (const [extraMs, share] of startParts) {
+        const invokesHere = started * weight * share;
         if (invokesHere <= 0) continue;
         const endStep = stepIndex + Math.max(1, Math.round((durationMs + extraMs) / stepMs));
         const slot = endStep % wheelSize;
         const ending = wheel[slot] ?? { invokes: 0, cohorts: [] };
         ending.invokes += invokesHere;
-        for (const cohort of cohorts) ending.cohorts.push({ arrivedAtMs: cohort.arrivedAtMs, count: (cohort.count / quantiles.length) * share });
+        for (const cohort of cohorts) ending.cohorts.push({ arrivedAtMs: cohort.arrivedAtMs, count: cohort.count * weight * share });
         wheel[slot] = ending;
-        invokeDuration.recordValueWithCount(Math.max(1, Math.round(durationMs)), Math.max(1, Math.round(invokesHere)));
+        invokeDuration.record(durationMs, invokesHere);
         invocationGbMsTotal += invokesHere * durationMs;
       }
-    });
+    }
     invocations += started;
     return started;
   };
 
-  const takeFromBacklog = (events: number): Cohort[] => {
-    const taken: Cohort[] = [];
-    let left = events;
-    while (left > 1e-9 && backlogHead < backlog.length) {
-      const head = backlog[backlogHead]!;
-      const take = Math.min(head.count, left);
-      taken.push({ arrivedAtMs: head.arrivedAtMs, count: take });
-      head.count -= take;
-      left -= take;
-      backlogCount -= take;
-      if (head.count <= 1e-9) backlogHead += 1;
-    }
-    if (backlogHead > 4096 && backlogHead * 2 > backlog.length) {
-      backlog.splice(0, backlogHead);
-      backlogHead = 0;
-    }
-    return taken;
-  };
+  const takeFromBacklog = (events: number): Cohort[] => read.take(events);
 
   for (; nowMs < drainEndMs || busy > 0; stepIndex += 1) {
-    if (nowMs >= loadEndMs && backlogCount < 0.5 && busy < 1e-6) break;
+    if (nowMs >= loadEndMs && backlog.count < 0.5 && read.count < 0.5 && busy < 1e-6) break;
     if (nowMs >= drainEndMs + 900_000) break;
     // Invokes that end now free their environments; their events complete (or fail).
     const ending = wheel[stepIndex % wheelSize];
@@ -240,7 +286,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         completed += ok;
         failed += cohort.count - ok;
         point.completed += ok;
-        endToEnd.recordValueWithCount(Math.max(1, Math.round(nowMs - cohort.arrivedAtMs)), Math.max(1, Math.round(ok)));
+        endToEnd.record(nowMs - cohort.arrivedAtMs, ok);
       }
       invocationErrors += ending.invokes * errorRate;
       point.failedInvocations += ending.invokes * errorRate;
@@ -276,18 +322,39 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         }
         accepted += events;
         point.accepted += events;
+        if (invokesPerEvent < 1) {
+          filtered += events * (1 - invokesPerEvent);
+          events *= invokesPerEvent;
+        }
         if (events > 0) {
-          // An arrival's events are due through the step: on average half a step in.
-          backlog.push({ arrivedAtMs: nowMs + stepMs / 2, count: events });
-          backlogCount += events;
+          // Arrivals due within the step count from its start, when they can first be taken: latency is then the handler's, not half a step less.
+          backlog.push({ arrivedAtMs: nowMs, count: events });
         }
       }
     }
     // Start what the source's concurrency and the function's allow.
     const concurrencyRoom = Math.max(0, concurrencyLimit - busy);
     const sourceRoom = pattern.source === 'sqs' ? Math.max(0, sqsPollers - busy) : pattern.source === 'kinesis' ? Math.max(0, kinesisLanes - busy) : Infinity;
+    // Kinesis: each shard's poller reads what the stream holds, once a second while caught up
+    // (kinesis-mapping.ts's pollIntervalMs); the lanes take batches from what was read.
+    if (pattern.source === 'kinesis' && nowMs >= nextKinesisReadMs) {
+      nextKinesisReadMs = nowMs + kinesisPollIntervalMs;
+      if (backlog.count >= 0.5) {
+        lastReadArrivalMs = backlog.newestArrivedAtMs();
+        for (const cohort of backlog.take(backlog.count)) read.push(cohort);
+      }
+    }
+    const backlogCount = read.count;
     if (backlogCount >= 0.5) {
-      const wantedInvokes = Math.min(sourceRoom, Math.ceil(backlogCount / batchMax));
+      if (lastReadArrivalMs !== undefined) iteratorAgeMsInSecond = Math.max(iteratorAgeMsInSecond, nowMs - lastReadArrivalMs);
+      // Kinesis: each lane (a shard's slot of parallelizationFactor) batches only its own records.
+      const wantedInvokes =
+        pattern.source === 'kinesis'
+          ? Math.min(sourceRoom, Math.ceil(backlogCount), kinesisLanes * Math.ceil(backlogCount / kinesisLanes / batchMax))
+          : pattern.source === 'sqs' && pattern.maximumBatchingWindow === 0
+            ? // Each message wakes one waiting long poll: free pollers each take what is there, up to a full receive.
+              Math.min(sourceRoom, Math.max(Math.ceil(backlogCount / batchMax), Math.ceil(backlogCount)))
+            : Math.min(sourceRoom, Math.ceil(backlogCount / batchMax));
       const allowed = Math.floor(Math.min(wantedInvokes, concurrencyRoom));
       if (wantedInvokes > concurrencyRoom) countThrottles(wantedInvokes - concurrencyRoom);
       if (allowed > 0) startInvokes(allowed, Math.min(backlogCount, allowed * batchMax));
@@ -300,22 +367,26 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     nowMs += stepMs;
     // Once a second: the series point, the ages, and the SQS pollers' rescale.
     if ((nowMs - loadStartMs) % 1000 < stepMs / 2 || stepMs >= 1000) {
-      const oldest = backlogHead < backlog.length ? backlog[backlogHead]!.arrivedAtMs : undefined;
-      const ageMs = oldest === undefined ? 0 : Math.max(0, nowMs - oldest);
+      // The oldest event not yet finished (waiting or in an invoke), as the run's ledger reads it.
+      const oldest = Math.min(backlog.oldestArrivedAtMs() ?? Infinity, read.oldestArrivedAtMs() ?? Infinity, pattern.source === 'sqs' ? oldestInFlight() : Infinity);
+      const ageMs = Number.isFinite(oldest) ? Math.max(0, nowMs - oldest) : 0;
+      const waitingAgeMs = Math.max(0, nowMs - Math.min(backlog.oldestArrivedAtMs() ?? nowMs, read.oldestArrivedAtMs() ?? nowMs));
       if (pattern.source === 'sqs') {
-        point.queueDepth = Math.round(backlogCount + busy * batchMax);
+        point.queueDepth = Math.round(read.count + busy * batchMax);
         point.queueAgeMsMax = Math.round(ageMs);
         const step = awsDefaults.sqsPollerScaleUpPerMinute.value / 60;
-        if (messagesWaitedAllSecond && backlogCount > 0) sqsPollers = Math.min(sqsCap, sqsPollers + step);
+        if (messagesWaitedAllSecond && read.count > 0) sqsPollers = Math.min(sqsCap, sqsPollers + step);
         else if (emptyInSecond) sqsPollers = Math.max(sqsFloor, sqsPollers - step);
         point.pollers = Math.floor(sqsPollers);
         messagesWaitedAllSecond = true;
         emptyInSecond = false;
       } else if (pattern.source === 'kinesis') {
-        point.iteratorAgeMsMax = Math.round(ageMs);
+        point.iteratorAgeMsMax = Math.round(Math.max(iteratorAgeMsInSecond, backlog.count >= 0.5 ? waitingAgeMs : 0));
+        iteratorAgeMsInSecond = 0;
       } else if (pattern.source === 'eventbridge' || pattern.source === 's3') {
-        point.asyncEventAgeMsMax = Math.round(ageMs);
-        point.queueDepth = Math.round(backlogCount);
+        // Async event age: how long events wait in the function's queue before an invoke.
+        point.asyncEventAgeMsMax = Math.round(waitingAgeMs);
+        point.queueDepth = Math.round(read.count + busy);
       }
       series.push(roundPoint(point));
       point = emptyPoint(series.length);
@@ -323,11 +394,11 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   }
   if (point.completed > 0 || point.sent > 0) series.push(roundPoint(point));
 
-  const pending = Math.round(backlogCount + busy * batchMax);
+  const pending = Math.round(backlog.count + (read === backlog ? 0 : read.count) + busy * batchMax);
   const accounting: EventAccounting = {
     sent: Math.round(sent),
     accepted: Math.round(accepted),
-    filtered: 0,
+    filtered: Math.round(filtered),
     sourceThrottled: Math.round(sourceThrottledEvents),
     sourceFailed: Math.round(sourceFailed),
     delivered: Math.round(completed + failed),
@@ -342,7 +413,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const summary = summarize({ series, accounting, invocations: invocationCount, invocationErrors: Math.round(invocationErrors), loadDurationMs: Math.max(1000, schedule.durationMs) });
   Object.assign(summary, invokeThrottleRate(summary));
   const { source: sourceName, ...settings } = pattern;
-  const invokeDurationMs = percentilesOf(invokeDuration);
+  const invokeDurationMs = percentilesOf(invokeDuration.toHistogram());
   // The mean as the model knows it exactly (the histogram's counts are rounded per quantile).
   if (invocations > 0) invokeDurationMs.mean = Math.round((invocationGbMsTotal / invocations) * 100) / 100;
   invokeDurationMs.count = invocationCount;
@@ -364,7 +435,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       eventSizeBytes: scenario.workload.eventSizeBytes,
     },
     accounting,
-    latency: { endToEndMs: percentilesOf(endToEnd), invokeDurationMs, initDurationMs: percentilesOf(initDuration) },
+    latency: { endToEndMs: percentilesOf(endToEnd.toHistogram()), invokeDurationMs, initDurationMs: percentilesOf(initDuration) },
     summary: { ...summary, coldStarts: Math.round(coldStarts), functionThrottles: Math.round(functionThrottles) },
     series,
     quotas: [],
@@ -373,6 +444,73 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   };
   result.cost = estimateCost(result, resolvePrices(scenario.prices ?? {}), sourceModules[pattern.source].cost);
   return { result, simulatedEvents: Math.round(sent), steps: stepIndex, wallMs: performance.now() - wallStartedMs };
+}
+
+/** Cohorts in arrival order: push at the back, take the oldest first. */
+class CohortQueue {
+  private readonly cohorts: Cohort[] = [];
+  private head = 0;
+  count = 0;
+
+  push(cohort: Cohort): void {
+    this.cohorts.push(cohort);
+    this.count += cohort.count;
+  }
+
+  take(events: number): Cohort[] {
+    const taken: Cohort[] = [];
+    let left = events;
+    while (left > 1e-9 && this.head < this.cohorts.length) {
+      const first = this.cohorts[this.head]!;
+      const take = Math.min(first.count, left);
+      taken.push({ arrivedAtMs: first.arrivedAtMs, count: take });
+      first.count -= take;
+      left -= take;
+      this.count -= take;
+      if (first.count <= 1e-9) this.head += 1;
+    }
+    if (this.count < 1e-9) this.count = 0;
+    if (this.head > 4096 && this.head * 2 > this.cohorts.length) {
+      this.cohorts.splice(0, this.head);
+      this.head = 0;
+    }
+    return taken;
+  }
+
+  oldestArrivedAtMs(): number | undefined {
+    return this.head < this.cohorts.length ? this.cohorts[this.head]!.arrivedAtMs : undefined;
+  }
+
+  newestArrivedAtMs(): number | undefined {
+    return this.head < this.cohorts.length ? this.cohorts[this.cohorts.length - 1]!.arrivedAtMs : undefined;
+  }
+}
+
+/**
+ * Counts of a model are fractions (a share of a cohort per duration bucket): kept per whole
+ * millisecond and rounded once at the end, so a thin tail is neither lost nor inflated.
+ */
+class FractionalHistogram {
+  private readonly counts = new Map<number, number>();
+
+  record(valueMs: number, count: number): void {
+    if (!(count > 0)) return;
+    const key = Math.min(3_600_000, Math.max(1, Math.round(valueMs)));
+    this.counts.set(key, (this.counts.get(key) ?? 0) + count);
+  }
+
+  toHistogram() {
+    const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
+    // Carry the rounding remainder from value to value, so the total stays the model's.
+    let carry = 0;
+    for (const key of [...this.counts.keys()].sort((a, b) => a - b)) {
+      const exact = this.counts.get(key)! + carry;
+      const whole = Math.round(exact);
+      carry = exact - whole;
+      if (whole > 0) histogram.recordValueWithCount(key, whole);
+    }
+    return histogram;
+  }
 }
 
 function emptyPoint(tSec: number): SeriesPoint {

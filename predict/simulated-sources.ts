@@ -60,6 +60,20 @@ export interface SimulatedSource<Pattern> {
 
 const region = 'us-east-1';
 
+/**
+ * The detail of event `id` as a run's EventBridge driver puts it: sluice's envelope with the
+ * workload's payload template filled in (load/event-factory.ts), so rules on detail fields
+ * match as they do in a run.
+ */
+export function eventDetailFor(workload: Scenario['workload']): (id: number, key: string) => Record<string, unknown> {
+  const template = workload.payloadTemplate ? JSON.stringify(workload.payloadTemplate) : undefined;
+  return (id, key) => ({
+    sluiceId: id,
+    key,
+    ...(template ? (JSON.parse(template.replaceAll('{{ seq }}', String(id)).replaceAll('{{seq}}', String(id)).replaceAll('{{ key }}', key).replaceAll('{{key}}', key)) as Record<string, unknown>) : {}),
+  });
+}
+
 /** Retries of a refused write, as the SDK's producers back off: 100 ms doubling, with jitter-free steps (the model's choice). */
 function producerBackoffMs(attempt: number): number {
   return Math.min(20_000, 100 * 2 ** (attempt - 1));
@@ -319,12 +333,13 @@ const eventbridge: SimulatedSource<EventBridgePattern> = {
     const { pattern, clock, fn, ledger, recorder } = context;
     const bus = new SimulatedBus(clock, pattern);
     const delivery = asyncDelivery(context);
+    const detailOf = eventDetailFor(context.scenario.workload);
     // Each event is one PutEvents entry; a throttled call's entries are retried together.
     const putEntries = (events: SimulatedEvent[], attempt: number) => {
       const nowMs = clock.nowMs();
       for (let start = 0; start < events.length; start += pattern.entriesPerCall) {
         const call = events.slice(start, start + pattern.entriesPerCall);
-        const outcomes = bus.putEvents(call.map((event) => ({ sluiceId: event.id, key: event.key })), nowMs);
+        const outcomes = bus.putEvents(call.map((event) => detailOf(event.id, event.key)), nowMs);
         if (!outcomes[0]!.accepted) {
           recorder.count('sourceThrottles', nowMs, call.length);
           for (const event of call) ledger.recordThrottled(event.id);
