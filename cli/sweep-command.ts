@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadScenarioFile, locateKey } from '../scenario/load.ts';
 import { CommandLineError, ScenarioError } from '../scenario/errors.ts';
-import type { TargetName } from '../scenario/parts.ts';
+import { coldStartDistributionOf, type TargetName } from '../scenario/parts.ts';
 import { checkOutputPaths } from './output-paths.ts';
 import { checkHandlerModules } from '../runtime/handler-check.ts';
 import { exitCodes } from './exit-codes.ts';
@@ -39,7 +39,13 @@ export async function sweepCommand(file: string, flags: SweepFlags, io: Io): Pro
     const available = await import('../predict/predict-scenario.ts').catch(() => undefined);
     if (!available) throw new CommandLineError([{ flag: '--predict', message: 'sluice predict is not available in this build, so a sweep cannot run on simulated time; run the sweep on the embedded target (without --predict)' }]);
     if (flags.target !== undefined) throw new CommandLineError([{ flag: '--predict', message: `a predicted sweep runs on no target; drop --target ${flags.target}` }]);
-    predict = (setting) => available.predictScenario({ scenario: setting.scenario, scenarioFile: file });
+    // The duration each setting's memory model gives, and the runtime's median cold start, as
+    // fixed inputs: the prediction then runs the same function the embedded sweep does.
+    predict = async (setting) => {
+      const modelled = (await import('../run/sweep.ts')).withModelledDuration(setting.scenario);
+      const fn = modelled.function;
+      return available.predictScenario({ scenario: { ...modelled, function: { ...fn, initDuration: fn.initDuration ?? coldStartDistributionOf(fn).p50Ms } }, scenarioFile: file });
+    };
   }
   if (scenario.target === 'aws' && flags.target === undefined && !flags.predict) {
     throw new ScenarioError([
