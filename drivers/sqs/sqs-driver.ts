@@ -11,9 +11,7 @@ import {
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { SqsPattern } from './schema.ts';
 import { sdkClientConfig } from '../../core/client-config.ts';
-import { sdkPolledQueue, type PolledQueue, type QueueMessage } from './polled-queue.ts';
-import { jsonProtocolPolledQueue } from './json-polled-queue.ts';
-import { SqsEventSourceMapping } from './sqs-mapping.ts';
+import { QueueConsumer } from './queue-consumer.ts';
 import { parseEnvelope, type OutgoingEvent } from '../../load/event-factory.ts';
 
 /** SendMessageBatch takes at most 10 entries. */
@@ -26,9 +24,6 @@ const sendMessageBatchEntriesMax = 10;
  * busy sockets would time out as failed sends.
  */
 const sendsInFlightMax = 256;
-
-/** Reads every DLQ message at the end of a run, but never for longer than this. */
-const deadLetterReadLimitMs = 60_000;
 
 /**
  * The `sqs` pattern: a queue and its DLQ (redrive after maxReceiveCount) feeding the
@@ -45,7 +40,7 @@ export const sqsDriver: Driver<SqsPattern, SqsResources> = {
 };
 
 async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>): Promise<PatternSession> {
-  const { pattern, target, ledger, recorder, clock, fn } = context;
+  const { pattern, target, ledger, recorder, clock } = context;
   const client = new SQSClient(sdkClientConfig(target.clientSettings));
   const suffix = pattern.fifo ? '.fifo' : '';
   const baseName = `sluice-${context.runId}-${context.patternName}`.slice(0, 70).replace(/[^A-Za-z0-9_-]/g, '-');
@@ -80,10 +75,6 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
     queueArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
   }
 
-  let mapping: SqsEventSourceMapping | undefined;
-  let pollersMax = 0;
-  let lastDeadLetterDepth = 0;
-  let batchesThrottled = 0;
   let sendErrors = 0;
   let sendCalls = 0;
   // FIFO: the last completed sequence number per message group, to check order is kept.
@@ -91,7 +82,6 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
   let outOfOrderDeliveries = 0;
   const errorMessages = new Map<string, number>();
 
-  const idsOf = (messages: QueueMessage[]) => messages.map((message) => parseEnvelope(message.body)?.sluiceId ?? -1);
   const groupOf = (key: string) => `group-${createHash('md5').update(key).digest().readUInt32BE(0) % pattern.messageGroups}`;
 
   const accept = (events: OutgoingEvent[]) => {
@@ -171,35 +161,25 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
     }
   }
 
-  async function queueDepth(url: string): Promise<{ visible: number; inFlight: number; delayed: number }> {
-    const attributes = (
-      await client.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: url,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-        }),
-      )
-    ).Attributes ?? {};
-    return {
-      visible: Number(attributes.ApproximateNumberOfMessages ?? 0),
-      inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-      delayed: Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-    };
-  }
-
-  /**
-   * The mapping's receives and deletes: on the embedded target over plain JSON-protocol HTTP
-   * (json-polled-queue.ts says why); elsewhere, or with SLUICE_SQS_CONSUMER_TRANSPORT=sdk,
-   * through the SDK.
-   */
-  let consumerTransport: (PolledQueue & { destroy?(): void }) | undefined;
-  let consumerTransportName: 'json-http' | 'sdk' = 'sdk';
-  const consumerQueue = (): PolledQueue => {
-    const useJson = target.clientSettings.endpoint !== undefined && context.target.info.kind === 'embedded' && process.env.SLUICE_SQS_CONSUMER_TRANSPORT !== 'sdk';
-    consumerTransportName = useJson ? 'json-http' : 'sdk';
-    consumerTransport = useJson ? jsonProtocolPolledQueue(target.clientSettings.endpoint!, queueUrl, pattern.visibilityTimeout) : sdkPolledQueue(client, queueUrl, pattern.visibilityTimeout);
-    return consumerTransport;
-  };
+  // The mapping, its sampling of the queue and its DLQ, and the DLQ read at the end (queue-consumer.ts).
+  const consumer = new QueueConsumer({
+    context,
+    client,
+    queueUrl,
+    queueArn,
+    deadLetterQueueUrl,
+    mapping: pattern,
+    idsOf: (message) => [parseEnvelope(message.body)?.sluiceId ?? -1],
+    onCompleted(messages) {
+      for (const message of messages) {
+        if (!message.messageGroupId || !message.sequenceNumber) continue;
+        const sequence = BigInt(message.sequenceNumber);
+        const last = lastSequenceByGroup.get(message.messageGroupId);
+        if (last !== undefined && sequence < last) outOfOrderDeliveries += 1;
+        else lastSequenceByGroup.set(message.messageGroupId, sequence);
+      }
+    },
+  });
 
   return {
     loadWorkerResources: () => ({ queueUrl, queueArn, ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}) }),
@@ -222,89 +202,20 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
     },
 
     async startConsumer() {
-      // A remote consumer (AWS Lambda's own mapping) polls the queue itself.
-      if (context.consumer === 'remote') return;
-      mapping = new SqsEventSourceMapping({
-        queue: consumerQueue(),
-        queueArn,
-        region: target.clientSettings.region,
-        fn,
-        pattern,
-        clock,
-        observer: {
-          onDelivered(messages) {
-            for (const id of idsOf(messages)) ledger.recordDelivered(id);
-          },
-          onCompleted(messages) {
-            const nowMs = clock.nowMs();
-            for (const message of messages) {
-              if (!message.messageGroupId || !message.sequenceNumber) continue;
-              const sequence = BigInt(message.sequenceNumber);
-              const last = lastSequenceByGroup.get(message.messageGroupId);
-              if (last !== undefined && sequence < last) outOfOrderDeliveries += 1;
-              else lastSequenceByGroup.set(message.messageGroupId, sequence);
-            }
-            let completed = 0;
-            for (const id of idsOf(messages)) {
-              const latencyMs = ledger.recordCompleted(id, nowMs);
-              if (latencyMs !== undefined) {
-                recorder.endToEndLatency(nowMs, latencyMs);
-                completed += 1;
-              }
-            }
-            recorder.count('completed', nowMs, completed);
-          },
-          onThrottled() {
-            batchesThrottled += 1;
-          },
-        },
-      });
-      mapping.start();
+      consumer.start();
     },
 
-    async sample(nowMs) {
-      const [main, dead] = await Promise.all([queueDepth(queueUrl), deadLetterQueueUrl ? queueDepth(deadLetterQueueUrl) : Promise.resolve({ visible: 0, inFlight: 0, delayed: 0 })]);
-      recorder.gauge('queueDepth', nowMs, main.visible + main.inFlight + main.delayed);
-      const oldestMs = ledger.oldestUnfinishedSentAtMs();
-      recorder.gauge('queueAgeMsMax', nowMs, oldestMs === undefined ? 0 : Math.max(0, nowMs - oldestMs));
-      const deadLetterDepth = dead.visible + dead.inFlight;
-      if (deadLetterDepth > lastDeadLetterDepth) recorder.count('deadLettered', nowMs, deadLetterDepth - lastDeadLetterDepth);
-      lastDeadLetterDepth = deadLetterDepth;
-      if (mapping) {
-        recorder.gauge('pollers', nowMs, mapping.pollerCount);
-        pollersMax = Math.max(pollersMax, mapping.pollerCount);
-      }
-    },
-
-    async isDrained() {
-      const main = await queueDepth(queueUrl);
-      return main.visible + main.inFlight + main.delayed === 0 && (context.consumer === 'remote' || fn.concurrency === 0);
-    },
-
-    async stopConsumer() {
-      await mapping?.stop();
-      consumerTransport?.destroy?.();
-    },
-
-    async pendingAtEnd() {
-      // Read the DLQ so each dead-lettered event is known by id, then count what the queue still holds.
-      const deadline = clock.nowMs() + deadLetterReadLimitMs;
-      const deadLetters = deadLetterQueueUrl ? sdkPolledQueue(client, deadLetterQueueUrl, 300_000) : undefined;
-      const abort = new AbortController();
-      while (deadLetters && clock.nowMs() < deadline) {
-        const messages = await deadLetters.receive(10, 0, abort.signal);
-        if (messages.length === 0) break;
-        for (const id of idsOf(messages)) ledger.recordDeadLettered(id);
-      }
-      const main = await queueDepth(queueUrl);
-      return main.visible + main.inFlight + main.delayed;
-    },
+    sample: (nowMs) => consumer.sample(nowMs),
+    isDrained: () => consumer.isDrained(),
+    stopConsumer: () => consumer.stop(),
+    // Reads the DLQ so each dead-lettered event is known by id, then counts what the queue still holds.
+    pendingAtEnd: () => consumer.pendingAtEnd(),
 
     extras() {
       return {
         queueUrl,
         deadLetterQueueUrl,
-        batchesThrottled,
+        batchesThrottled: consumer.batchesThrottled,
         ...(pattern.fifo ? { outOfOrderDeliveries } : {}),
         sendCalls,
         sendErrors,
@@ -319,7 +230,7 @@ async function provisionSqs(context: PatternRunContext<SqsPattern, SqsResources>
         sendErrorsByCode: Object.fromEntries(errorMessages),
         foreignDeliveries: ledger.foreignDeliveries,
         // What the mapping's pollers did: receives per message shows whether they polled in vain.
-        ...(mapping ? { polling: { ...mapping.counts, pollersMax, transport: consumerTransportName } } : {}),
+        ...(consumer.polling() ? { polling: consumer.polling() } : {}),
       };
     },
 
