@@ -97,6 +97,17 @@ export function renderRunMarkdown(result: RunResult): string {
     if (pattern.latency.initDurationMs.count > 0) {
       lines.push(`Cold starts: ${pattern.latency.initDurationMs.count}, init p50 ${formatMs(pattern.latency.initDurationMs.p50)}, max ${formatMs(pattern.latency.initDurationMs.max)}.`, '');
     }
+    const usage = pattern.functionUsage;
+    if (usage && (usage.provisionedConcurrencyMax > 0 || usage.keepWarm || usage.outOfMemory > 0 || usage.timeouts > 0)) {
+      const parts = [
+        ...(usage.provisionedConcurrencyMax > 0 ? [`provisioned concurrency up to ${usage.provisionedConcurrencyMax} (${formatCount(usage.provisionedConcurrencyMs / 1000)} environment-seconds), ${usage.onDemandColdStarts} on-demand cold starts beyond it`] : []),
+        ...usage.scalingActions.map((action) => `${action.reason} ${action.from} → ${action.to}`),
+        ...(usage.keepWarm ? [`${formatCount(usage.keepWarm.pings)} keep-warm pings (${usage.keepWarm.coldStarts} of them cold)`] : []),
+        ...(usage.outOfMemory > 0 ? [`${formatCount(usage.outOfMemory)} invokes out of memory`] : []),
+        ...(usage.timeouts > 0 ? [`${formatCount(usage.timeouts)} invokes timed out`] : []),
+      ];
+      lines.push(`Function: ${parts.join('; ')}.`, '');
+    }
     if (pattern.latency.clientMs) {
       const c = pattern.latency.clientMs;
       lines.push(

@@ -60,3 +60,19 @@ describe('Lambda cost formulas (https://aws.amazon.com/lambda/pricing/)', () => 
     }
   });
 });
+
+describe('report.md: what the function used', () => {
+  it('says how much provisioned concurrency ran, how it scaled, the spill-over and the failures', async () => {
+    const { renderRunMarkdown } = await import('../../analysis/report-markdown.ts');
+    const { loadRunFixture } = await import('../fixtures/run-results/helpers.ts');
+    const result = loadRunFixture('sqs-standard');
+    result.patterns[0]!.functionUsage = usage({
+      provisionedConcurrencyMs: 120_000,
+      provisionedConcurrencyMax: 4,
+      onDemandColdStarts: 3,
+      scalingActions: [{ atMs: 1, from: 2, to: 4, reason: 'target-tracking' }],
+      outOfMemory: 5,
+    });
+    expect(renderRunMarkdown(result)).toContain('Function: provisioned concurrency up to 4 (120 environment-seconds), 3 on-demand cold starts beyond it; target-tracking 2 → 4; 5 invokes out of memory.');
+  });
+});
