@@ -289,7 +289,9 @@ function costLatencyChart(pattern: SweepPatternSummary): string {
     .map((row) => {
       const cx = x(row.costPerMillionUsd!).toFixed(1);
       const cy = y(row.p99EndToEndMs!).toFixed(1);
-      const label = `<text x="${(Number(cx) + 8).toFixed(1)}" y="${(Number(cy) - 6).toFixed(1)}">${escapeHtml(row.label)}</text>`;
+      // Points on the right half are labelled to their left, so no label runs off the chart.
+      const onRight = Number(cx) > width / 2;
+      const label = `<text x="${(Number(cx) + (onRight ? -8 : 8)).toFixed(1)}" y="${(Number(cy) - 6).toFixed(1)}"${onRight ? ' text-anchor="end"' : ''}>${escapeHtml(row.label)}</text>`;
       const title = `<title>${escapeHtml(row.label)}: ${formatUsd(row.costPerMillionUsd)}/M, p99 ${formatMs(row.p99EndToEndMs)}${row.status === 'failed' ? ' (failed)' : ''}</title>`;
       const mark =
         row.status === 'failed'
