@@ -43,6 +43,8 @@ export type LoadWorkerCommon = Omit<LoadWorkerInit, 'index' | 'count' | 'firstId
 const readyTimeoutMs = 60_000;
 /** After a stop, how long a worker may take to answer its last sends before it is killed. */
 const stopGraceMs = 30_000;
+/** After another worker died, how long the others may take to stop: the run has failed, and only its teardown waits. */
+const failureGraceMs = 5_000;
 
 const runTs = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
 const workerEntry = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
@@ -355,7 +357,7 @@ export class LoadWorkerPool {
     } catch (error) {
       // The others stop; each answers its last sends, within the grace period.
       stopAll();
-      await Promise.race([Promise.all(this.workers.map((worker) => worker.ended)), new Promise<void>((resolve) => setTimeout(resolve, stopGraceMs).unref())]);
+      await Promise.race([Promise.all(this.workers.map((worker) => worker.ended)), new Promise<void>((resolve) => setTimeout(resolve, failureGraceMs).unref())]);
       throw error;
     } finally {
       signal.removeEventListener('abort', stopAll);

@@ -59,6 +59,27 @@ describe('load workers: one pattern’s load from several processes', () => {
     await target?.stop();
   });
 
+  it('a worker that dies fails the run, naming the worker and the events it sent', async () => {
+    const own = LoadWorkerProcesses.fork(2);
+    const sqs = scenario.patterns[0]!;
+    const longer = { ...scenario, workload: { ...scenario.workload, phases: [{ duration: 4000, arrivalRate: 15 }] } } as typeof scenario;
+    try {
+      let sent = 0;
+      const running = runPattern({ scenario: longer, scenarioFile: 'load-workers.yaml', pattern: sqs, patternName: 'sqs', runId: `lwdie-${Date.now().toString(36)}`, target, clock: realClock, signal: new AbortController().signal, loadWorkers: 2, loadWorkerProcesses: own, onProgress: (progress) => (sent = progress.sent) });
+      running.catch(() => undefined);
+      const victim = own.take(2)[1]!.child;
+      // Killed mid-phase, once the workers have sent something.
+      for (let waitedMs = 0; sent < 10 && waitedMs < 30_000; waitedMs += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      victim.kill('SIGKILL');
+      const killedAtMs = Date.now();
+      await running.catch(() => undefined);
+      console.info(`worker killed after ${sent} events sent: the run failed ${Date.now() - killedAtMs} ms later`);
+      await expect(running).rejects.toThrow(new RegExp(`load worker 2 of 2 \\(pid ${victim.pid}\\) exited \\(signal SIGKILL\\) before its load ended, having sent \\d+ events \\(ids \\d+–\\d+\\)`));
+    } finally {
+      await own.close();
+    }
+  });
+
   for (const workers of [2, 4]) {
     for (const source of ['sqs', 'kinesis', 'eventbridge', 's3', 'apigateway']) {
       it(`${source} with --workers ${workers}: every event sent once, by its own worker, and accounted for exactly`, () => {
