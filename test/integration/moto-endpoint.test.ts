@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetQueueUrlCommand, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { main } from '../../cli/main.ts';
 import { sdkClientConfig } from '../../core/client-config.ts';
 import { parseScenario } from '../../scenario/load.ts';
@@ -155,5 +155,6 @@ describe(`moto ${motoCheck.stdout?.trim() ?? ''} as the endpoint`, () => {
     }
     // Everything the stacks made is gone with them.
     expect((await clients.sqs.send(new ListQueuesCommand({}))).QueueUrls ?? []).toEqual([]);
+    expect((await clients.s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
   });
 });
