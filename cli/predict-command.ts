@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { loadScenarioFile } from '../scenario/load.ts';
-import { CommandLineError, type FlagProblem } from '../scenario/errors.ts';
+import { loadScenarioFile, locateKey } from '../scenario/load.ts';
+import { CommandLineError, ScenarioError, type FlagProblem } from '../scenario/errors.ts';
 import { patternNameOf } from '../scenario/schema.ts';
 import { evaluateThresholds, sortFailuresFirst } from '../analysis/thresholds.ts';
 import { checkOutputPaths } from './output-paths.ts';
@@ -37,6 +37,16 @@ export async function predictCommand(file: string, flags: PredictFlags, io: Io):
     flagProblems.push({ flag: '--tolerance', message: `${JSON.stringify(flags.tolerance)} is not a fraction: give it as e.g. 0.1 for 10 %` });
   }
   if (flagProblems.length > 0) throw new CommandLineError(flagProblems);
+  if (scenario.function.handler.type === 'module') {
+    throw new ScenarioError([
+      {
+        file,
+        ...(await locateKey(file, 'function.handler')),
+        keyPath: 'function.handler',
+        message: `a prediction runs the synthetic handler, and this one is a module (${scenario.function.handler.module}): give function.handler a duration (p50/p99, what \`sluice run\` measured as latency.invokeDurationMs) and an errorRate to predict it`,
+      },
+    ]);
+  }
   const baseline = flags.baseline ? await readRunResult(baselinePath(flags.baseline), 'a baseline') : undefined;
   await checkOutputPaths(runOutputPaths(flags));
   const { predictScenario } = await import('../predict/predict-scenario.ts');
