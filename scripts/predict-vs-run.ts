@@ -24,6 +24,8 @@ for (const file of files) {
   const predicted = await predictScenario({ scenario, scenarioFile: file, fidelity: 'exact' });
   for (const pattern of measured.patterns) {
     const twin = predicted.patterns.find((p) => p.name === pattern.name);
+    // A run that could not apply its load on this machine measured the harness, not the rules: say so beside its figures.
+    for (const warning of pattern.warnings.filter((w) => w.includes('not applied') || w.includes('load generator'))) console.log(`${file} ${pattern.name} (measured run) warning: ${warning}`);
     if (twin) console.log(formatAgreement(`${file} ${patternNameOf({ name: pattern.name, source: pattern.source })}`, agreementOf(twin, pattern)));
   }
 }
