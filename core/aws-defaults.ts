@@ -247,8 +247,29 @@ export const awsDefaults = {
     source: 'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html (Entries: 1 to 10 items)',
   },
   eventBridgePutEventsEntriesBytesMax: {
-    value: 262_144,
-    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html (the total entry size must be less than 256 KB)',
+    value: 1_048_576,
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html (a PutEvents request and each event up to 1 MiB since January 2026; 256 KB before)',
+  },
+  eventBridgeInvocationsPerSecondByRegion: {
+    value: {
+      'us-east-1': 18_750,
+      'us-west-2': 18_750,
+      'eu-west-1': 18_750,
+      'us-east-2': 4_500,
+      'eu-central-1': 4_500,
+      'us-west-1': 2_250,
+      'ap-northeast-1': 2_250,
+      'ap-southeast-1': 2_250,
+      'ap-southeast-2': 2_250,
+      'eu-west-2': 2_250,
+      'af-south-1': 750,
+      'ap-northeast-3': 750,
+      'ap-southeast-3': 750,
+      'eu-south-1': 750,
+      other: 1_100,
+    } as const,
+    source:
+      'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (Invocations throttle limit in transactions per second: an invocation is an event matching a rule and sent to its target; past the limit invocations are throttled, i.e. delayed, not dropped; 1,100/s in each Region not listed)',
   },
   eventBridgeEventPatternCharsMax: {
     value: 2_048,
@@ -284,11 +305,20 @@ export const awsDefaults = {
   },
   apiGatewayAccountRatePerSecond: {
     value: 10_000,
-    source: 'https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html (account-level steady-state rate per Region)',
+    source: 'https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html (account-level steady-state rate per Region; lower in newer Regions: apiGatewayLowerQuotaRegions)',
   },
   apiGatewayAccountBurst: {
     value: 5_000,
     source: 'https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html (account-level burst per Region)',
+  },
+  apiGatewayLowerQuotaRegions: {
+    value: {
+      ratePerSecond: 2_500,
+      burst: 1_250,
+      regions: ['af-south-1', 'eu-south-1', 'ap-southeast-3', 'me-central-1', 'ap-south-2', 'ap-southeast-4', 'eu-south-2', 'eu-central-2', 'il-central-1', 'ca-west-1', 'ap-southeast-5', 'ap-southeast-7', 'mx-central-1'],
+    } as const,
+    source:
+      'https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html (the account throttle defaults to 2,500 rps with a 1,250 burst in Cape Town, Milan, Jakarta, UAE, Hyderabad, Melbourne, Spain, Zurich, Tel Aviv, Calgary, Malaysia, Thailand and Mexico (Central); 10,000 and 5,000 elsewhere)',
   },
   apiGatewayIntegrationTimeoutMs: {
     value: 29_000,
@@ -297,3 +327,27 @@ export const awsDefaults = {
 } as const;
 
 export type AwsDefaultName = keyof typeof awsDefaults;
+
+/**
+ * EventBridge's invocation quota (matched events delivered to targets per second) in a
+ * region: 18,750 in us-east-1, us-west-2 and eu-west-1, lower elsewhere.
+ *
+ * @example eventBridgeInvocationsPerSecondIn('ap-south-1') // 1100
+ */
+export function eventBridgeInvocationsPerSecondIn(region: string): number {
+  const byRegion: Readonly<Record<string, number>> = awsDefaults.eventBridgeInvocationsPerSecondByRegion.value;
+  return byRegion[region] ?? byRegion.other;
+}
+
+/**
+ * API Gateway's account-level throttle in a region: 10,000 rps with a 5,000 burst, or
+ * 2,500 and 1,250 in the newer regions.
+ *
+ * @example apiGatewayAccountThrottleIn('eu-south-2') // { ratePerSecond: 2500, burst: 1250 }
+ */
+export function apiGatewayAccountThrottleIn(region: string): { ratePerSecond: number; burst: number } {
+  const lower = awsDefaults.apiGatewayLowerQuotaRegions.value;
+  return (lower.regions as readonly string[]).includes(region)
+    ? { ratePerSecond: lower.ratePerSecond, burst: lower.burst }
+    : { ratePerSecond: awsDefaults.apiGatewayAccountRatePerSecond.value, burst: awsDefaults.apiGatewayAccountBurst.value };
+}

@@ -70,6 +70,16 @@ export interface SourceModule<Name extends string = string, Schema extends Patte
    * the field, the local limit and why. Checked before a local run starts.
    */
   localTargetProblems?(pattern: z.infer<Schema>): ReadonlyArray<{ field: string; message: string }>;
+  /**
+   * Why events of `eventSizeBytes` cannot go through this pattern (over the source's message
+   * or payload limit), or undefined when they can. Checked with the rest of the scenario.
+   */
+  eventSizeProblem?(pattern: z.infer<Schema>, eventSizeBytes: number): string | undefined;
+  /**
+   * Defaults that depend on the scenario's region (a quota lower in newer regions): the
+   * scenario loader sets each field the file leaves out.
+   */
+  regionalDefaults?(region: string): Partial<z.infer<Schema>>;
 }
 
 /**

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import type { ZodError } from 'zod';
 import { scenarioSchema, scenarioSchemaFor, type Scenario } from './schema.ts';
-import type { SourceRegistry } from '../drivers/registry.ts';
+import { sourceModules, type SourceRegistry } from '../drivers/registry.ts';
 import { ScenarioError, type ScenarioProblem } from './errors.ts';
 import { maxEventsPerPattern, workloadSchema, type Workload } from './parts.ts';
 import { parseArrivalTrace } from '../load/arrival-trace.ts';
@@ -84,7 +84,25 @@ export function parseScenario(text: string, file: string, sources?: SourceRegist
   const workload = parsed.success ? (parsed.data.workload as Workload) : workloadSchema.safeParse((raw as { workload?: unknown }).workload).data;
   const located = [...(parsed.success ? [] : locatedZodProblems(parsed.error, document, lineCounter, file)), ...(workload ? workloadProblems(workload, document, lineCounter, file, options) : [])];
   if (located.length > 0) throw new ScenarioError(located.sort((a, b) => a.offset - b.offset).map(({ problem }) => problem));
-  return parsed.data as Scenario;
+  const scenario = parsed.data as Scenario;
+  applyRegionalDefaults(scenario, raw as { patterns?: unknown }, sources ?? sourceModules);
+  return scenario;
+}
+
+/**
+ * Sets each region-dependent default (API Gateway's lower account throttle in newer regions)
+ * that a pattern leaves out; what the file says stays.
+ */
+function applyRegionalDefaults(scenario: Scenario, raw: { patterns?: unknown }, registry: SourceRegistry): void {
+  const rawPatterns = Array.isArray(raw.patterns) ? raw.patterns : [];
+  scenario.patterns.forEach((pattern, index) => {
+    const defaults = registry[pattern.source]?.regionalDefaults?.(scenario.region);
+    if (!defaults) return;
+    const written = (rawPatterns[index] ?? {}) as Record<string, unknown>;
+    for (const [field, value] of Object.entries(defaults)) {
+      if (!(field in written)) (pattern as Record<string, unknown>)[field] = value;
+    }
+  });
 }
 
 type LocatedProblem = { offset: number; problem: ScenarioProblem };

@@ -45,7 +45,8 @@ export const workloadSchema = z
   .object({
     phases: z.array(phaseSchema).min(1).max(100),
     eventsPerArrival: z.number().int().min(1).max(500).default(1),
-    eventSizeBytes: z.number().int().min(64).max(256 * 1024).default(256),
+    /** Up to 1 MiB, the largest SQS message, EventBridge event and asynchronous payload (each source checks its own limit). */
+    eventSizeBytes: z.number().int().min(64).max(1_048_576).default(256),
     /** JSON object merged into every event's payload; `{{ key }}` and `{{ seq }}` are filled in. */
     payloadTemplate: z.record(z.string(), z.unknown()).optional(),
     keys: keyDistributionSchema.default({ count: 100, distribution: 'uniform', zipfExponent: 1.1, hotKeyShare: 0.5 }),

@@ -75,7 +75,15 @@ export function scenarioSchemaFor<Registry extends SourceRegistry>(registry: Reg
     if (fn.provisionedConcurrency > (fn.reservedConcurrency ?? scenario.account.concurrencyLimit)) {
       ctx.addIssue({ code: 'custom', path: ['function', 'provisionedConcurrency'], message: 'cannot exceed the function’s concurrency limit' });
     }
-  }, { when: (payload) => payload.issues.every((issue) => issue.path?.[0] !== 'function' && issue.path?.[0] !== 'account') });
+  }, { when: (payload) => payload.issues.every((issue) => issue.path?.[0] !== 'function' && issue.path?.[0] !== 'account') })
+  // Each source's message or payload limit (SQS 1 MiB, an EventBridge entry and async invoke 1 MiB).
+  .superRefine((scenario, ctx) => {
+    scenario.patterns.forEach((pattern, index) => {
+      const module = (registry as SourceRegistry)[pattern.source];
+      const problem = module?.eventSizeProblem?.(pattern as never, scenario.workload.eventSizeBytes);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['workload', 'eventSizeBytes'], message: `pattern "${patternNameOf(pattern)}" (patterns[${index}]): ${problem}` });
+    });
+  }, { when: (payload) => payload.issues.every((issue) => issue.path?.[0] !== 'workload' && issue.path?.[0] !== 'patterns') });
 }
 
 /** A pattern's name as the file gives it (its source by default), if it is readable. */

@@ -4,6 +4,7 @@ import { apiGatewayCost } from './cost.ts';
 import { apiGatewayCloudWatchMetrics } from './cloudwatch-metrics.ts';
 import { apiGatewayResourcesFrom, type ApiGatewayResources } from './apigateway-resources.ts';
 import { apiGatewayPatternSchema } from './schema.ts';
+import { apiGatewayAccountThrottleIn } from '../../core/aws-defaults.ts';
 
 /**
  * API Gateway (HTTP or REST API): each request a synchronous invoke.
@@ -12,7 +13,7 @@ import { apiGatewayPatternSchema } from './schema.ts';
 export const apiGatewaySource = {
   source: 'apigateway',
   patternSchema: apiGatewayPatternSchema,
-  defaults: ['apiGatewayAccountRatePerSecond', 'apiGatewayAccountBurst', 'apiGatewayIntegrationTimeoutMs', 'lambdaPayloadBytesMax'],
+  defaults: ['apiGatewayAccountRatePerSecond', 'apiGatewayAccountBurst', 'apiGatewayLowerQuotaRegions', 'apiGatewayIntegrationTimeoutMs', 'lambdaPayloadBytesMax'],
   // sluice's gateway runs in the run's own process: no emulator needed.
   embeddedServices: [],
   localstackServices: ['apigateway'],
@@ -23,4 +24,9 @@ export const apiGatewaySource = {
   aws: apiGatewayAwsStack,
   cost: apiGatewayCost,
   cloudWatchMetrics: apiGatewayCloudWatchMetrics,
+  // The account throttle is 2,500 rps (burst 1,250) in the newer regions, 10,000 (5,000) elsewhere.
+  regionalDefaults: (region) => {
+    const throttle = apiGatewayAccountThrottleIn(region);
+    return { throttleRatePerSecond: throttle.ratePerSecond, throttleBurst: throttle.burst };
+  },
 } as const satisfies SourceModule<'apigateway', typeof apiGatewayPatternSchema, ApiGatewayResources>;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { PatternRunContext } from '../driver.ts';
 import { AsyncInvokeQueue, type AsyncFailureCondition, type AsyncInvocation, type AsyncInvokeSettings } from '../../runtime/async-invoke-queue.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
 import { FunctionError } from '../../runtime/errors.ts';
 import { seededRandom, type RandomSource } from '../../runtime/random.ts';
 import { sdkClientConfig } from '../../core/client-config.ts';
@@ -9,7 +10,7 @@ import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
 import { startInvokeEndpoint, type InvokeEndpoint } from './invoke-endpoint.ts';
 
 /** SQS's message size limit: a destination record beyond it carries no request payload. */
-const sqsMessageBytesMax = 262_144;
+const sqsMessageBytesMax = awsDefaults.sqsMessageBytesMax.value;
 const accountId = '000000000000';
 
 export interface AsyncLambdaTargetOptions {

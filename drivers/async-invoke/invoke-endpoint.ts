@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { awsDefaults } from '../../core/aws-defaults.ts';
 
 /** Lambda's limit on an asynchronous invoke's payload (1 MB since 2025; 256 KB before). */
-const asyncPayloadBytesMax = 1_048_576;
+const asyncPayloadBytesMax = awsDefaults.asyncInvokePayloadBytesMax.value;
 /** Synchronous invokes allow 6 MB. */
 const syncPayloadBytesMax = 6 * 1_048_576;
 

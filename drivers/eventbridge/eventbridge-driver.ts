@@ -17,13 +17,14 @@ import { eventBridgeDefaultEventSource, type EventBridgePattern } from './schema
 import { compileEventPattern, type EventPattern } from '../../core/event-pattern.ts';
 import { sdkClientConfig } from '../../core/client-config.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
+import { awsDefaults, eventBridgeInvocationsPerSecondIn } from '../../core/aws-defaults.ts';
 import { AsyncLambdaTarget, asyncConsumerSide } from '../async-invoke/async-lambda-target.ts';
 import { asyncInvokeSettingsOf } from '../async-invoke/async-invoke-schema.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
 import { sluiceEventSourceName } from './aws-stack.ts';
 
-/** The PutEvents call size limit: the entries' sizes must total under 256 KB. */
-const putEventsBytesMax = 262_144;
+/** The PutEvents call size limit: the entries' sizes must total at most this (1 MiB since 2026; 256 KB before). */
+const putEventsBytesMax = awsDefaults.eventBridgePutEventsEntriesBytesMax.value;
 /** Error codes of a PutEvents entry (or call) worth retrying. */
 const retryableCodes = new Set(['ThrottlingException', 'InternalFailure', 'InternalException', 'ServiceUnavailable', 'TimeoutError', 'RequestTimeout']);
 const producerBackoffInitialMs = 50;
@@ -52,8 +53,16 @@ export const eventBridgeDriver: Driver<EventBridgePattern, EventBridgeResources>
     const burst = pattern.putEventsBurstRequests ?? pattern.putEventsRequestsPerSecond;
     return [
       { name: 'eventbridge.put_events_tps', limit: `${pattern.putEventsRequestsPerSecond} requests/s (bucket ${burst})`, enforcedBy },
-      { name: 'eventbridge.put_events_call_size', limit: '10 entries and 256 KB per call', enforcedBy },
+      { name: 'eventbridge.put_events_call_size', limit: `10 entries and ${putEventsBytesMax / 1024} KiB per call`, enforcedBy },
       { name: 'lambda.async_invoke', limit: `${pattern.asyncInvoke.maximumRetryAttempts} retries, maximum event age ${pattern.asyncInvoke.maximumEventAge / 1000} s`, enforcedBy: 'sluice' },
+      // The region's invocation quota (matched events handed to targets): only AWS applies it;
+      // a local run that stays below it is unaffected, one above it says so here.
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+      {
+        name: 'eventbridge.invocations_per_second',
+        limit: `${eventBridgeInvocationsPerSecondIn(target.info.region).toLocaleString('en-US')} invocations/s in ${target.info.region} (throttled invocations are delayed)`,
+        enforcedBy: target.info.kind === 'aws' ? 'target' : 'none',
+      },
     ];
   },
   provision: provisionEventBridge,

@@ -4,6 +4,10 @@ import { eventBridgeCost } from './cost.ts';
 import { eventBridgeCloudWatchMetrics } from './cloudwatch-metrics.ts';
 import { eventBridgeResourcesFrom, type EventBridgeResources } from './eventbridge-resources.ts';
 import { eventBridgePatternSchema } from './schema.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
+
+/** What an event's envelope adds to its detail as Lambda receives it (version, id, time, region, account, resources). */
+const eventEnvelopeBytes = 512;
 
 /**
  * EventBridge: PutEvents onto a bus whose rules invoke the function asynchronously.
@@ -16,6 +20,8 @@ export const eventBridgeSource = {
     'eventBridgePutEventsRequestsPerSecond',
     'eventBridgePutEventsEntriesMax',
     'eventBridgePutEventsEntriesBytesMax',
+    'eventBridgeInvocationsPerSecondByRegion',
+    'asyncInvokePayloadBytesMax',
     'asyncInvokeMaximumRetryAttempts',
     'asyncInvokeMaximumEventAgeMs',
     'asyncInvokeErrorRetryDelaysMs',
@@ -32,4 +38,14 @@ export const eventBridgeSource = {
   aws: eventBridgeAwsStack,
   cost: eventBridgeCost,
   cloudWatchMetrics: eventBridgeCloudWatchMetrics,
+  eventSizeProblem: (pattern, eventSizeBytes) => {
+    // The entry (source + detail-type + detail) must fit PutEvents' limit, and the event as
+    // the rule hands it to Lambda (the envelope's fields besides) an asynchronous invoke's.
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+    const limit = Math.min(awsDefaults.eventBridgePutEventsEntriesBytesMax.value, awsDefaults.asyncInvokePayloadBytesMax.value);
+    const needed = eventSizeBytes + pattern.eventSource.length + pattern.detailType.length + eventEnvelopeBytes;
+    return needed > limit
+      ? `an EventBridge event of ${eventSizeBytes.toLocaleString('en-US')} bytes plus its source, detail-type and envelope (~${eventEnvelopeBytes} B) is over the ${limit.toLocaleString('en-US')} bytes a PutEvents entry and an asynchronous invoke hold; lower eventSizeBytes`
+      : undefined;
+  },
 } as const satisfies SourceModule<'eventbridge', typeof eventBridgePatternSchema, EventBridgeResources>;

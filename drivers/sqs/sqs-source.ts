@@ -1,3 +1,4 @@
+import { awsDefaults } from '../../core/aws-defaults.ts';
 import type { SourceModule } from '../source-module.ts';
 import { sqsAwsStack } from './aws-stack.ts';
 import { sqsCost } from './cost.ts';
@@ -12,7 +13,7 @@ import { sqsPatternSchema } from './schema.ts';
 export const sqsSource = {
   source: 'sqs',
   patternSchema: sqsPatternSchema,
-  defaults: ['sqsInitialPollers', 'sqsPollerScaleUpPerMinute', 'sqsMaximumConcurrencyRange', 'sqsStandardConcurrentInvokesMax', 'sqsBatchSizeMax', 'sqsVisibilityTimeoutMs', 'sqsReceiveWaitMs', 'sqsEmptyReceiveBackoffMs', 'sqsBacklogReadsPerSecond'],
+  defaults: ['sqsInitialPollers', 'sqsPollerScaleUpPerMinute', 'sqsMaximumConcurrencyRange', 'sqsStandardConcurrentInvokesMax', 'sqsBatchSizeMax', 'sqsVisibilityTimeoutMs', 'sqsReceiveWaitMs', 'sqsEmptyReceiveBackoffMs', 'sqsBacklogReadsPerSecond', 'sqsProvisionedMinimumPollersRange', 'sqsProvisionedMaximumPollersRange', 'sqsProvisionedPollersDefault', 'sqsProvisionedInvokesPerPoller', 'sqsProvisionedScaleUpPerMinute', 'sqsMessageBytesMax'],
   embeddedServices: ['sqs'],
   localstackServices: ['sqs'],
   loadDriver: async () => (await import('./sqs-driver.ts')).sqsDriver,
@@ -21,4 +22,7 @@ export const sqsSource = {
   aws: sqsAwsStack,
   cost: sqsCost,
   cloudWatchMetrics: sqsCloudWatchMetrics,
+  eventSizeProblem: (_pattern, eventSizeBytes) =>
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
+    eventSizeBytes > awsDefaults.sqsMessageBytesMax.value ? `an SQS message holds at most ${awsDefaults.sqsMessageBytesMax.value.toLocaleString('en-US')} bytes (1 MiB); lower eventSizeBytes` : undefined,
 } as const satisfies SourceModule<'sqs', typeof sqsPatternSchema, SqsResources>;

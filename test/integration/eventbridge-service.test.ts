@@ -1,3 +1,4 @@
+import { awsDefaults } from '../../core/aws-defaults.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateEventBusCommand,
@@ -269,14 +270,15 @@ describe('embedded EventBridge behind the edge endpoint', () => {
     expect(harness.deliveries.some((delivery) => String(delivery.event.detail['orderId']).startsWith('batch-'))).toBe(false);
   });
 
-  it('refuses entries over 256 KB in total, counted as AWS documents', async () => {
-    // Source (13 B) + DetailType (11 B) + Detail: exactly 262,144 B is allowed, one more is not.
+  it('refuses entries over 1 MiB in total (256 KB before 2026), counted as AWS documents', async () => {
+    // Source (13 B) + DetailType (11 B) + Detail: exactly the limit is allowed, one byte more is not.
+    const limitBytes = awsDefaults.eventBridgePutEventsEntriesBytesMax.value;
     const fixedBytes = 'sluice.orders'.length + 'OrderPlaced'.length + JSON.stringify({ pad: '' }).length;
-    const atLimit = { pad: 'x'.repeat(262_144 - fixedBytes) };
+    const atLimit = { pad: 'x'.repeat(limitBytes - fixedBytes) };
     const accepted = await client.send(new PutEventsCommand({ Entries: [entry(bus, atLimit)] }));
     expect(accepted.FailedEntryCount).toBe(0);
 
-    const overLimit = { pad: 'x'.repeat(262_144 - fixedBytes + 1) };
+    const overLimit = { pad: 'x'.repeat(limitBytes - fixedBytes + 1) };
     const error = await rejection(client.send(new PutEventsCommand({ Entries: [entry(bus, overLimit)] })));
     expect(error.name).toBe('ValidationException');
     expect(error.message).toContain('Total size of the entries in the request is over the limit');
