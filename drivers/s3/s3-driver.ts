@@ -42,7 +42,10 @@ export const s3Driver: Driver<S3Pattern, S3Resources> = {
     return [
       { name: 's3.put_requests_per_prefix', limit: `${pattern.putRequestsPerSecondPerPrefix} PUT/COPY/POST/DELETE per second per prefix`, enforcedBy },
       { name: 's3.get_requests_per_prefix', limit: `${pattern.getRequestsPerSecondPerPrefix} GET/HEAD per second per prefix`, enforcedBy },
-      { name: 'lambda.async_invoke', limit: `${pattern.asyncInvoke.maximumRetryAttempts} retries, maximum event age ${pattern.asyncInvoke.maximumEventAge / 1000} s`, enforcedBy: 'sluice' },
+      // Through a queue the SQS mapping's rules apply (no quota: standard queues take nearly unlimited calls); otherwise Lambda's asynchronous invoke.
+      pattern.notify.to === 'sqs'
+        ? { name: 'sqs.standard_throughput', limit: 'nearly unlimited', enforcedBy: 'none' }
+        : { name: 'lambda.async_invoke', limit: `${pattern.asyncInvoke.maximumRetryAttempts} retries, maximum event age ${pattern.asyncInvoke.maximumEventAge / 1000} s`, enforcedBy: 'sluice' },
     ];
   },
   provision: provisionS3,
@@ -138,7 +141,9 @@ async function provisionS3(context: PatternRunContext<S3Pattern, S3Resources>): 
           recorder.count('sourceThrottles', clock.nowMs());
           ledger.recordThrottled(event.id);
         }
-        const transient = retryableCodes.has(code) || !(error as { $metadata?: unknown }).$metadata;
+        // A 5xx is S3's "retry the request" (a busy store, a dropped connection behind the edge), whatever its body.
+        const statusCode = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        const transient = retryableCodes.has(code) || !(error as { $metadata?: unknown }).$metadata || (statusCode !== undefined && statusCode >= 500);
         if (!transient || attempt >= pattern.producerMaxAttempts) {
           errorsByCode.set(code, (errorsByCode.get(code) ?? 0) + 1);
           consumer?.forget(event.id);
