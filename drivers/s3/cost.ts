@@ -37,7 +37,7 @@ export const s3Cost = {
     const notificationUsage = { ...usage, eventSizeBytes: notificationMessageBytes };
     if (notify?.to === 'sqs') {
       // S3's sends are one SendMessage per event: the queue's send requests.
-      lines.push(...sqsCost.lines({ batchSize: notify.batchSize, sendBatchSize: 1, ...(notify.provisionedPollerConfig ? { provisionedPollerConfig: notify.provisionedPollerConfig } : {}) }, notificationUsage, prices, notes).map((line) => ({ ...line, item: line.item.replace('send requests (1 per call)', 'send requests (S3 notifications, 1 per call)') })));
+      lines.push(...sqsCost.lines({ batchSize: notify.batchSize, sendBatchSize: 1, ...(notify.provisionedPollerConfig ? { provisionedPollerConfig: notify.provisionedPollerConfig } : {}) }, notificationUsage, prices, notes).map((line) => ({ ...line, item: line.item.replace('send requests (1 per call)', 'sends by S3 (1 per call)') })));
     } else if (notify?.to === 'eventbridge') {
       lines.push(...eventBridgeCost.lines({}, notificationUsage, prices, notes).map((line) => ({ ...line, item: 'EventBridge events from S3 matching a rule' })));
     }

@@ -140,7 +140,7 @@ describe('s3 pattern notify', () => {
     expect(viaQueue.map((line) => line.item)).toEqual([
       'S3 PUT requests',
       'S3 LIST requests (emptying the bucket)',
-      'SQS standard send requests (S3 notifications, 1 per call)',
+      'SQS standard sends by S3 (1 per call)',
       'SQS standard receive requests (up to 10 per call)',
       'SQS standard delete requests (up to 10 per call)',
     ]);
