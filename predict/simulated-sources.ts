@@ -444,42 +444,42 @@ const apigateway: SimulatedSource<ApiGatewayPattern> = {
       ledger.recordAccepted(event.id);
       ledger.recordDelivered(event.id);
       recorder.count('accepted', sentAtMs);
-      const timeout = new AbortController();
-      let timedOut = false;
+      // The gateway's integration timeout as a plain timer (an abortable sleep per request costs an AbortController and a DOMException each).
       const integration = fn.invoke({ body: '' }, 'sync');
-      const gatewayTimeout = clock.sleep(gateway.integrationTimeoutMs, timeout.signal).then(
-        () => {
-          timedOut = true;
-        },
-        () => undefined,
-      );
-      const answer: Promise<void> = Promise.race([integration.then(() => 'ok' as const), gatewayTimeout.then(() => 'timeout' as const)])
-        .then((how) => {
-          const nowMs = clock.nowMs();
-          if (how === 'timeout' || timedOut) {
-            answered(504);
-            ledger.recordFailed(event.id);
-            return;
-          }
-          answered(200);
-          const latencyMs = ledger.recordCompleted(event.id, nowMs);
-          if (latencyMs !== undefined) {
-            recorder.endToEndLatency(nowMs, latencyMs);
-            recorder.clientObserved(latencyMs);
-            recorder.count('completed', nowMs);
-          }
-        })
-        .catch((error: unknown) => {
-          // A throttled invoke behind the gateway answers 500, a failed one 502: the request's end either way.
-          answered(error instanceof ConcurrencyThrottleError ? 500 : error instanceof FunctionError ? 502 : 500);
+      const answer: Promise<void> = new Promise<'ok' | 'timeout' | { error: unknown }>((resolve) => {
+        const timer = clock.setTimer(() => resolve('timeout'), gateway.integrationTimeoutMs);
+        integration.then(
+          () => {
+            clock.clearTimer(timer);
+            resolve('ok');
+          },
+          (error: unknown) => {
+            clock.clearTimer(timer);
+            resolve({ error });
+          },
+        );
+      }).then((how) => {
+        inFlight.delete(answer);
+        if (how === 'timeout') {
+          answered(504);
           ledger.recordFailed(event.id);
-        })
-        .finally(() => {
-          timeout.abort();
-          inFlight.delete(answer);
-        });
-      // The invoke keeps running past a gateway timeout; its rejection is answered above.
-      integration.catch(() => undefined);
+          return;
+        }
+        if (how !== 'ok') {
+          // A throttled invoke behind the gateway answers 500, a failed one 502: the request's end either way.
+          answered(how.error instanceof ConcurrencyThrottleError ? 500 : how.error instanceof FunctionError ? 502 : 500);
+          ledger.recordFailed(event.id);
+          return;
+        }
+        const nowMs = clock.nowMs();
+        answered(200);
+        const latencyMs = ledger.recordCompleted(event.id, nowMs);
+        if (latencyMs !== undefined) {
+          recorder.endToEndLatency(nowMs, latencyMs);
+          recorder.clientObserved(latencyMs);
+          recorder.count('completed', nowMs);
+        }
+      });
       inFlight.add(answer);
     };
     return {
