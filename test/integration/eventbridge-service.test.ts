@@ -495,3 +495,26 @@ describe('embedded EventBridge PutEvents TPS quota', () => {
     }
   });
 });
+
+describe('embedded EventBridge events from AWS services (S3)', () => {
+  it("puts an aws.s3 event on the default bus: matched by its rules, no PutEvents quota charged, though PutEvents refuses the aws. source", async () => {
+    const nowMs = 5_000_000;
+    const harness = await startHarness({ putEventsQuota: { requestsPerSecond: 1 }, clock: { nowMs: () => nowMs } });
+    try {
+      const client = harness.client();
+      await client.send(new PutRuleCommand({ Name: 'uploads', EventPattern: JSON.stringify({ source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { object: { key: [{ prefix: 'in/' }] } } }) }));
+      await client.send(new PutTargetsCommand({ Rule: 'uploads', Targets: [{ Id: 'fn', Arn: 'arn:aws:lambda:us-east-1:000000000000:function:fn' }] }));
+      for (const key of ['in/a.json', 'out/b.json', 'in/c.json']) {
+        harness.service.putServiceEvent({ region: 'us-east-1', source: 'aws.s3', detailType: 'Object Created', resources: ['arn:aws:s3:::b'], timeMs: Date.parse('2026-12-01T10:00:00Z'), detail: { bucket: { name: 'b' }, object: { key } } });
+      }
+      expect(harness.deliveries.map((delivery) => (delivery.event.detail as { object: { key: string } }).object.key)).toEqual(['in/a.json', 'in/c.json']);
+      expect(harness.deliveries[0]!.event).toMatchObject({ version: '0', source: 'aws.s3', 'detail-type': 'Object Created', account: '000000000000', time: '2026-12-01T10:00:00Z', region: 'us-east-1', resources: ['arn:aws:s3:::b'] });
+      expect(harness.service.stats()).toMatchObject({ serviceEvents: 3, entriesUnmatched: 1, throttledCalls: 0 });
+      // The one call the quota allows this second is still there, and PutEvents may not claim aws.s3.
+      const answer = await client.send(new PutEventsCommand({ Entries: [{ Source: 'aws.s3', DetailType: 'Object Created', Detail: '{}' }] }));
+      expect(answer.Entries?.[0]?.ErrorCode).toBe('NotAuthorizedForSourceException');
+    } finally {
+      await harness.edge.close();
+    }
+  });
+});
