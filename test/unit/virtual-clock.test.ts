@@ -49,4 +49,39 @@ describe('VirtualClock', () => {
     expect(resolved).toBe(30_000);
     expect(ordered).toBe(true);
   });
+
+  it('settling by microtask hops runs await chains shallower than the hops before the next timer, as the macrotask settle does', async () => {
+    const trace = async (clock: VirtualClock) => {
+      const seen: string[] = [];
+      // A timer whose callback starts a chain of 5 awaits that reads the time at its end.
+      clock.setTimer(() => {
+        void (async () => {
+          for (let hop = 0; hop < 5; hop += 1) await undefined;
+          seen.push(`chain done at ${clock.nowMs()}`);
+        })();
+      }, 10);
+      clock.setTimer(() => seen.push(`next timer at ${clock.nowMs()}`), 10);
+      await clock.advanceBy(20);
+      return seen;
+    };
+    const macrotask = await trace(new VirtualClock());
+    const microtask = await trace(new VirtualClock(0, { settleTurns: 24 }));
+    expect(macrotask).toEqual(['chain done at 10', 'next timer at 10']);
+    expect(microtask).toEqual(macrotask);
+    // Too few hops for the chain: it still runs, only after the next timer of the same instant.
+    expect(await trace(new VirtualClock(0, { settleTurns: 2 }))).toEqual(['next timer at 10', 'chain done at 10']);
+  });
+
+  it('advanceTo never moves time back, and nextDueMs names the next live timer', async () => {
+    const clock = new VirtualClock(1000);
+    const handle = clock.setTimer(() => undefined, 50);
+    clock.setTimer(() => undefined, 80);
+    clock.clearTimer(handle);
+    expect(clock.nextDueMs()).toBe(1080);
+    await clock.advanceTo(500);
+    expect(clock.nowMs()).toBe(1000);
+    await clock.advanceTo(1100);
+    expect(clock.firedTimers).toBe(1);
+    expect(clock.nextDueMs()).toBeUndefined();
+  });
 });
