@@ -13,6 +13,7 @@ import { coldStartDistributionOf } from '../scenario/parts.ts';
 import { sourceModules } from '../drivers/registry.ts';
 import { SimulatedBus } from '../drivers/eventbridge/simulated-bus.ts';
 import { SimulatedBucket } from '../drivers/s3/simulated-bucket.ts';
+import { VirtualStream } from '../drivers/kinesis/virtual-stream.ts';
 import { keyPicker } from '../load/key-distribution.ts';
 import { seededRandom } from '../runtime/random.ts';
 import { eventDetailFor } from './simulated-sources.ts';
@@ -30,6 +31,24 @@ function s3NotifiedShare(scenario: Scenario, pattern: Extract<PatternSpec, { sou
     if (outcome.accepted && outcome.notifications > 0) notified += 1;
   }
   return notified / ruleMatchSampleEvents;
+}
+
+/** Each shard's share of the workload's events, from a sample of its keys routed as the stream routes them (MD5 against the hash-key ranges). */
+function shardSharesOf(scenario: Scenario, shardCount: number): number[] {
+  const stream = new VirtualStream({ nowMs: () => 0, setTimer: () => ({ id: 0 }), clearTimer: () => undefined, sleep: async () => undefined }, { shards: shardCount });
+  const pickKey = keyPicker(scenario.workload.keys, seededRandom(scenario.workload.seed));
+  const counts = new Map<string, number>(stream.shardIds.map((id) => [id, 0]));
+  const shardByKey = new Map<string, string>();
+  for (let sample = 0; sample < ruleMatchSampleEvents; sample += 1) {
+    const key = pickKey();
+    let shardId = shardByKey.get(key);
+    if (shardId === undefined) {
+      shardId = stream.shardOf(key);
+      shardByKey.set(key, shardId);
+    }
+    counts.set(shardId, counts.get(shardId)! + 1);
+  }
+  return stream.shardIds.map((id) => counts.get(id)! / ruleMatchSampleEvents);
 }
 
 /** Invokes per event the pattern's rules make, on average, from a sample of the workload's events. */
@@ -71,6 +90,18 @@ interface Cohort {
 interface Ending {
   invokes: number;
   cohorts: Cohort[];
+  /** Kinesis: the invokes by shard, whose lanes they free. */
+  byShard?: Map<number, number>;
+}
+
+/** One Kinesis shard as counts: its share of the keys, what it holds unread and read, its busy lanes and write quota. */
+interface ShardState {
+  share: number;
+  unread: CohortQueue;
+  read: CohortQueue;
+  busy: number;
+  writeTokens: number;
+  lastReadArrivalMs?: number;
 }
 
 /**
@@ -147,11 +178,9 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const sqsCap =
     pattern.source === 'sqs' ? Math.max(sqsFloor, Math.min(pattern.maximumConcurrency ?? Infinity, awsDefaults.sqsStandardConcurrentInvokesMax.value, concurrencyLimit)) : 0;
   let sqsPollers = sqsFloor;
-  const kinesisLanes = pattern.source === 'kinesis' ? pattern.shards * pattern.parallelizationFactor : 0;
   const gatewayRate = pattern.source === 'apigateway' ? pattern.throttleRatePerSecond : Infinity;
   let gatewayTokens = pattern.source === 'apigateway' ? pattern.throttleBurst : Infinity;
   const kinesisWritePerShardPerSecond = 1000;
-  let kinesisWriteTokens = pattern.source === 'kinesis' ? pattern.shards * kinesisWritePerShardPerSecond : Infinity;
 
   // What waits in the source; for Kinesis, records read from the stream wait in `read` for a lane.
   const backlog = new CohortQueue();
@@ -161,7 +190,8 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const read = pattern.source === 'kinesis' ? new CohortQueue() : backlog;
   const kinesisPollIntervalMs = awsDefaults.kinesisPollIntervalMs.value;
   let nextKinesisReadMs = options.startMs;
-  let lastReadArrivalMs: number | undefined;
+  const shards: ShardState[] = pattern.source === 'kinesis' ? shardSharesOf(scenario, pattern.shards).map((share) => ({ share, unread: new CohortQueue(), read: new CohortQueue(), busy: 0, writeTokens: kinesisWritePerShardPerSecond })) : [];
+  const shardsHold = () => shards.reduce((sum, shard) => sum + shard.unread.count + shard.read.count, 0);
   let iteratorAgeMsInSecond = 0;
   // Environments: idle ones by when they were last used (most recent last), and the busy count.
   const idle: Array<{ lastUsedMs: number; count: number }> = [];
@@ -236,7 +266,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     return { warm, cold };
   };
 
-  const startInvokes = (invokes: number, events: number) => {
+  const startInvokes = (invokes: number, events: number, from: CohortQueue = read, shardIndex?: number) => {
     const { warm, cold } = takeEnvironments(invokes);
     const started = warm + cold;
     if (started < invokes) countThrottles(invokes - started);
@@ -247,7 +277,8 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     point.coldStarts += cold;
     if (cold > 0) initDuration.recordValueWithCount(Math.max(1, Math.round(initMs)), cold);
     // The events, oldest first, spread over the started invokes' duration quantiles.
-    const cohorts = takeFromBacklog(eventsTaken);
+    const cohorts = from.take(eventsTaken);
+    if (shardIndex !== undefined) shards[shardIndex]!.busy += started;
     const coldShare = cold / started;
     const startParts: ReadonlyArray<readonly [number, number]> = coldShare > 0 && coldShare < 1 ? [[initMs, coldShare], [0, 1 - coldShare]] : [[coldShare > 0 ? initMs : 0, 1]];
     for (const { durationMs, weight } of quantiles) {
@@ -258,6 +289,10 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         const slot = endStep % wheelSize;
         const ending = wheel[slot] ?? { invokes: 0, cohorts: [] };
         ending.invokes += invokesHere;
+        if (shardIndex !== undefined) {
+          ending.byShard ??= new Map();
+          ending.byShard.set(shardIndex, (ending.byShard.get(shardIndex) ?? 0) + invokesHere);
+        }
         for (const cohort of cohorts) ending.cohorts.push({ arrivedAtMs: cohort.arrivedAtMs, count: cohort.count * weight * share });
         wheel[slot] = ending;
         invokeDuration.record(durationMs, invokesHere);
@@ -268,10 +303,8 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     return started;
   };
 
-  const takeFromBacklog = (events: number): Cohort[] => read.take(events);
-
   for (; nowMs < drainEndMs || busy > 0; stepIndex += 1) {
-    if (nowMs >= loadEndMs && backlog.count < 0.5 && read.count < 0.5 && busy < 1e-6) break;
+    if (nowMs >= loadEndMs && backlog.count < 0.5 && read.count < 0.5 && shardsHold() < 0.5 && busy < 1e-6) break;
     if (nowMs >= drainEndMs + 900_000) break;
     // Invokes that end now free their environments; their events complete (or fail).
     const ending = wheel[stepIndex % wheelSize];
@@ -279,6 +312,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       wheel[stepIndex % wheelSize] = undefined;
       busy -= ending.invokes;
       if (busy < 1e-6) busy = 0;
+      if (ending.byShard) for (const [index, invokes] of ending.byShard) shards[index]!.busy = Math.max(0, shards[index]!.busy - invokes);
       idle.push({ lastUsedMs: nowMs, count: ending.invokes });
       idleCount += ending.invokes;
       for (const cohort of ending.cohorts) {
@@ -311,14 +345,23 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
           events = admitted;
         }
         if (pattern.source === 'kinesis') {
-          kinesisWriteTokens = Math.min(pattern.shards * kinesisWritePerShardPerSecond, kinesisWriteTokens + (pattern.shards * kinesisWritePerShardPerSecond * stepMs) / 1000);
-          const admitted = Math.min(events, Math.floor(kinesisWriteTokens));
-          kinesisWriteTokens -= admitted;
-          const refused = events - admitted;
+          // Each shard takes its share of the keys, against its own write quota (1,000 records/s).
+          let admittedAll = 0;
+          for (const shard of shards) {
+            shard.writeTokens = Math.min(kinesisWritePerShardPerSecond, shard.writeTokens + (kinesisWritePerShardPerSecond * stepMs) / 1000);
+            const offered = events * shard.share;
+            const admitted = Math.min(offered, Math.max(0, shard.writeTokens));
+            shard.writeTokens -= admitted;
+            if (admitted > 0) shard.unread.push({ arrivedAtMs: nowMs, count: admitted });
+            admittedAll += admitted;
+          }
+          const refused = events - admittedAll;
           sourceThrottledEvents += refused;
           sourceFailed += refused;
           point.sourceThrottles += refused;
-          events = admitted;
+          accepted += admittedAll;
+          point.accepted += admittedAll;
+          events = 0;
         }
         accepted += events;
         point.accepted += events;
@@ -334,24 +377,33 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     }
     // Start what the source's concurrency and the function's allow.
     const concurrencyRoom = Math.max(0, concurrencyLimit - busy);
-    const sourceRoom = pattern.source === 'sqs' ? Math.max(0, sqsPollers - busy) : pattern.source === 'kinesis' ? Math.max(0, kinesisLanes - busy) : Infinity;
-    // Kinesis: each shard's poller reads what the stream holds, once a second while caught up
-    // (kinesis-mapping.ts's pollIntervalMs); the lanes take batches from what was read.
-    if (pattern.source === 'kinesis' && nowMs >= nextKinesisReadMs) {
-      nextKinesisReadMs = nowMs + kinesisPollIntervalMs;
-      if (backlog.count >= 0.5) {
-        lastReadArrivalMs = backlog.newestArrivedAtMs();
-        for (const cohort of backlog.take(backlog.count)) read.push(cohort);
-      }
+    const sourceRoom = pattern.source === 'sqs' ? Math.max(0, sqsPollers - busy) : Infinity;
+    // Kinesis: each shard's poller reads what the shard holds, once a second while caught up
+    // (kinesis-mapping.ts's pollIntervalMs); the shard's lanes (parallelizationFactor) take
+    // batches of what was read, each from its own keys.
+    if (pattern.source === 'kinesis') {
+      const read = nowMs >= nextKinesisReadMs;
+      if (read) nextKinesisReadMs = nowMs + kinesisPollIntervalMs;
+      let roomLeft = Math.max(0, concurrencyLimit - busy);
+      shards.forEach((shard, index) => {
+        if (read && shard.unread.count >= 0.5) {
+          shard.lastReadArrivalMs = shard.unread.newestArrivedAtMs();
+          for (const cohort of shard.unread.take(shard.unread.count)) shard.read.push(cohort);
+        }
+        const held = shard.read.count;
+        if (held < 0.5) return;
+        if (shard.lastReadArrivalMs !== undefined) iteratorAgeMsInSecond = Math.max(iteratorAgeMsInSecond, nowMs - shard.lastReadArrivalMs);
+        const lanes = pattern.parallelizationFactor;
+        const wanted = Math.min(Math.max(0, lanes - shard.busy), Math.ceil(held), lanes * Math.ceil(held / lanes / batchMax));
+        const allowed = Math.floor(Math.min(wanted, roomLeft));
+        if (wanted > roomLeft) countThrottles(wanted - roomLeft);
+        if (allowed > 0) roomLeft -= startInvokes(allowed, Math.min(held, allowed * batchMax), shard.read, index);
+      });
     }
     const backlogCount = read.count;
-    if (backlogCount >= 0.5) {
-      if (lastReadArrivalMs !== undefined) iteratorAgeMsInSecond = Math.max(iteratorAgeMsInSecond, nowMs - lastReadArrivalMs);
-      // Kinesis: each lane (a shard's slot of parallelizationFactor) batches only its own records.
+    if (pattern.source !== 'kinesis' && backlogCount >= 0.5) {
       const wantedInvokes =
-        pattern.source === 'kinesis'
-          ? Math.min(sourceRoom, Math.ceil(backlogCount), kinesisLanes * Math.ceil(backlogCount / kinesisLanes / batchMax))
-          : pattern.source === 'sqs' && pattern.maximumBatchingWindow === 0
+        pattern.source === 'sqs' && pattern.maximumBatchingWindow === 0
             ? // Each message wakes one waiting long poll: free pollers each take what is there, up to a full receive.
               Math.min(sourceRoom, Math.max(Math.ceil(backlogCount / batchMax), Math.ceil(backlogCount)))
             : Math.min(sourceRoom, Math.ceil(backlogCount / batchMax));
@@ -381,7 +433,9 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         messagesWaitedAllSecond = true;
         emptyInSecond = false;
       } else if (pattern.source === 'kinesis') {
-        point.iteratorAgeMsMax = Math.round(Math.max(iteratorAgeMsInSecond, backlog.count >= 0.5 ? waitingAgeMs : 0));
+        // Iterator age: how far each shard's reader is behind (the last record read's age when dispatched, or the oldest unread).
+        const unreadOldest = Math.min(...shards.map((shard) => (shard.unread.count >= 0.5 ? shard.unread.oldestArrivedAtMs() ?? Infinity : Infinity)), ...shards.map((shard) => (shard.read.count >= 0.5 ? shard.read.oldestArrivedAtMs() ?? Infinity : Infinity)));
+        point.iteratorAgeMsMax = Math.round(Math.max(iteratorAgeMsInSecond, Number.isFinite(unreadOldest) ? nowMs - unreadOldest - kinesisPollIntervalMs : 0, 0));
         iteratorAgeMsInSecond = 0;
       } else if (pattern.source === 'eventbridge' || pattern.source === 's3') {
         // Async event age: how long events wait in the function's queue before an invoke.
@@ -394,7 +448,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   }
   if (point.completed > 0 || point.sent > 0) series.push(roundPoint(point));
 
-  const pending = Math.round(backlog.count + (read === backlog ? 0 : read.count) + busy * batchMax);
+  const pending = Math.round(backlog.count + (read === backlog ? 0 : read.count) + shardsHold() + busy * batchMax);
   const accounting: EventAccounting = {
     sent: Math.round(sent),
     accepted: Math.round(accepted),

@@ -32,7 +32,7 @@ export const modelledFigures = [
 
 const aggregateModelled = [
   'aggregate: events and environments as counts per time step; handler durations as 20 quantiles; throttled invokes retried once a second',
-  'aggregate: SQS batches fill from the backlog at once (no long-poll wake-ups); Kinesis lanes as one pool of shards × parallelizationFactor; EventBridge, S3 and API Gateway invoke once per event with no rule matching or duplicates',
+  'aggregate: SQS batches fill as free pollers wake, the pollers rescale on the backlog of every step; Kinesis shards take their share of keys (sampled, MD5-routed), all read on one 1 s beat; EventBridge rule matches and S3 notification filters from a sample of events; no retries of failed invokes and no duplicate notifications',
 ] as const;
 
 export interface PredictOptions {
