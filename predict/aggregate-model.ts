@@ -412,7 +412,9 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       if (allowed > 0) startInvokes(allowed, Math.min(backlogCount, allowed * batchMax));
     }
     if (pattern.source === 'sqs') {
-      if (backlogCount <= sqsPollers * Math.min(10, pattern.batchSize)) messagesWaitedAllSecond = false;
+      // The mapping reads the visible backlog a few times a second (sqs-mapping.ts): the same beat here.
+      const backlogReadEveryMs = 1000 / awsDefaults.sqsBacklogReadsPerSecond.value;
+      if ((nowMs - loadStartMs) % backlogReadEveryMs < stepMs / 2 && backlogCount <= Math.floor(sqsPollers) * Math.min(10, pattern.batchSize)) messagesWaitedAllSecond = false;
       if (backlogCount < 0.5 && busy < sqsPollers) emptyInSecond = true;
     }
     point.concurrency = Math.max(point.concurrency, Math.round(busy));
