@@ -66,10 +66,11 @@ async function healthServer(routes: Record<string, unknown>): Promise<string> {
 }
 
 describe('localstack services', () => {
+  // An s3 pattern's notifications may go to a queue or to EventBridge (its `notify`), so S3 brings sqs and events.
   it('lists exactly the services the patterns need', () => {
     expect(localstackServicesFor([{ source: 'sqs' }, { source: 'eventbridge' }, { source: 'sqs' }], { servicesOf })).toEqual(['events', 'sqs']);
     expect(localstackServicesFor([{ source: 'kinesis' }], { servicesOf, consumer: 'localstack' })).toEqual(['iam', 'kinesis', 'lambda', 'logs', 'sts']);
-    expect(localstackServicesFor([{ source: 's3' }, { source: 'apigateway' }], { servicesOf, cloudformation: true })).toEqual(['apigateway', 'cloudformation', 'iam', 's3', 'sts']);
+    expect(localstackServicesFor([{ source: 's3' }, { source: 'apigateway' }], { servicesOf, cloudformation: true })).toEqual(['apigateway', 'cloudformation', 'events', 'iam', 's3', 'sqs', 'sts']);
   });
 
   it('refuses a source LocalStack cannot serve', () => {
