@@ -32,6 +32,8 @@ export async function loadUplotAssets(): Promise<UplotAssets> {
 export interface HtmlReportOptions {
   /** Page title and first heading; default "sluice: <pattern> vs <pattern>". */
   title?: string;
+  /** Lines said under the heading (a prediction: that it is a model, and what it models beyond AWS's documentation). */
+  notes?: readonly string[];
   thresholds?: ThresholdEvaluation | ThresholdEvaluation[];
   baseline?: BaselineComparison | BaselineComparison[];
 }
@@ -194,7 +196,8 @@ export function renderHtmlReport(comparison: Comparison, assets: UplotAssets, op
   };
 
   const body: string[] = [];
-  body.push(`<header><h1>${escapeHtml(title)}</h1>${runsList(comparison)}${verdicts(evaluations, baselines)}</header>`);
+  const notes = options.notes && options.notes.length > 0 ? `<ul class="notes">${options.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>` : '';
+  body.push(`<header><h1>${escapeHtml(title)}</h1>${notes}${runsList(comparison)}${verdicts(evaluations, baselines)}</header>`);
   body.push(`<section id="comparison"><h2>Comparison</h2>${comparisonTable(comparison)}<p class="note">Bold: best value; values within ${
     Math.round(comparison.tieRelative * 1000) / 10
   } % of the best tie with it. ↓ lower is better, ↑ higher is better. n/a: the pattern does not have the metric.</p></section>`);

@@ -2,7 +2,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RunResult } from '../analysis/run-result.ts';
-import { renderRunMarkdown } from '../analysis/report-markdown.ts';
+import { modeLines, renderRunMarkdown } from '../analysis/report-markdown.ts';
 import { comparePatterns } from '../analysis/compare.ts';
 import { renderComparisonMarkdown } from '../analysis/compare-markdown.ts';
 import { loadUplotAssets, renderHtmlReport } from '../analysis/report-html.ts';
@@ -92,7 +92,9 @@ export async function writeRun(result: RunResult, outRoot: string, verdicts: Run
       // A prediction says so in every file it writes.
       const title = result.mode === 'predicted' ? `sluice: ${result.scenario.name} — predicted (a model: ${result.prediction?.fidelity ?? 'exact'} fidelity, ${result.prediction?.rulesVersion ?? 'sluice rules'})` : `sluice: ${result.scenario.name}`;
       await write('comparison.md', renderComparisonMarkdown(comparison, { title, ...verdicts }));
-      await write('report.html', renderHtmlReport(comparison, await loadUplotAssets(), { title, ...verdicts }));
+      // The HTML says what report.md says of a prediction: a model, its rules, what it models beyond AWS's documentation (‡).
+      const notes = result.mode === 'predicted' ? modeLines(result).map((line) => line.replace(/^\s*- /, '').replace(/\*\*/g, '')) : undefined;
+      await write('report.html', renderHtmlReport(comparison, await loadUplotAssets(), { title, ...(notes ? { notes } : {}), ...verdicts }));
     }
   } catch (error) {
     // A folder with only some of its files would pass for a whole run: the caller writes the

@@ -6,7 +6,9 @@ import { simulateExact } from '../../predict/exact-simulation.ts';
 import { simulateAggregate } from '../../predict/aggregate-model.ts';
 import { predictScenario } from '../../predict/predict-scenario.ts';
 import { parseRunResult } from '../../analysis/run-result-schema.ts';
-import { renderRunMarkdown } from '../../analysis/report-markdown.ts';
+import { modeLines, renderRunMarkdown } from '../../analysis/report-markdown.ts';
+import { renderHtmlReport } from '../../analysis/report-html.ts';
+import { comparePatterns } from '../../analysis/compare.ts';
 
 const startMs = 1_767_225_600_000;
 
@@ -25,6 +27,8 @@ describe('sluice predict', () => {
     expect(markdown).toContain('mode: **predicted** — a model');
     expect(markdown).toContain(result.prediction!.rulesVersion);
     expect(markdown).toContain('‡');
+    const html = renderHtmlReport(comparePatterns(result), { js: '', css: '' }, { notes: modeLines(result) });
+    expect(html).toContain('a model, not a measurement');
     expect(result.patterns[0]!.accounting.lost).toBe(0);
     expect(result.patterns[0]!.accounting.completed).toBe(850);
   });
