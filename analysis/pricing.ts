@@ -149,6 +149,17 @@ export const awsPrices = {
     unit: 'USD per 1M REST API requests (first 333 million per month)',
     source: 'https://aws.amazon.com/api-gateway/pricing/',
   },
+  // Artillery's run-fargate load workers (sluice run --load-from fargate), Linux/x86_64, read 2026-12.
+  fargateVcpuHourUsd: {
+    value: 0.04048,
+    unit: 'USD per vCPU-hour (Fargate, Linux/x86_64, per second with a 1-minute minimum)',
+    source: 'https://aws.amazon.com/fargate/pricing/',
+  },
+  fargateGbHourUsd: {
+    value: 0.004445,
+    unit: 'USD per GB-hour of memory (Fargate, Linux/x86_64)',
+    source: 'https://aws.amazon.com/fargate/pricing/',
+  },
 } as const;
 
 export type PriceName = keyof typeof awsPrices;

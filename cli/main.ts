@@ -59,6 +59,10 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .option('--dry-run', 'print the plan (resources, duration, estimated AWS cost) and create nothing')
     .option('--no-progress', 'no live progress line')
     .option('--workers <n>', 'load generator processes per pattern, each sending its share of every phase: a number, or auto (cores − 1)', '1')
+    .option('--load-from <runner>', 'with --target aws: send the load from Artillery’s cloud workers, fargate or lambda')
+    .option('--count <n>', 'with --load-from: how many Artillery workers (default 1)')
+    .option('--region <region>', 'with --load-from: the region the workers run in (default: the scenario’s)')
+    .option('--artillery-arg <arg...>', 'with --load-from: options passed to artillery run-fargate / run-lambda as they are (e.g. --artillery-arg=--cpu --artillery-arg=2)')
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./run-command.ts');
       exitCode = await runCommand(file, flags, { print, printError, err: io.err });

@@ -36,6 +36,11 @@ export interface RunFlags {
   dryRun?: boolean;
   /** `--workers`: load generator processes per pattern, a number or `auto` (default 1). */
   workers?: string;
+  /** `--load-from fargate|lambda`, `--count`, `--region`, `--artillery-arg`: the load from Artillery's cloud workers (run/cloud-load.ts). */
+  loadFrom?: string;
+  count?: string;
+  region?: string;
+  artilleryArg?: string[];
 }
 
 export interface Io {
@@ -107,6 +112,14 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     const fanningOut = scenario.patterns.filter((pattern) => (!flags.only || flags.only.includes(patternNameOf(pattern))) && pattern.source === 'eventbridge' && pattern.fanOut && (pattern.rules?.length ?? 0) > 1).map(patternNameOf);
     if (fanningOut.length > 0) flagProblems.push({ flag: '--workers', message: `pattern ${fanningOut.join(', ')} fans events out to several rules, which needs the load generated in the run's own process: leave --workers at 1 for it (--only picks the others)` });
   }
+  const { parseCloudLoadFlags } = await import('../run/cloud-load.ts');
+  const { phasesDurationMs } = await import('../load/phases.ts');
+  const cloudLoad = parseCloudLoadFlags(
+    { loadFrom: flags.loadFrom, count: flags.count, region: flags.region, artilleryArgs: flags.artilleryArg },
+    { target: targetKind, scenarioRegion: scenario.region, phasesMs: phasesDurationMs(scenario.workload.phases) },
+  );
+  flagProblems.push(...cloudLoad.problems);
+  if (cloudLoad.plan && 'count' in loadWorkers && loadWorkers.count > 1) flagProblems.push({ flag: '--workers', message: 'the load comes from Artillery’s cloud workers with --load-from: set their number with --count, not --workers' });
   if (flagProblems.length > 0) throw new CommandLineError(flagProblems);
   // Only reaching AWS must be said on the command line.
   if (scenario.target === 'aws' && flags.target === undefined && flags.endpoint === undefined) {
@@ -124,6 +137,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   if (flags.dryRun) {
     const { formatAwsPlan, planAwsRun } = await import('../run/aws-dry-run.ts');
     io.print(formatAwsPlan(planAwsRun(scenario), { runTarget: targetKind }));
+    if (cloudLoad.plan) io.print(await formatCloudLoadPlan(cloudLoad.plan, scenario));
     return exitCodes.ok;
   }
   // Found now, not after a run whose measurements would then have nowhere to go.
@@ -149,6 +163,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     io.print(`AWS account ${account.accountId} (${account.arn}), region ${account.region}`);
     const plan = planAwsRun(scenario);
     io.print(`this run creates ${plan.patterns.filter((p) => p.deploysStack).length} CloudFormation stack(s), runs about ${Math.ceil((plan.durationMs + plan.drainTimeoutMs) / 60_000)} min, and costs about $${plan.costUsd.low.toFixed(2)}–$${plan.costUsd.high.toFixed(2)} (--dry-run shows the plan)`);
+    if (cloudLoad.plan) io.print(await formatCloudLoadPlan(cloudLoad.plan, scenario));
     if (!flags.yes && !(await confirm('type "yes" to create these resources: ', io))) {
       io.printError('not confirmed: nothing was created. Pass --yes to skip the question (CI).');
       return exitCodes.badInput;
@@ -198,6 +213,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
       parallel: flags.parallel,
       consumer: flags.consumer,
       loadWorkers: 'count' in loadWorkers ? loadWorkers.count : 1,
+      ...(cloudLoad.plan ? { cloudLoad: await cloudLoadFactory(cloudLoad.plan, io) } : {}),
       onStackStatus: (stackName, status) => io.printError(`stack ${stackName}: ${status}`),
       signal: abort.signal,
       onPatternStart: (name, index, count) => io.printError(`pattern ${index + 1}/${count}: ${name}${flags.parallel ? ' (parallel)' : ''}`),
@@ -286,6 +302,27 @@ function localTargetProblemsOf(patterns: ReadonlyArray<PatternSpec>): Array<{ ke
     const module: AnySourceModule = sourceModules[pattern.source];
     return (module.localTargetProblems?.(pattern) ?? []).map((problem) => ({ keyPath: `patterns[${index}].${problem.field}`, message: problem.message }));
   });
+}
+
+/** `--load-from` in a plan: the Artillery command, the workers and what they cost, for each pattern. */
+async function formatCloudLoadPlan(plan: import('../run/cloud-load.ts').CloudLoadPlan, scenario: import('../scenario/schema.ts').Scenario): Promise<string> {
+  const { artilleryCloudArgs, estimateCloudWorkerCost } = await import('../run/cloud-load.ts');
+  const { phasesDurationMs } = await import('../load/phases.ts');
+  const { resolvePrices } = await import('../analysis/pricing.ts');
+  const cost = estimateCloudWorkerCost(plan, phasesDurationMs(scenario.workload.phases), resolvePrices(scenario.prices ?? {}));
+  const patterns = scenario.patterns.length;
+  return [
+    `load from Artillery's ${plan.runner} workers, per pattern:`,
+    `  command: artillery ${artilleryCloudArgs(plan, { scriptPath: '<exported script>', reportPath: '<report.json>' }).join(' ')}`,
+    `  workers: ${plan.count} in ${plan.region}`,
+    `  workers' cost: about $${(cost.usd * patterns).toFixed(2)} for ${patterns} pattern(s) (${cost.basis}; prices ${scenario.prices ? 'with overrides' : 'as listed in analysis/pricing.ts'})`,
+  ].join('\n');
+}
+
+/** One CloudLoad per pattern, its output on stderr. */
+async function cloudLoadFactory(plan: import('../run/cloud-load.ts').CloudLoadPlan, io: Io) {
+  const { CloudLoad } = await import('../run/cloud-load.ts');
+  return (patternName: string) => new CloudLoad(plan, { onOutput: (line) => io.printError(`artillery [${patternName}]: ${line}`) });
 }
 
 /** Asks on the terminal; without one (CI, pipes) the answer is no. */

@@ -208,6 +208,16 @@ export class EventLedger implements EventFates {
     return this.sentCount;
   }
 
+  /** Whether the event's send has been recorded. */
+  hasSent(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.capacity && (this.flags[id] & sentFlag) !== 0;
+  }
+
+  /** Whether anything but its send was reported about the event (delivered, completed, refused…). */
+  hasReports(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.capacity && ((this.flags[id] & ~sentFlag) !== 0 || this.deliveries[id] > 0);
+  }
+
   get acceptedCount(): number {
     return this.counts.accepted;
   }

@@ -9,11 +9,25 @@ import { sourceModuleFor } from '../drivers/registry.ts';
 import type { AnySourceModule } from '../drivers/source-module.ts';
 import { runPattern, type PatternRunOptions } from './run-pattern.ts';
 import { remoteConsumer, type ConsumerObservations, type PatternConsumer } from './pattern-consumer.ts';
+import type { CloudLoad } from './cloud-load.ts';
+import type { EventLedger } from './event-ledger.ts';
+import type { CompletionRecord } from '../targets/aws/consumer-code.ts';
+import { artilleryScriptFor } from './artillery-script.ts';
+import { phasesDurationMs, requestedArrivals } from '../load/phases.ts';
+
+/** The source's resource in a stack's (or the pattern's own) resources, as the exported script names it. */
+function resourceOf(source: string, existing: Record<string, unknown> | undefined): string | undefined {
+  const field = { sqs: 'queueUrl', kinesis: 'streamName', eventbridge: 'busName', s3: 'bucket', apigateway: 'apiUrl' }[source];
+  const value = field ? existing?.[field] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
 
 export interface ManagedStackRunOptions extends Omit<PatternRunOptions, 'consumer'> {
   clients: Pick<AwsClients, 'cloudFormation' | 'sqs' | 'cloudWatch' | 's3'>;
   teardown: StackTeardown;
   onStackStatus?: (stackName: string, status: string) => void;
+  /** `--load-from`: the load comes from Artillery's cloud workers (run/cloud-load.ts) against the stack's resources. */
+  cloudLoad?: CloudLoad;
 }
 
 /**
@@ -45,8 +59,19 @@ export async function runPatternOnManagedStack(options: ManagedStackRunOptions):
     outputs = deployed.outputs;
   }
   const consumer = stackConsumer({ options, template, piece, outputs, stackName, module });
+  const cloudLoad = options.cloudLoad;
+  const externalLoad = cloudLoad
+    ? {
+        workers: cloudLoad.plan.count,
+        run: (context: { ledger: EventLedger; signal: AbortSignal; onStart(): void }) => {
+          // The exported script aimed at the stack's own resources (the consumer's view of its outputs).
+          const script = artilleryScriptFor(scenario, { patternIndex: scenario.patterns.indexOf(pattern), patternName: options.patternName, resource: resourceOf(pattern.source, consumer.existing as Record<string, unknown> | undefined) });
+          return cloudLoad.run({ ...context, script, requestedArrivals: requestedArrivals(scenario.workload.phases), requestedDurationMs: phasesDurationMs(scenario.workload.phases), nowMs: () => options.clock.nowMs() });
+        },
+      }
+    : undefined;
   // On failure the stack is not deleted here: the run's teardown deletes every tracked stack.
-  const result = await runPattern({ ...options, consumer });
+  const result = await runPattern({ ...options, consumer, ...(externalLoad ? { externalLoad } : {}) });
   if (stackName) await deleteStack(clients.cloudFormation, stackName, { s3Client: clients.s3, onStatus: options.onStackStatus });
   return result;
 }
@@ -83,11 +108,13 @@ function stackConsumer(context: {
       ? {
           async readCompletions(onRecords, signal) {
             // Short drains in a loop, so stopping waits at most one of them.
+            // Cloud workers' ids are sparse: mapped onto the ledger's blocks before the run reads them.
+            const read = options.cloudLoad ? (records: CompletionRecord[]) => (options.cloudLoad!.onCompletionRecords(records), onRecords(records)) : onRecords;
             while (!signal.aborted) {
-              await drainCompletionRecords(options.clients.sqs, sinkQueueUrl, { timeoutMs: 2_000, waitTimeSeconds: 1, onRecords });
+              await drainCompletionRecords(options.clients.sqs, sinkQueueUrl, { timeoutMs: 2_000, waitTimeSeconds: 1, onRecords: read });
             }
             // What the consumer wrote while the run stopped.
-            await drainCompletionRecords(options.clients.sqs, sinkQueueUrl, { timeoutMs: 3_000, waitTimeSeconds: 1, onRecords });
+            await drainCompletionRecords(options.clients.sqs, sinkQueueUrl, { timeoutMs: 3_000, waitTimeSeconds: 1, onRecords: read });
           },
         }
       : {}),

@@ -59,6 +59,8 @@ export interface PatternRunOptions {
   loadWorkers?: number;
   /** The run's worker processes, shared by its patterns; without them a pattern that needs workers forks its own. */
   loadWorkerProcesses?: LoadWorkerProcesses;
+  /** Load generated elsewhere (`--load-from`: Artillery's cloud workers, run/cloud-load.ts), one ledger block per worker. */
+  externalLoad?: { workers: number; run(context: { ledger: EventLedger; signal: AbortSignal; onStart(): void }): Promise<{ outcome: LoadOutcome; workers: WorkerLoadReport[] }> };
 }
 
 /**
@@ -74,7 +76,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
   const eventsPerArrival = scenario.workload.eventsPerArrival;
   const plannedEvents = Math.ceil(requestedArrivals(scenario.workload.phases) * eventsPerArrival);
   const ledgerCapacity = Math.min(maxEventsPerPattern, Math.ceil(plannedEvents * 1.05) + 1000);
-  const loadWorkers = options.loadWorkers ?? 1;
+  const loadWorkers = options.externalLoad?.workers ?? options.loadWorkers ?? 1;
   // Several generators: one block of ids each, every block large enough for its share.
   const ledger =
     loadWorkers > 1
@@ -193,7 +195,15 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
 
     const events = new EventFactory(scenario.workload);
     const maxArrivals = Math.floor(ledger.capacity / eventsPerArrival);
-    if (loadWorkers > 1) {
+    if (options.externalLoad) {
+      try {
+        const fromCloud = await options.externalLoad.run({ ledger, signal, onStart: () => recorder.startLoadAt(clock.nowMs()) });
+        load = fromCloud.outcome;
+        workerReports = fromCloud.workers;
+      } catch (error) {
+        workerFailure = error as Error;
+      }
+    } else if (loadWorkers > 1) {
       const ownProcesses = options.loadWorkerProcesses ? undefined : LoadWorkerProcesses.fork(loadWorkers);
       try {
         workerPool = await LoadWorkerPool.start({
@@ -226,7 +236,7 @@ export async function runPattern(options: PatternRunOptions): Promise<PatternRes
         await ownProcesses?.close();
       }
     }
-    if (loadWorkers <= 1) {
+    if (loadWorkers <= 1 && !options.externalLoad) {
       load = session.runLoad
         ? await session.runLoad({ phases: scenario.workload.phases, signal, maxArrivals, eventsPerArrival, events, meter })
         : await runLoad({

@@ -54,6 +54,8 @@ export interface RunScenarioOptions {
   startedTarget?: Target;
   /** Load generator processes per pattern (`--workers`; default 1: this process). */
   loadWorkers?: number;
+  /** `--load-from`: each pattern's load from Artillery's cloud workers (with --target aws). */
+  cloudLoad?: (patternName: string) => import('./cloud-load.ts').CloudLoad;
 }
 
 /** A short, sortable, unique id for resource names and run folders. */
@@ -125,7 +127,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunResul
       try {
         const patternOptions = { scenario, scenarioFile: options.scenarioFile, pattern, patternName, runId: `${runId}-${index}`, target: target!, clock, signal: runAbort.signal, onProgress: options.onProgress, sources: options.sources, loadWorkers: options.loadWorkers, loadWorkerProcesses };
         return managed
-          ? await runPatternOnManagedStack({ ...patternOptions, clients: managed.clients, teardown: managed.teardown, onStackStatus: options.onStackStatus })
+          ? await runPatternOnManagedStack({ ...patternOptions, clients: managed.clients, teardown: managed.teardown, onStackStatus: options.onStackStatus, ...(options.cloudLoad ? { cloudLoad: options.cloudLoad(patternName) } : {}) })
           : await runPattern(patternOptions);
       } catch (error) {
         const hint = (error as { hint?: string }).hint;

@@ -12,7 +12,10 @@
  * `idStride` × the Artillery worker's index (LOCAL_WORKER_ID, or WORKER_ID on the cloud
  * runners), so two workers never stamp the same id.
  *
- * Counters: sluice.sent, sluice.accepted, sluice.throttled, sluice.failed.
+ * Counters: sluice.sent, sluice.accepted, sluice.throttled, sluice.failed, and the same per
+ * worker as sluice.worker.<block>.<count> (Artillery merges counters across workers by name,
+ * so the report keeps each worker's own). With `idBlocks: random` (cloud runners) the block
+ * is a random 32-bit number and ids are block × idBlockSize + n.
  * Engine contract: https://www.artillery.io/docs/reference/extension-apis#engines
  */
 
@@ -91,7 +94,15 @@ class SluiceEngine {
     this.settings = (script.config.engines && script.config.engines.sluice) || script.config.sluice;
     if (!this.settings || !this.settings.source) throw new Error('artillery-engine-sluice: config.engines.sluice.source is not set (write the script with `sluice export-artillery`)');
     this.sender = senderFor(this.settings, script.config.target);
-    this.nextId = (this.settings.idBase ?? 0) + workerIndex() * (this.settings.idStride ?? 1_000_000);
+    if (this.settings.idBlocks === 'random') {
+      // Cloud workers have no index (Fargate's WORKER_ID is a random string): a random 32-bit
+      // block number, ids block × idBlockSize + n, under 2^52 and so exact in a JavaScript number.
+      this.idBlock = require('node:crypto').randomBytes(4).readUInt32BE(0);
+      this.nextId = this.idBlock * (this.settings.idBlockSize ?? 2 ** 20);
+    } else {
+      this.idBlock = workerIndex();
+      this.nextId = (this.settings.idBase ?? 0) + this.idBlock * (this.settings.idStride ?? 1_000_000);
+    }
     this.keyCount = this.settings.keyCount ?? 100;
     this.eventSizeBytes = this.settings.eventSizeBytes ?? 256;
     return this;
@@ -107,21 +118,27 @@ class SluiceEngine {
     return { id, key, body };
   }
 
+  /** The run's counter and this worker's own. */
+  count(ee, name) {
+    ee.emit('counter', `sluice.${name}`, 1);
+    ee.emit('counter', `sluice.worker.${this.idBlock}.${name}`, 1);
+  }
+
   createScenario(scenarioSpec, ee) {
     const engine = this;
     return function scenario(initialContext, callback) {
       ee.emit('started');
       const sentAtMs = Date.now();
       const event = engine.event(sentAtMs);
-      ee.emit('counter', 'sluice.sent', 1);
+      engine.count(ee, 'sent');
       engine.sender.send(event.id, event.body, event.key, sentAtMs).then(
         () => {
-          ee.emit('counter', 'sluice.accepted', 1);
+          engine.count(ee, 'accepted');
           ee.emit('histogram', 'sluice.send_ms', Date.now() - sentAtMs);
           callback(null, initialContext);
         },
         (error) => {
-          ee.emit('counter', throttleCodes.has(error.name) ? 'sluice.throttled' : 'sluice.failed', 1);
+          engine.count(ee, throttleCodes.has(error.name) ? 'throttled' : 'failed');
           ee.emit('error', `sluice ${engine.settings.source}: ${error.name}`);
           callback(null, initialContext);
         },
