@@ -4,11 +4,11 @@ import { defineConfig } from 'vitest/config';
  * Integration files whose assertions are about time: held rates, throttled shares, iterator-age
  * slopes, arrival lag, the generator's own per-second figures. Each runs alone, so it measures
  * what it would on an idle machine. Every other integration file only waits (a child process,
- * an init limit, a short run whose accounting is checked), and two run side by side.
+ * an init limit, a short run whose accounting is checked) or bounds its answers generously (the
+ * bad-input table), and two run side by side.
  */
 const measuresTime = [
   'test/integration/apigateway-pattern.test.ts',
-  'test/integration/bad-inputs.test.ts',
   'test/integration/eventbridge-pattern.test.ts',
   'test/integration/isolated-handler-load.test.ts',
   'test/integration/isolated-handler.test.ts',
@@ -16,6 +16,7 @@ const measuresTime = [
   'test/integration/kinesis-service.test.ts',
   'test/integration/load-self-measurement.test.ts',
   'test/integration/parallel-patterns.test.ts',
+  'test/integration/predict-vs-run.test.ts',
   'test/integration/s3-pattern.test.ts',
   'test/integration/series-origin.test.ts',
   'test/integration/sqs-pattern.test.ts',

@@ -82,7 +82,8 @@ describe('sluice command line', () => {
 
   it('validate: accepts the scenario reference in the README', async () => {
     const readme = await readFile('README.md', 'utf8');
-    const reference = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    // The reference is the block that is a whole scenario (others show one key, e.g. sweep:).
+    const reference = /```yaml\n(name: [\s\S]*?)```/.exec(readme)?.[1];
     expect(reference).toBeDefined();
     const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
     await writeFile(join(dir, 'reference.yaml'), reference!);
