@@ -103,18 +103,31 @@ export interface CloudWorkerCost {
  * request. Worker sizes are Artillery's defaults ({@link cloudWorkerDefaults}).
  * https://aws.amazon.com/fargate/pricing/ · https://aws.amazon.com/lambda/pricing/
  */
-export function estimateCloudWorkerCost(plan: Pick<CloudLoadPlan, 'runner' | 'count'>, phasesMs: number, prices: PriceTable, startupMs = 60_000): CloudWorkerCost {
+export function estimateCloudWorkerCost(plan: Pick<CloudLoadPlan, 'runner' | 'count'> & { artilleryArgs?: string[] }, phasesMs: number, prices: PriceTable, startupMs = 60_000): CloudWorkerCost {
   const rows = prices.rows;
+  const passed = (flag: string) => passedOption(plan.artilleryArgs ?? [], flag);
   if (plan.runner === 'fargate') {
-    const { vcpu, memoryGb } = cloudWorkerDefaults.fargate;
+    const vcpu = passed('--cpu') ?? cloudWorkerDefaults.fargate.vcpu;
+    const memoryGb = passed('--memory') ?? cloudWorkerDefaults.fargate.memoryGb;
     const hours = Math.max(60_000, phasesMs + startupMs) / 3_600_000;
     const usd = plan.count * hours * (vcpu * rows.fargateVcpuHourUsd.value + memoryGb * rows.fargateGbHourUsd.value);
     return { usd, basis: `${plan.count} Fargate task(s) × ${vcpu} vCPU, ${memoryGb} GB × ${(hours * 60).toFixed(1)} min at $${rows.fargateVcpuHourUsd.value}/vCPU-h, $${rows.fargateGbHourUsd.value}/GB-h` };
   }
-  const { memoryGb } = cloudWorkerDefaults.lambda;
+  const memorySizeMb = passed('--memory-size');
+  const memoryGb = memorySizeMb !== undefined ? memorySizeMb / 1024 : cloudWorkerDefaults.lambda.memoryGb;
   const seconds = Math.min(lambdaWorkerMaxMs, phasesMs + startupMs) / 1000;
   const usd = plan.count * (memoryGb * seconds * rows.lambdaGbSecondX86Usd.value + rows.lambdaRequestsPerMillionUsd.value / 1e6);
   return { usd, basis: `${plan.count} Lambda worker(s) × ${memoryGb} GB × ${seconds.toFixed(0)} s at $${rows.lambdaGbSecondX86Usd.value}/GB-s + $${rows.lambdaRequestsPerMillionUsd.value}/1M requests` };
+}
+
+/** A number the user passed to Artillery (`--cpu 2` or `--cpu=2`), which the estimate prices instead of the default. */
+function passedOption(args: readonly string[], flag: string): number | undefined {
+  for (let i = 0; i < args.length; i += 1) {
+    const raw = args[i] === flag ? args[i + 1] : args[i]!.startsWith(`${flag}=`) ? args[i]!.slice(flag.length + 1) : undefined;
+    const value = Number(raw);
+    if (raw !== undefined && Number.isFinite(value) && value > 0) return value;
+  }
+  return undefined;
 }
 
 /** One worker's counts, as its engine counted them (`sluice.worker.<block>.<count>`). */

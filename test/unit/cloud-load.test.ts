@@ -65,6 +65,12 @@ describe('the workers’ cost', () => {
     expect(cost.basis).toContain('20 Fargate task(s) × 4 vCPU, 8 GB × 2.0 min');
   });
 
+  it('prices the worker size passed to Artillery instead of its default', () => {
+    const cost = estimateCloudWorkerCost({ runner: 'fargate', count: 1, artilleryArgs: ['--cpu', '2', '--memory=4'] }, 60_000, prices);
+    expect(cost.usd).toBeCloseTo((2 * 0.04048 + 4 * 0.004445) / 30, 10);
+    expect(estimateCloudWorkerCost({ runner: 'lambda', count: 1, artilleryArgs: ['--memory-size', '1024'] }, 60_000, prices).usd).toBeCloseTo(120 * 0.0000166667 + 0.2 / 1e6, 10);
+  });
+
   it('prices Lambda workers per GB-second and request, at most 15 minutes each', () => {
     const cost = estimateCloudWorkerCost({ runner: 'lambda', count: 50 }, 60 * 60_000, prices);
     expect(cost.usd).toBeCloseTo(50 * (4 * 900 * 0.0000166667 + 0.2 / 1e6), 10);
