@@ -120,7 +120,20 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   );
   flagProblems.push(...cloudLoad.problems);
   if (cloudLoad.plan && 'count' in loadWorkers && loadWorkers.count > 1) flagProblems.push({ flag: '--workers', message: 'the load comes from Artillery’s cloud workers with --load-from: set their number with --count, not --workers' });
+  if (cloudLoad.plan) {
+    // As with --workers: a fan-out event's copies are told to sluice's consumer by the process that sends it.
+    const fanningOut = scenario.patterns.filter((pattern) => (!flags.only || flags.only.includes(patternNameOf(pattern))) && pattern.source === 'eventbridge' && pattern.fanOut && (pattern.rules?.length ?? 0) > 1).map(patternNameOf);
+    if (fanningOut.length > 0) flagProblems.push({ flag: '--load-from', message: `pattern ${fanningOut.join(', ')} fans events out to several rules, which needs the load generated in the run's own process: run it without --load-from (--only picks the others)` });
+  }
   if (flagProblems.length > 0) throw new CommandLineError(flagProblems);
+  if (cloudLoad.plan) {
+    // The cloud workers run the exported Artillery script: phases it cannot express are refused at their line.
+    const { phasesWithoutArtilleryEquivalent } = await import('../run/artillery-script.ts');
+    const unexportable = phasesWithoutArtilleryEquivalent(scenario.workload.phases);
+    if (unexportable.length > 0) {
+      throw new ScenarioError(await Promise.all(unexportable.map(async ({ index, message }) => ({ file, ...(await locateKey(file, `workload.phases[${index}]`)), keyPath: `workload.phases[${index}]`, message: `${message}; --load-from runs that script` }))));
+    }
+  }
   // Only reaching AWS must be said on the command line.
   if (scenario.target === 'aws' && flags.target === undefined && flags.endpoint === undefined) {
     throw new ScenarioError([

@@ -13,6 +13,7 @@ import type { CloudLoad } from './cloud-load.ts';
 import type { EventLedger } from './event-ledger.ts';
 import type { CompletionRecord } from '../targets/aws/consumer-code.ts';
 import { artilleryScriptFor } from './artillery-script.ts';
+import { patternNameOf } from '../scenario/schema.ts';
 import { phasesDurationMs, requestedArrivals } from '../load/phases.ts';
 
 /** The source's resource in a stack's (or the pattern's own) resources, as the exported script names it. */
@@ -65,7 +66,7 @@ export async function runPatternOnManagedStack(options: ManagedStackRunOptions):
         workers: cloudLoad.plan.count,
         run: (context: { ledger: EventLedger; signal: AbortSignal; onStart(): void }) => {
           // The exported script aimed at the stack's own resources (the consumer's view of its outputs).
-          const script = artilleryScriptFor(scenario, { patternIndex: scenario.patterns.indexOf(pattern), patternName: options.patternName, resource: resourceOf(pattern.source, consumer.existing as Record<string, unknown> | undefined) });
+          const script = artilleryScriptFor(scenario, { patternIndex: Math.max(0, scenario.patterns.findIndex((candidate) => patternNameOf(candidate) === options.patternName)), patternName: options.patternName, resource: resourceOf(pattern.source, consumer.existing as Record<string, unknown> | undefined) });
           return cloudLoad.run({ ...context, script, requestedArrivals: requestedArrivals(scenario.workload.phases), requestedDurationMs: phasesDurationMs(scenario.workload.phases), nowMs: () => options.clock.nowMs() });
         },
       }
