@@ -82,7 +82,17 @@ export class LoadWorkerProcesses {
         child,
         stderrTail: '',
         loads: new Map(),
-        closed: new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal }))),
+        // Gone when the process has exited, not when its stdio closes ('close'): a process it
+        // started (the TypeScript loader's compiler service) can hold its stderr open long after.
+        // The stderr already written is read first, for a short while, to name what it said.
+        closed: new Promise((resolve) =>
+          child.once('exit', (code, signal) => {
+            const settle = () => resolve({ code, signal });
+            if (!child.stderr || child.stderr.readableEnded) return settle();
+            child.stderr.once('end', settle);
+            setTimeout(settle, 500).unref();
+          }),
+        ),
       };
       child.stderr?.setEncoding('utf8');
       child.stderr?.on('data', (chunk: string) => {
