@@ -107,8 +107,11 @@ export function estimateCloudWorkerCost(plan: Pick<CloudLoadPlan, 'runner' | 'co
   const rows = prices.rows;
   const passed = (flag: string) => passedOption(plan.artilleryArgs ?? [], flag);
   if (plan.runner === 'fargate') {
-    const vcpu = passed('--cpu') ?? cloudWorkerDefaults.fargate.vcpu;
-    const memoryGb = passed('--memory') ?? cloudWorkerDefaults.fargate.memoryGb;
+    // Artillery takes vCPUs (1–16) or CPU units (1024 a vCPU), GB (1–120) or MiB.
+    const cpu = passed('--cpu');
+    const memory = passed('--memory');
+    const vcpu = cpu === undefined ? cloudWorkerDefaults.fargate.vcpu : cpu > 16 ? cpu / 1024 : cpu;
+    const memoryGb = memory === undefined ? cloudWorkerDefaults.fargate.memoryGb : memory > 120 ? memory / 1024 : memory;
     const hours = Math.max(60_000, phasesMs + startupMs) / 3_600_000;
     const usd = plan.count * hours * (vcpu * rows.fargateVcpuHourUsd.value + memoryGb * rows.fargateGbHourUsd.value);
     return { usd, basis: `${plan.count} Fargate task(s) × ${vcpu} vCPU, ${memoryGb} GB × ${(hours * 60).toFixed(1)} min at $${rows.fargateVcpuHourUsd.value}/vCPU-h, $${rows.fargateGbHourUsd.value}/GB-h` };

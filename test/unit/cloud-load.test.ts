@@ -68,6 +68,8 @@ describe('the workers’ cost', () => {
   it('prices the worker size passed to Artillery instead of its default', () => {
     const cost = estimateCloudWorkerCost({ runner: 'fargate', count: 1, artilleryArgs: ['--cpu', '2', '--memory=4'] }, 60_000, prices);
     expect(cost.usd).toBeCloseTo((2 * 0.04048 + 4 * 0.004445) / 30, 10);
+    // The same size as CPU units and MiB.
+    expect(estimateCloudWorkerCost({ runner: 'fargate', count: 1, artilleryArgs: ['--cpu=2048', '--memory', '4096'] }, 60_000, prices).usd).toBeCloseTo(cost.usd, 10);
     expect(estimateCloudWorkerCost({ runner: 'lambda', count: 1, artilleryArgs: ['--memory-size', '1024'] }, 60_000, prices).usd).toBeCloseTo(120 * 0.0000166667 + 0.2 / 1e6, 10);
   });
 
