@@ -357,12 +357,16 @@ export class CloudLoad {
         }
       };
       signal.addEventListener('abort', stop, { once: true });
+      // Its group does not get the terminal's Ctrl-C: should sluice exit first (a second Ctrl-C), the group goes with it.
+      process.once('exit', stop);
       child.on('error', (error) => {
         signal.removeEventListener('abort', stop);
+        process.off('exit', stop);
         reject(new CloudLoadError(`could not run ${bin} (${error.message})`, 'install Artillery (npm install -g artillery) or point ARTILLERY_BIN at it'));
       });
       child.on('close', (code, signalName) => {
         signal.removeEventListener('abort', stop);
+        process.off('exit', stop);
         if (code === 0 || signal.aborted) resolve(signalName ?? `exit ${code}`);
         else reject(new CloudLoadError(`artillery ${args[0]} exited with ${signalName ?? `code ${code}`}`, 'read its output above: credentials, region and IAM permissions are the usual causes (https://www.artillery.io/docs/load-testing-at-scale/aws-fargate)'));
       });
