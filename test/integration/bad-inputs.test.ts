@@ -142,6 +142,8 @@ describe('bad inputs, each refused before anything starts (test/fixtures/bad-inp
       }
     };
     await Promise.all(Array.from({ length: groupSize }, lane));
+    const slowest = [...outcomes].sort((a, b) => b[1].elapsedMs - a[1].elapsedMs).slice(0, 8);
+    console.info(`bad inputs: ${outcomes.size} cases; slowest ${slowest.map(([testCase, outcome]) => `${testCase.name} ${outcome.elapsedMs} ms`).join(', ')}`);
   }, 300_000);
 
   afterAll(async () => {
