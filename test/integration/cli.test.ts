@@ -3,20 +3,9 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../cli/main.ts';
+import { runCliInProcess } from '../support/run-cli-in-process.ts';
 
-/** Runs the CLI in-process and captures what it prints. */
-async function runCli(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (chunk) => (stdout += chunk));
-  err.on('data', (chunk) => (stderr += chunk));
-  const code = await main(args, { out: out as unknown as NodeJS.WriteStream, err: err as unknown as NodeJS.WriteStream });
-  return { code, stdout, stderr };
-}
+const runCli = runCliInProcess;
 
 async function pollUntil<T>(read: () => T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

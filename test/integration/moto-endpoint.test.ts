@@ -4,12 +4,10 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetQueueUrlCommand, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { HeadBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
-import { main } from '../../cli/main.ts';
 import { sdkClientConfig } from '../../core/client-config.ts';
 import { parseScenario } from '../../scenario/load.ts';
 import { sourceModules } from '../../drivers/registry.ts';
@@ -18,6 +16,7 @@ import { deployStack, deleteStack } from '../../targets/aws/stack.ts';
 import { createAwsClients, type AwsClients } from '../../targets/aws/clients.ts';
 import type { AwsStackPiece, StackPattern } from '../../targets/aws/stack-piece.ts';
 import type { RunResult } from '../../analysis/run-result.ts';
+import { runCliInProcess } from '../support/run-cli-in-process.ts';
 
 /**
  * moto's server as the endpoint (`python3 -m moto.server`): an AWS-compatible endpoint that
@@ -38,16 +37,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function runCli(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (chunk) => (stdout += chunk));
-  err.on('data', (chunk) => (stderr += chunk));
-  const code = await main(args, { out: out as unknown as NodeJS.WriteStream, err: err as unknown as NodeJS.WriteStream });
-  return { code, stdout, stderr };
-}
+const runCli = runCliInProcess;
 
 describe(`moto ${motoCheck.stdout?.trim() ?? ''} as the endpoint`, () => {
   let moto: ChildProcess | undefined;

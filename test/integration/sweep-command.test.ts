@@ -5,21 +5,11 @@ import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudf
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../cli/main.ts';
 import type { SweepSummary } from '../../analysis/sweep.ts';
 import { parseRunResult } from '../../analysis/run-result-schema.ts';
+import { runCliInProcess } from '../support/run-cli-in-process.ts';
 
-async function runCli(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (chunk) => (stdout += chunk));
-  err.on('data', (chunk) => (stderr += chunk));
-  const code = await main(args, { out: out as unknown as NodeJS.WriteStream, err: err as unknown as NodeJS.WriteStream });
-  return { code, stdout, stderr };
-}
+const runCli = runCliInProcess;
 
 // Two settings of a synthetic handler that peaks at 200 MB behind an HTTP API: at 128 MB every
 // invoke runs out of memory, at 256 MB it runs clean. One-second phase, few events.
