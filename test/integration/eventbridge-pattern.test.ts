@@ -82,8 +82,10 @@ patterns:
     const peakAt = ages.indexOf(Math.max(...ages));
     // 300 events, 20 a second served: the oldest waiting event ages for most of the run.
     expect(Math.max(...ages)).toBeGreaterThan(8_000);
-    expect(ages[1]!).toBeLessThan(ages[3]!);
-    expect(ages[3]!).toBeLessThan(ages[6]!);
+    // A second the sampler missed reads 0 (its point carries no age): growth is read over the sampled seconds.
+    const sampled = ages.filter((age) => age > 0);
+    expect(sampled[1]!).toBeLessThan(sampled[3]!);
+    expect(sampled[3]!).toBeLessThan(sampled[6]!);
     expect(peakAt).toBeGreaterThan(6);
     expect(pattern.summary.peakConcurrency).toBe(2);
     expect(pattern.accounting).toMatchObject({ sent: 300, accepted: 300, delivered: 300, completed: 300, deadLettered: 0, pendingAtEnd: 0, lost: 0 });
