@@ -8,6 +8,7 @@ import { createBurstScaling, type BurstScaling } from './burst-scaling.ts';
 import { ConcurrencyThrottleError, FunctionError } from './errors.ts';
 import { isIsolated, type HandlerEvent, type IsolatedHandler, type RunnableHandler } from './handler.ts';
 import type { EnvironmentInvokeResult, WorkerEnvironment } from './worker-environment.ts';
+import type { FunctionUsage } from '../analysis/run-result.ts';
 
 /** How an invoke reached the function; it decides what a throttle means to the caller. */
 export type InvokeTrigger = 'sync' | 'async' | 'poll';
@@ -42,26 +43,8 @@ export interface InvocationRecord {
   measuredWallMs?: number;
 }
 
-/**
- * What the function used over its life, in the units AWS bills (analysis/cost.ts prices it):
- * duration on on-demand and on provisioned environments, billed INIT of on-demand cold starts,
- * provisioned concurrency kept configured, and the keep-warm pings.
- */
-export interface FunctionUsage {
-  onDemandDurationMs: number;
-  provisionedDurationMs: number;
-  /** INIT of on-demand cold starts (billed since 1 August 2025); provisioned environments' INIT is not billed as duration. */
-  onDemandInitMs: number;
-  onDemandColdStarts: number;
-  /** Provisioned concurrency configured, integrated over time (environment-milliseconds). */
-  provisionedConcurrencyMs: number;
-  provisionedConcurrencyMax: number;
-  /** Changes of the provisioned count: auto scaling and schedules. */
-  scalingActions: Array<{ atMs: number; from: number; to: number; reason: 'target-tracking' | 'schedule' }>;
-  keepWarm?: { pings: number; durationMs: number; initMs: number; coldStarts: number };
-  outOfMemory: number;
-  timeouts: number;
-}
+/** What the function used over its life, in the units AWS bills: the RunResult's own type (analysis/cost.ts prices it). */
+export type { FunctionUsage };
 
 export interface RuntimeObserver {
   onInvocation?(record: InvocationRecord): void;
