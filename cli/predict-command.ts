@@ -3,9 +3,9 @@ import { dirname, join } from 'node:path';
 import { loadScenarioFile, locateKey } from '../scenario/load.ts';
 import { CommandLineError, ScenarioError, type FlagProblem } from '../scenario/errors.ts';
 import { patternNameOf } from '../scenario/schema.ts';
-import { evaluateThresholds, sortFailuresFirst } from '../analysis/thresholds.ts';
+import { evaluateThresholds } from '../analysis/thresholds.ts';
 import { checkOutputPaths } from './output-paths.ts';
-import { baselinePath, readRunResult, runOutputPaths, sourceCostModels, type Io } from './run-command.ts';
+import { baselinePath, printThresholds, readRunResult, runOutputPaths, sourceCostModels, type Io } from './run-command.ts';
 import { exitCodes } from './exit-codes.ts';
 import type { Fidelity } from '../predict/predict-scenario.ts';
 
@@ -70,13 +70,7 @@ export async function predictCommand(file: string, flags: PredictFlags, io: Io):
   const written = await writeRun(result, flags.out, { thresholds, baseline: baselineComparison });
   for (const name of written.files) io.print(`${name.padEnd(15)} ${join(written.folder, name)}`);
   let exitCode: number = exitCodes.ok;
-  if (thresholds) {
-    io.print(`\nthresholds: ${thresholds.passed} passed, ${thresholds.failed} failed, ${thresholds.notApplicable} not applicable`);
-    for (const outcome of sortFailuresFirst(thresholds.outcomes)) {
-      io.print(`  ${outcome.status === 'passed' ? 'pass' : outcome.status === 'failed' ? 'FAIL' : 'n/a '}  [${outcome.pattern}] ${outcome.expression} — ${outcome.message}`);
-    }
-    if (!thresholds.ok) exitCode = exitCodes.thresholdsFailed;
-  }
+  if (thresholds && !printThresholds(io, thresholds)) exitCode = exitCodes.thresholdsFailed;
   if (flags.junit) {
     await mkdir(dirname(flags.junit), { recursive: true });
     await writeFileAtomically(flags.junit, renderJunitXml(thresholds ?? { runId: result.runId, scenarioName: result.scenario.name, outcomes: [], passed: 0, failed: 0, notApplicable: 0, ok: true }, { name: `sluice predict ${result.scenario.name}` }));

@@ -43,6 +43,15 @@ export interface RunFlags {
   artilleryArg?: string[];
 }
 
+/** Prints the threshold verdicts, failures first; true when every threshold passed or did not apply. */
+export function printThresholds(io: Io, thresholds: ReturnType<typeof evaluateThresholds>): boolean {
+  io.print(`\nthresholds: ${thresholds.passed} passed, ${thresholds.failed} failed, ${thresholds.notApplicable} not applicable`);
+  for (const outcome of sortFailuresFirst(thresholds.outcomes)) {
+    io.print(`  ${outcome.status === 'passed' ? 'pass' : outcome.status === 'failed' ? 'FAIL' : 'n/a '}  [${outcome.pattern}] ${outcome.expression} — ${outcome.message}`);
+  }
+  return thresholds.ok;
+}
+
 export interface Io {
   print(text: string): void;
   printError(text: string): void;
@@ -260,13 +269,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   for (const name of written.files) io.print(`${name.padEnd(15)} ${join(written.folder, name)}`);
 
   let exitCode: number = exitCodes.ok;
-  if (thresholds) {
-    io.print(`\nthresholds: ${thresholds.passed} passed, ${thresholds.failed} failed, ${thresholds.notApplicable} not applicable`);
-    for (const outcome of sortFailuresFirst(thresholds.outcomes)) {
-      io.print(`  ${outcome.status === 'passed' ? 'pass' : outcome.status === 'failed' ? 'FAIL' : 'n/a '}  [${outcome.pattern}] ${outcome.expression} — ${outcome.message}`);
-    }
-    if (!thresholds.ok) exitCode = exitCodes.thresholdsFailed;
-  }
+  if (thresholds && !printThresholds(io, thresholds)) exitCode = exitCodes.thresholdsFailed;
   if (flags.junit) {
     const junitXml = renderJunitXml(thresholds ?? { runId: result.runId, scenarioName: result.scenario.name, outcomes: [], passed: 0, failed: 0, notApplicable: 0, ok: true }, { name: `sluice ${result.scenario.name}` });
     try {
