@@ -7,7 +7,7 @@ import { S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { CloudFormationClient, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { EndpointLacksServiceError, EndpointUnreachableError } from './localstack-errors.ts';
-import { healthPaths } from './localstack-container.ts';
+import { endpointBaseOf, healthPaths } from './localstack-container.ts';
 
 /**
  * Any AWS-compatible endpoint (LocalStack, moto's server, MiniStack, floci, `sluice serve`)
@@ -250,14 +250,7 @@ function healthServices(answer: { status: number; body: string } | undefined): {
  * probe.answers.kinesis // { available: true, via: 'call', answer: 'ListStreams answered HTTP 200' }
  */
 export async function probeEndpoint(url: string, services: readonly ProbedService[], options: ProbeOptions): Promise<EndpointProbe> {
-  let base: string;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`unsupported protocol ${parsed.protocol}`);
-    base = url.replace(/\/+$/, '');
-  } catch (error) {
-    throw new EndpointUnreachableError(url, `not an http(s) URL (${(error as Error).message})`, error);
-  }
+  const base = endpointBaseOf(url);
   const timeoutMs = options.requestTimeoutMs ?? endpointProbeDefaults.requestTimeoutMs;
   const [localstackHealth, sluiceHealth, motoApi] = await Promise.all([
     getQuickly(`${base}${healthPaths.localstack}`, timeoutMs),

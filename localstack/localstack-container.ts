@@ -270,6 +270,17 @@ export async function startLocalstack(options: StartLocalstackOptions): Promise<
   }
 }
 
+/** An endpoint URL without its trailing slashes; anything but http(s) is an {@link EndpointUnreachableError}. */
+export function endpointBaseOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`unsupported protocol ${parsed.protocol}`);
+    return url.replace(/\/+$/, '');
+  } catch (error) {
+    throw new EndpointUnreachableError(url, `not an http(s) URL (${(error as Error).message})`, error);
+  }
+}
+
 /**
  * Checks that a LocalStack or a `sluice serve` answers its health URL — LocalStack's
  * `/_localstack/health`, else sluice's `/_sluice/health` — and, when `services` are listed,
@@ -283,14 +294,7 @@ export async function connectToEndpoint(
   url: string,
   options: { services?: string[]; timeoutMs?: number; pollIntervalMs?: number; fetch?: HealthFetch; clock?: SleepClock } = {},
 ): Promise<TargetEndpoint> {
-  let base: string;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`unsupported protocol ${parsed.protocol}`);
-    base = url.replace(/\/+$/, '');
-  } catch (error) {
-    throw new EndpointUnreachableError(url, `not an http(s) URL (${(error as Error).message})`, error);
-  }
+  const base = endpointBaseOf(url);
   const fetchHealth = options.fetch ?? defaultHealthFetch;
   let kind: TargetEndpoint['kind'] | undefined;
   const problems: string[] = [];
