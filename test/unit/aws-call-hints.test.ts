@@ -1,11 +1,15 @@
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../targets/aws/clients.ts';
 import { AwsCallError } from '../../targets/aws/errors.ts';
 import { deployStack } from '../../targets/aws/stack.ts';
 
 const cloudFormation = mockClient(CloudFormationClient);
+// The unit project shares modules between files (isolate: false): put the real send back.
+afterAll(() => {
+  cloudFormation.restore();
+});
 afterEach(() => cloudFormation.reset());
 
 const refused = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });

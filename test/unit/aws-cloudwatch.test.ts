@@ -1,6 +1,6 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { cloudWatchPeriodSec, fetchRunMetrics, runMetricSpecs } from '../../targets/aws/cloudwatch.ts';
 import { AwsCallError } from '../../targets/aws/errors.ts';
 import { sqsPatternSchema } from '../../drivers/sqs/schema.ts';
@@ -13,6 +13,10 @@ import { eventBridgeCloudWatchMetrics } from '../../drivers/eventbridge/cloudwat
 import { apiGatewayCloudWatchMetrics } from '../../drivers/apigateway/cloudwatch-metrics.ts';
 
 const cloudWatch = mockClient(CloudWatchClient);
+// The unit project shares modules between files (isolate: false): put the real send back.
+afterAll(() => {
+  cloudWatch.restore();
+});
 const startMs = Date.UTC(2026, 0, 1, 12, 0, 30); // half a minute past, to check alignment
 
 beforeEach(() => cloudWatch.reset());

@@ -1,11 +1,15 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '../../targets/aws/clients.ts';
 import { drainCompletionRecords } from '../../targets/aws/completions.ts';
 import type { SleepClock } from '../../core/clock.ts';
 
 const sqs = mockClient(SQSClient);
+// The unit project shares modules between files (isolate: false): put the real send back.
+afterAll(() => {
+  sqs.restore();
+});
 const queueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/sluice-r1-sqs-sink';
 
 /** Each receive moves the virtual clock by its long-poll wait. */

@@ -11,7 +11,7 @@ import {
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { awsClientConfig, awsClientTimeoutDefaults } from '../../targets/aws/clients.ts';
 import { credentialsProblemOf, describeAccount, resolveAwsCredentials } from '../../targets/aws/credentials.ts';
 import {
@@ -62,6 +62,12 @@ const missing = () => Object.assign(new Error(`Stack with id ${stackName} does n
 const cloudFormation = mockClient(CloudFormationClient);
 const s3 = mockClient(S3Client);
 const sts = mockClient(STSClient);
+// The unit project shares modules between files (isolate: false): put the real send back.
+afterAll(() => {
+  cloudFormation.restore();
+  s3.restore();
+  sts.restore();
+});
 
 beforeEach(() => {
   cloudFormation.reset();
