@@ -11,6 +11,8 @@ import type { Io } from './run-command.ts';
 import type { PlannedSetting, SettingRunner } from '../run/sweep.ts';
 import type { RunResult } from '../analysis/run-result.ts';
 import type { Target } from '../targets/target.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import type { HandlerCalibration } from '../run/handler-calibration.ts';
 
 export interface SweepFlags {
   target?: TargetName;
@@ -34,17 +36,42 @@ export async function sweepCommand(file: string, flags: SweepFlags, io: Io): Pro
     throw new ScenarioError([{ file, line: 1, column: 1, keyPath: 'sweep', message: 'the scenario has no sweep: add `sweep: { vary: [{ key: function.memoryMb, values: [128, 512, 1024] }], strategy: balanced }` (README, "sluice sweep")' }]);
   }
   const targetKind = flags.target ?? scenario.target;
-  let predict: ((setting: PlannedSetting) => Promise<RunResult>) | undefined;
+  let predict: ((setting: PlannedSetting, signal: AbortSignal) => Promise<RunResult>) | undefined;
   if (flags.predict) {
     const available = await import('../predict/predict-scenario.ts').catch(() => undefined);
     if (!available) throw new CommandLineError([{ flag: '--predict', message: 'sluice predict is not available in this build, so a sweep cannot run on simulated time; run the sweep on the embedded target (without --predict)' }]);
     if (flags.target !== undefined) throw new CommandLineError([{ flag: '--predict', message: `a predicted sweep runs on no target; drop --target ${flags.target}` }]);
+    const { withModelledDuration } = await import('../run/sweep.ts');
+    // A module handler is code, and a prediction runs durations: it is measured once behind
+    // each pattern (a short real run), and its stand-in is swept on simulated time.
+    const { describeCalibration } = await import('../run/handler-calibration.ts');
+    let calibrations: Promise<Map<string, HandlerCalibration>> | undefined;
+    const calibrate = (signal: AbortSignal) => {
+      calibrations ??= (async () => {
+        const { calibrateModuleHandler, calibrationLoad } = await import('../run/handler-calibration.ts');
+        io.printError(`calibrating the module handler: ${calibrationLoad.durationS} s at ${calibrationLoad.arrivalRate}/s behind each pattern on the embedded target, measured on one core (taken as one vCPU, 1,769 MB)`);
+        const measured = await calibrateModuleHandler({ scenario, scenarioFile: file, signal });
+        for (const calibration of measured.values()) io.printError(`  ${describeCalibration(calibration)}`);
+        return measured;
+      })();
+      return calibrations;
+    };
     // The duration each setting's memory model gives, and the runtime's median cold start, as
     // fixed inputs: the prediction then runs the same function the embedded sweep does.
-    predict = async (setting) => {
-      const modelled = (await import('../run/sweep.ts')).withModelledDuration(setting.scenario);
-      const fn = modelled.function;
-      return available.predictScenario({ scenario: { ...modelled, function: { ...fn, initDuration: fn.initDuration ?? coldStartDistributionOf(fn).p50Ms } }, scenarioFile: file });
+    const predictedFunction = (fn: Scenario['function']): Scenario['function'] => {
+      const modelled = withModelledDuration({ ...scenario, function: fn }).function;
+      return { ...modelled, initDuration: modelled.initDuration ?? coldStartDistributionOf(modelled).p50Ms };
+    };
+    predict = async (setting, signal) => {
+      const fn = setting.scenario.function;
+      if (fn.handler.type !== 'module') return available.predictScenario({ scenario: { ...setting.scenario, function: predictedFunction(fn) }, scenarioFile: file });
+      const measured = await calibrate(signal);
+      return available.predictScenario({
+        scenario: setting.scenario,
+        scenarioFile: file,
+        functionOf: (patternName) => predictedFunction({ ...fn, handler: measured.get(patternName)!.standIn }),
+        modelledAlso: [...measured.values()].map((calibration) => `module handler calibrated on this machine (one core as one vCPU), ${describeCalibration(calibration)}; its CPU share scaled to the setting's vCPUs`),
+      });
     };
   }
   if (scenario.target === 'aws' && flags.target === undefined && !flags.predict) {
@@ -114,7 +141,7 @@ export async function sweepCommand(file: string, flags: SweepFlags, io: Io): Pro
     sharedTarget = await startEmbeddedTarget(services, scenario.region);
   }
   const runSetting: SettingRunner = predict
-    ? (setting) => predict!(setting)
+    ? (setting, signal) => predict!(setting, signal)
     : (setting, signal) =>
         runScenario({ scenario: targetKind === 'aws' ? withModelledDuration(setting.scenario) : setting.scenario, scenarioFile: file, target: targetKind, signal, ...(sharedTarget ? { startedTarget: sharedTarget } : {}) });
   let done;

@@ -40,6 +40,13 @@ export interface PredictOptions {
   scenarioFile: string;
   fidelity?: Fidelity;
   only?: string[];
+  /**
+   * The function one pattern runs, where it is not the scenario's own: a module handler's
+   * synthetic stand-in measured behind that pattern (run/handler-calibration.ts).
+   */
+  functionOf?: (patternName: string) => Scenario['function'];
+  /** What else the prediction modelled, said in its `prediction.modelled` (e.g. how a stand-in was measured). */
+  modelledAlso?: string[];
   onPatternStart?: (patternName: string, index: number, count: number, fidelity: 'exact' | 'aggregate') => void;
 }
 
@@ -67,7 +74,9 @@ export async function predictScenario(options: PredictOptions): Promise<RunResul
     const patternName = patternNameOf(pattern);
     options.onPatternStart?.(patternName, index, selected.length, fidelity);
     const startMs = startedAtMs;
-    const simulation = fidelity === 'exact' ? await simulateExact({ scenario, pattern, patternName, startMs }) : simulateAggregate({ scenario, pattern, patternName, startMs });
+    const patternScenario = options.functionOf ? { ...scenario, function: options.functionOf(patternName) } : scenario;
+    const simulation =
+      fidelity === 'exact' ? await simulateExact({ scenario: patternScenario, pattern, patternName, startMs }) : simulateAggregate({ scenario: patternScenario, pattern, patternName, startMs });
     simulatedEvents += simulation.simulatedEvents;
     patterns.push(simulation.result);
   }
@@ -86,7 +95,7 @@ export async function predictScenario(options: PredictOptions): Promise<RunResul
       rulesVersion,
       simulatedEventsPerWallSecond: Math.round(simulatedEvents / Math.max(wallMs / 1000, 1e-3)),
       wallMs: Math.round(wallMs),
-      modelled: [...modelledFigures, ...(fidelity === 'aggregate' ? aggregateModelled : [])],
+      modelled: [...modelledFigures, ...(fidelity === 'aggregate' ? aggregateModelled : []), ...(options.modelledAlso ?? [])],
     },
     startedAtMs,
     endedAtMs: lastEnd,

@@ -56,6 +56,47 @@ describe('sluice sweep on the embedded target', () => {
     expect(html).toMatch(/<tr class="failed"><td>memoryMb=128<\/td>.*FAILED: out of memory/);
   });
 
+  it('--predict measures a module handler once behind each pattern, then sweeps its stand-in on simulated time', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-sweep-'));
+    const file = join(dir, 'sweep.yaml');
+    const handlerModule = new URL('../fixtures/handlers/behaviours.ts', import.meta.url).pathname;
+    // A CPU-bound handler: 20 ms of CPU on one core of this machine, taken as one vCPU (1,769 MB).
+    await writeFile(
+      file,
+      `name: sweep-predict-module
+workload:
+  phases: [{ duration: 2, arrivalRate: 5 }]
+function:
+  handler: { type: module, module: ${handlerModule}#busyTwentyMs }
+  timeout: 10s
+patterns:
+  - source: sqs
+    batchSize: 1
+sweep:
+  vary:
+    - { key: function.memoryMb, values: [442, 884] }
+  strategy: speed
+`,
+    );
+    const out = join(dir, 'runs');
+    const { code, stdout, stderr } = await runCli(['sweep', file, '--predict', '--out', out, '--no-progress']);
+    expect(code, stdout + stderr).toBe(0);
+    expect(stderr).toMatch(/calibrating the module handler/);
+    expect(stderr).toMatch(/sqs: \d+ invokes, wall p50 [\d.]+ ms p99 [\d.]+ ms, CPU \d+ % of wall/);
+    expect(stdout).toContain('▶ speed: memoryMb=884');
+    const [folder] = await readdir(out);
+    const summary = JSON.parse(await readFile(join(out, folder!, 'sweep.json'), 'utf8')) as SweepSummary;
+    const [low, high] = await Promise.all(summary.settings.map(async (setting) => parseRunResult(await readFile(join(out, folder!, setting.folder, 'result.json'), 'utf8'), setting.folder)));
+    expect(low!.mode).toBe('predicted');
+    expect(low!.prediction!.modelled.join('\n')).toMatch(/module handler calibrated on this machine/);
+    // Below one vCPU, doubling memory halves the CPU-bound part: a busy loop is nearly all CPU
+    // (a thread descheduled on a shared machine counts as waiting, which does not halve).
+    const ratio = low!.patterns[0]!.latency.invokeDurationMs.p50 / high!.patterns[0]!.latency.invokeDurationMs.p50;
+    expect(ratio).toBeGreaterThan(1.5);
+    expect(ratio).toBeLessThan(2.05);
+    expect(high!.patterns[0]!.latency.invokeDurationMs.p50).toBeGreaterThan(20);
+  });
+
   it('--dry-run prints every setting and the total estimated AWS cost, and runs nothing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-sweep-'));
     const file = join(dir, 'sweep.yaml');
