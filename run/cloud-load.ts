@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { WorkerLoadReport } from '../analysis/run-result.ts';
 import type { PriceTable } from '../analysis/pricing.ts';
@@ -266,11 +268,30 @@ export class CloudLoadError extends Error {
   }
 }
 
+const artilleryInstallHint = 'install the pinned CLI (npm ci --prefix tools/artillery-cli --ignore-scripts), install Artillery on PATH, or point ARTILLERY_BIN at it';
+
+/** The pinned Artillery CLI's entry point, present once `npm ci --prefix tools/artillery-cli --ignore-scripts` has run. */
+export const pinnedArtilleryBin = fileURLToPath(new URL('../tools/artillery-cli/node_modules/artillery/bin/run', import.meta.url));
+
+/**
+ * The Artillery CLI to run: `ARTILLERY_BIN` when set, else the pinned one in
+ * tools/artillery-cli, else `artillery` on PATH. The pinned CLI lives outside the project's
+ * node_modules, so NODE_PATH adds the project's for Artillery to find `artillery-engine-sluice`.
+ */
+export function artilleryCommand(): { bin: string; env: NodeJS.ProcessEnv } {
+  if (process.env.ARTILLERY_BIN) return { bin: process.env.ARTILLERY_BIN, env: {} };
+  if (existsSync(pinnedArtilleryBin)) {
+    const projectModules = fileURLToPath(new URL('../node_modules', import.meta.url));
+    return { bin: pinnedArtilleryBin, env: { NODE_PATH: [projectModules, process.env.NODE_PATH].filter(Boolean).join(delimiter) } };
+  }
+  return { bin: 'artillery', env: {} };
+}
+
 /**
  * One pattern's load from Artillery's cloud runners: writes the exported script, runs
  * `artillery run-fargate|run-lambda` in a process group of its own (killed whole on abort,
  * so Ctrl-C stops the launches), reads its report and settles the workers' counts.
- * `artillery` is found on PATH (`ARTILLERY_BIN` overrides), with its telemetry off.
+ * The CLI is the one `artilleryCommand` finds, with its telemetry off.
  */
 export class CloudLoad {
   ledger: EventLedger | undefined;
@@ -336,14 +357,15 @@ export class CloudLoad {
   }
 
   private spawnArtillery(args: string[], signal: AbortSignal): Promise<string> {
-    const bin = this.options.artilleryBin ?? process.env.ARTILLERY_BIN ?? 'artillery';
+    const command = this.options.artilleryBin ? { bin: this.options.artilleryBin, env: {} } : artilleryCommand();
+    const bin = command.bin;
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
         // Its own process group (detached), so stopping it stops the workers it launches from here too.
-        child = spawn(bin, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.options.env, ARTILLERY_DISABLE_TELEMETRY: 'true' } });
+        child = spawn(bin, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...command.env, ...this.options.env, ARTILLERY_DISABLE_TELEMETRY: 'true' } });
       } catch (error) {
-        reject(new CloudLoadError(`could not start ${bin} (${(error as Error).message})`, 'install Artillery (npm install -g artillery) or point ARTILLERY_BIN at it'));
+        reject(new CloudLoadError(`could not start ${bin} (${(error as Error).message})`, artilleryInstallHint));
         return;
       }
       const forward = (chunk: Buffer) => String(chunk).split('\n').filter(Boolean).forEach((line) => this.options.onOutput?.(line));
@@ -362,7 +384,7 @@ export class CloudLoad {
       child.on('error', (error) => {
         signal.removeEventListener('abort', stop);
         process.off('exit', stop);
-        reject(new CloudLoadError(`could not run ${bin} (${error.message})`, 'install Artillery (npm install -g artillery) or point ARTILLERY_BIN at it'));
+        reject(new CloudLoadError(`could not run ${bin} (${error.message})`, artilleryInstallHint));
       });
       child.on('close', (code, signalName) => {
         signal.removeEventListener('abort', stop);

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { stringify } from 'yaml';
@@ -14,7 +15,7 @@ import { sdkClientConfig } from '../../core/client-config.ts';
 import { parseEnvelope } from '../../load/event-factory.ts';
 import { ArrivalSchedule } from '../../load/arrival-schedule.ts';
 import { EventLedger } from '../../run/event-ledger.ts';
-import { workerCountsFromReport } from '../../run/cloud-load.ts';
+import { artilleryCommand, pinnedArtilleryBin, workerCountsFromReport } from '../../run/cloud-load.ts';
 import type { Target } from '../../targets/target.ts';
 
 const require = createRequire(import.meta.url);
@@ -30,19 +31,6 @@ patterns:
   'artillery-export.yaml',
 );
 const arrivals = new ArrivalSchedule(scenario.workload.phases).totalArrivals;
-
-/**
- * The Artillery CLI, when it is installed with the project or named by ARTILLERY_BIN (its
- * bin/run). It is not a dependency of sluice: its runner spins a core on its timer, and
- * installing it adds about 350 packages and over a minute to `npm ci`.
- */
-function artilleryCli(): string | undefined {
-  try {
-    return require.resolve('artillery/bin/run');
-  } catch {
-    return process.env.ARTILLERY_BIN;
-  }
-}
 
 /** Every message in the queue, read and deleted, as sluice's consumer would account for them. */
 async function drainQueue(client: SQSClient, queueUrl: string, expected: number): Promise<EventLedger> {
@@ -112,9 +100,11 @@ describe('sluice export-artillery: a plain Artillery script on sluice’s engine
     expect(ledger.foreignDeliveries).toBe(0);
   });
 
-  const cli = artilleryCli();
-  if (!cli) console.info('skipped: the Artillery CLI run — artillery is not installed (not a dependency of sluice: install it anywhere and set ARTILLERY_BIN to its bin/run)');
-  it.skipIf(!cli)('the real Artillery CLI runs the exported script against sluice serve, and sluice accounts for every event', async () => {
+  const cli = artilleryCommand();
+  // Only a CLI that is really there: ARTILLERY_BIN, or the pinned one .ci/run installs (`npm ci --prefix tools/artillery-cli --ignore-scripts`).
+  const cliPresent = Boolean(process.env.ARTILLERY_BIN) || existsSync(pinnedArtilleryBin);
+  if (!cliPresent) console.info('skipped: the Artillery CLI run — artillery is not installed: npm ci --prefix tools/artillery-cli --ignore-scripts (as .ci/run does), or set ARTILLERY_BIN to its bin/run');
+  it.skipIf(!cliPresent)('the real Artillery CLI runs the exported script against sluice serve, and sluice accounts for every event', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-artillery-'));
     const file = join(dir, 'script.yaml');
     const reportFile = join(dir, 'report.json');
@@ -123,7 +113,7 @@ describe('sluice export-artillery: a plain Artillery script on sluice’s engine
     // Telemetry off; nothing else in `artillery run` reaches the network (no --record, no cloud reporting).
     // Artillery resolves `artillery-engine-sluice` from its own folder: NODE_PATH adds the project's, for a CLI installed elsewhere.
     const env = { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true', NODE_PATH: [join(process.cwd(), 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(delimiter) };
-    const run = spawnSync(process.execPath, [cli!, 'run', '--output', reportFile, file], { encoding: 'utf8', timeout: 60_000, env });
+    const run = spawnSync(process.execPath, [cli.bin, 'run', '--output', reportFile, file], { encoding: 'utf8', timeout: 60_000, env });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     const report = JSON.parse(await readFile(reportFile, 'utf8')) as { aggregate: { counters: Record<string, number> } };
     expect(report.aggregate.counters['sluice.sent']).toBe(arrivals);

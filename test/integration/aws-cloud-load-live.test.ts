@@ -2,23 +2,23 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { scenarioSchema } from '../../scenario/schema.ts';
 import { describeAccount, type AwsAccount } from '../../targets/aws/credentials.ts';
-import { CloudLoad } from '../../run/cloud-load.ts';
+import { artilleryCommand, CloudLoad } from '../../run/cloud-load.ts';
 import { runScenario } from '../../run/run-scenario.ts';
 
 /**
  * `--load-from lambda` on a real account: the smallest SQS stack, two Artillery Lambda
  * workers, every event accounted for. Runs only with SLUICE_AWS_IT=1, working credentials and
- * the Artillery CLI on PATH (or ARTILLERY_BIN); otherwise skipped with the reason printed, and
+ * an Artillery CLI (ARTILLERY_BIN, the pinned tools/artillery-cli, or PATH); otherwise skipped with the reason printed, and
  * nothing here reaches the network.
  */
 const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-const artillery = process.env.ARTILLERY_BIN ?? 'artillery';
+const artillery = artilleryCommand();
 let account: AwsAccount | undefined;
 let skipReason: string | undefined;
 if (process.env.SLUICE_AWS_IT !== '1') {
   skipReason = 'set SLUICE_AWS_IT=1 with AWS credentials and the Artillery CLI to run cloud load workers (a few cents, a few minutes)';
-} else if (spawnSync(artillery, ['--version'], { encoding: 'utf8', env: { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true' } }).status !== 0) {
-  skipReason = `SLUICE_AWS_IT=1 but the Artillery CLI (${artillery}) does not run: npm install -g artillery, or set ARTILLERY_BIN`;
+} else if (spawnSync(artillery.bin, ['--version'], { encoding: 'utf8', env: { ...process.env, ...artillery.env, ARTILLERY_DISABLE_TELEMETRY: 'true' } }).status !== 0) {
+  skipReason = `SLUICE_AWS_IT=1 but the Artillery CLI (${artillery.bin}) does not run: npm ci --prefix tools/artillery-cli --ignore-scripts, npm install -g artillery, or set ARTILLERY_BIN`;
 } else {
   try {
     account = await describeAccount(region);
@@ -45,7 +45,7 @@ describe('real AWS: load from Artillery’s Lambda workers', () => {
         scenarioFile: 'aws-cloud-load.yaml',
         target: 'aws',
         signal: new AbortController().signal,
-        cloudLoad: () => new CloudLoad({ runner: 'lambda', count: 2, region, artilleryArgs: [] }, { artilleryBin: artillery }),
+        cloudLoad: () => new CloudLoad({ runner: 'lambda', count: 2, region, artilleryArgs: [] }, {}),
       });
       const [pattern] = result.patterns;
       expect(result.status).toBe('completed');
