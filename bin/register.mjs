@@ -1,15 +1,10 @@
-// Loaders every sluice process needs: TypeScript sources run as they are (tsx), and the
-// node:sqlite stand-in for fauxqs on Node 20.
+// Loaders every sluice process that runs its TypeScript sources needs: the sources run as
+// they are (tsx), and the node:sqlite stand-in for fauxqs on Node 20.
 import { register } from 'node:module';
 import { register as registerTypeScript } from 'tsx/esm/api';
+import './quiet-sdk-warning.mjs';
 
 register('./node-sqlite-shim.mjs', import.meta.url);
+// localstack/embedded/node-sqlite.ts registers it for a process started from the bundled CLI; once is enough.
+globalThis[Symbol.for('sluice.nodeSqliteShim')] = true;
 registerTypeScript();
-
-// The AWS SDK warns on every process start that its 2027 releases will need Node 22.
-// sluice pins the SDK in its lockfile, so the warning says nothing about this install;
-// every other warning still prints.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (!/NodeVersionSupportWarning|will require node >=22/.test(`${warning.name} ${warning.message}`)) process.stderr.write(`${warning.name}: ${warning.message}\n`);
-});

@@ -12,6 +12,7 @@ import {
   SqsProtocolError,
 } from './sqs-query-protocol.ts';
 import { embeddedServiceLinks, type QueueDestination } from './service-links.ts';
+import { ensureNodeSqlite } from './node-sqlite.ts';
 
 /**
  * SQS for the embedded target: fauxqs (in memory), which gets visibility timeouts, redrive
@@ -30,6 +31,7 @@ import { embeddedServiceLinks, type QueueDestination } from './service-links.ts'
  * - the query protocol's error codes in `x-amzn-query-error`, which SDKs read under JSON too.
  */
 export async function startSqsService(): Promise<EdgeService> {
+  ensureNodeSqlite();
   const { buildApp } = (await import('fauxqs')) as unknown as {
     buildApp(options: { logger: boolean; host: string }): {
       listen(options: { port: number; host: string }): Promise<string>;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+// @ts-expect-error: plain JavaScript beside bin/sluice.js, without type declarations
+import { freshCliBundle } from '../../bin/cli-bundle.mjs';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +39,20 @@ function isAlive(pid: number): boolean {
 }
 
 describe('sluice command line', () => {
+  it('the bundled CLI (.build/cli) answers as its TypeScript sources do, and is used while it is fresh', async () => {
+    if (!freshCliBundle()) execFileSync(process.execPath, ['scripts/build-cli.mjs']);
+    expect(freshCliBundle(), 'scripts/build-cli.mjs leaves a fresh bundle').toMatch(/\.build\/cli\/main\.js$/);
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, ['name: bad', 'workload:', '  phases:', '    - duration: 10', '      arrivalRate: fast', 'patterns:', '  - source: kinesis', '    shards: 0', ''].join('\n'));
+    const answer = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, ['bin/sluice.js', 'validate', file], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const fromBundle = answer({});
+    const fromSources = answer({ SLUICE_FROM_SOURCES: '1' });
+    expect(fromBundle.status).toBe(2);
+    expect(fromBundle.stderr).toContain(`${file}:8:13 patterns[0].shards`);
+    expect({ status: fromBundle.status, stdout: fromBundle.stdout, stderr: fromBundle.stderr }).toEqual({ status: fromSources.status, stdout: fromSources.stdout, stderr: fromSources.stderr });
+  });
+
   it('validate: names the file, line and key of every problem and exits 2', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
     const file = join(dir, 'bad.yaml');
