@@ -12,6 +12,7 @@ import type { PatternSpec, Scenario } from '../scenario/schema.ts';
 import { coldStartDistributionOf } from '../scenario/parts.ts';
 import { sourceModules } from '../drivers/registry.ts';
 import { SimulatedBus } from '../drivers/eventbridge/simulated-bus.ts';
+import { invocationsPerSecondOf } from '../drivers/eventbridge/schema.ts';
 import { SimulatedBucket } from '../drivers/s3/simulated-bucket.ts';
 import { VirtualStream } from '../drivers/kinesis/virtual-stream.ts';
 import { keyPicker } from '../load/key-distribution.ts';
@@ -180,6 +181,11 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   let sqsPollers = sqsFloor;
   const gatewayRate = pattern.source === 'apigateway' ? pattern.throttleRatePerSecond : Infinity;
   let gatewayTokens = pattern.source === 'apigateway' ? pattern.throttleBurst : Infinity;
+  // EventBridge's invocation quota (core/invocation-throttle.ts): a bucket of one second's rate
+  // on the invokes started. Exact mode holds it before the async queue; both agree whenever
+  // either the quota or the function's concurrency is what limits.
+  const invocationRate = pattern.source === 'eventbridge' ? invocationsPerSecondOf(pattern, scenario.region) : Infinity;
+  let invocationTokens = invocationRate;
   const kinesisWritePerShardPerSecond = 1000;
 
   // What waits in the source; for Kinesis, records read from the stream wait in `read` for a lane.
@@ -377,7 +383,8 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     }
     // Start what the source's concurrency and the function's allow.
     const concurrencyRoom = Math.max(0, concurrencyLimit - busy);
-    const sourceRoom = pattern.source === 'sqs' ? Math.max(0, sqsPollers - busy) : Infinity;
+    if (pattern.source === 'eventbridge') invocationTokens = Math.min(invocationRate, invocationTokens + (invocationRate * stepMs) / 1000);
+    const sourceRoom = pattern.source === 'sqs' ? Math.max(0, sqsPollers - busy) : pattern.source === 'eventbridge' ? Math.max(0, Math.floor(invocationTokens)) : Infinity;
     // Kinesis: each shard's poller reads what the shard holds, once a second while caught up
     // (kinesis-mapping.ts's pollIntervalMs); the shard's lanes (parallelizationFactor) take
     // batches of what was read, each from its own keys.
@@ -409,7 +416,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
             : Math.min(sourceRoom, Math.ceil(backlogCount / batchMax));
       const allowed = Math.floor(Math.min(wantedInvokes, concurrencyRoom));
       if (wantedInvokes > concurrencyRoom) countThrottles(wantedInvokes - concurrencyRoom);
-      if (allowed > 0) startInvokes(allowed, Math.min(backlogCount, allowed * batchMax));
+      if (allowed > 0) invocationTokens -= startInvokes(allowed, Math.min(backlogCount, allowed * batchMax));
     }
     if (pattern.source === 'sqs') {
       // The mapping reads the visible backlog a few times a second (sqs-mapping.ts): the same beat here.
@@ -494,7 +501,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     latency: { endToEndMs: percentilesOf(endToEnd.toHistogram()), invokeDurationMs, initDurationMs: percentilesOf(initDuration) },
     summary: { ...summary, coldStarts: Math.round(coldStarts), functionThrottles: Math.round(functionThrottles) },
     series,
-    quotas: [],
+    quotas: pattern.source === 'eventbridge' ? [{ name: 'eventbridge.invocations_per_second', limit: `${invocationRate.toLocaleString('en-US')} invocations/s in ${scenario.region} (throttled invocations are delayed)`, enforcedBy: 'sluice' }] : [],
     extras: { fidelity: 'aggregate', stepMs },
     warnings: [],
   };

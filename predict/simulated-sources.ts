@@ -20,6 +20,8 @@ import { VirtualStream } from '../drivers/kinesis/virtual-stream.ts';
 import { KinesisEventSourceMapping } from '../drivers/kinesis/kinesis-mapping.ts';
 import type { StreamRecord } from '../drivers/kinesis/shard-reader.ts';
 import { SimulatedBus } from '../drivers/eventbridge/simulated-bus.ts';
+import { invocationsPerSecondOf } from '../drivers/eventbridge/schema.ts';
+import { InvocationThrottle } from '../core/invocation-throttle.ts';
 import { SimulatedBucket } from '../drivers/s3/simulated-bucket.ts';
 import { SimulatedGateway } from '../drivers/apigateway/simulated-gateway.ts';
 import { asyncInvokeSettingsOf } from '../drivers/async-invoke/async-invoke-schema.ts';
@@ -298,8 +300,15 @@ function asyncDelivery(context: SimulationContext<EventBridgePattern | S3Pattern
   return {
     queue,
     deliver(id: number, copies: number) {
+      this.expectCopies(id, copies);
+      for (let copy = 0; copy < copies; copy += 1) this.enqueueCopy(id);
+    },
+    /** An event whose `copies` invocations each reach the queue through {@link enqueueCopy} (EventBridge: past its invocation quota). */
+    expectCopies(id: number, copies: number) {
       if (copies > 1) copiesLeft.set(id, { left: copies, failed: false });
-      for (let copy = 0; copy < copies; copy += 1) queue.enqueue({ id }, { id });
+    },
+    enqueueCopy(id: number) {
+      queue.enqueue({ id }, { id });
     },
     sample(nowMs: number) {
       recorder.gauge('asyncEventAgeMsMax', nowMs, queue.takeAgeMsMax(nowMs));
@@ -333,6 +342,8 @@ const eventbridge: SimulatedSource<EventBridgePattern> = {
     const { pattern, clock, fn, ledger, recorder } = context;
     const bus = new SimulatedBus(clock, pattern);
     const delivery = asyncDelivery(context);
+    // Each matched copy is one invocation, held to the region's invocation quota (delayed past it), as the embedded bus does.
+    const invocations = new InvocationThrottle<number>({ ratePerSecond: invocationsPerSecondOf(pattern, context.scenario.region), clock, deliver: (id) => delivery.enqueueCopy(id) });
     const detailOf = eventDetailFor(context.scenario.workload);
     // Each event is one PutEvents entry; a throttled call's entries are retried together.
     const putEntries = (events: SimulatedEvent[], attempt: number) => {
@@ -360,7 +371,8 @@ const eventbridge: SimulatedSource<EventBridgePattern> = {
           if (matched === 0) ledger.recordFiltered(event.id);
           else {
             ledger.recordAccepted(event.id);
-            delivery.deliver(event.id, matched);
+            delivery.expectCopies(event.id, matched);
+            for (let copy = 0; copy < matched; copy += 1) invocations.offer(event.id);
           }
         });
       }
@@ -374,11 +386,23 @@ const eventbridge: SimulatedSource<EventBridgePattern> = {
         putEntries(events, 1);
       },
       sample: (nowMs) => delivery.sample(nowMs),
-      isDrained: () => delivery.queue.size === 0 && ledger.unfinished === 0 && fn.concurrency === 0,
-      stop: () => delivery.queue.stop(),
-      pendingAtEnd: () => delivery.queue.size,
-      extras: () => ({ putEventsCalls: bus.putEventsCalls, throttledPutEventsCalls: bus.throttledCalls, rules: bus.ruleMatches(), asyncInvoke: delivery.queue.stats() }),
-      quotas: () => [{ name: 'eventbridge.put_events_tps', limit: `${pattern.putEventsRequestsPerSecond} requests/s`, enforcedBy: 'sluice' }],
+      isDrained: () => invocations.size === 0 && delivery.queue.size === 0 && ledger.unfinished === 0 && fn.concurrency === 0,
+      stop: () => {
+        invocations.stop();
+        return delivery.queue.stop();
+      },
+      pendingAtEnd: () => delivery.queue.size + invocations.size,
+      extras: () => ({
+        putEventsCalls: bus.putEventsCalls,
+        throttledPutEventsCalls: bus.throttledCalls,
+        rules: bus.ruleMatches(),
+        invocationQuota: { invocationsPerSecond: invocations.ratePerSecond, delayedInvocations: invocations.delayedInvocations, maxDelayMs: invocations.maxDelayMs },
+        asyncInvoke: delivery.queue.stats(),
+      }),
+      quotas: () => [
+        { name: 'eventbridge.put_events_tps', limit: `${pattern.putEventsRequestsPerSecond} requests/s`, enforcedBy: 'sluice' },
+        { name: 'eventbridge.invocations_per_second', limit: `${invocations.ratePerSecond.toLocaleString('en-US')} invocations/s in ${context.scenario.region} (throttled invocations are delayed)`, enforcedBy: 'sluice' },
+      ],
     };
   },
 };

@@ -71,6 +71,9 @@ function addEventBridgeSource(b: TemplateBuilder, s: EventBridgePattern): void {
   if (s.putEventsRequestsPerSecond !== awsDefaults.eventBridgePutEventsRequestsPerSecond.value || s.putEventsBurstRequests !== undefined) {
     b.notes.push('putEventsRequestsPerSecond/putEventsBurstRequests: on AWS the PutEvents quota is the account’s (Service Quotas), not a property of the stack.');
   }
+  if (s.invocationsPerSecond !== undefined) {
+    b.notes.push('invocationsPerSecond: on AWS the invocation quota is the account’s (Service Quotas), not a property of the stack.');
+  }
   const consumer = b.consumer;
   if (!consumer) return;
 

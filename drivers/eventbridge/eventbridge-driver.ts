@@ -13,11 +13,11 @@ import {
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { Target } from '../../targets/target.ts';
 import type { QuotaRecord } from '../../analysis/run-result.ts';
-import { eventBridgeDefaultEventSource, type EventBridgePattern } from './schema.ts';
+import { eventBridgeDefaultEventSource, invocationsPerSecondOf, type EventBridgePattern } from './schema.ts';
 import { compileEventPattern, type EventPattern } from '../../core/event-pattern.ts';
 import { sdkClientConfig } from '../../core/client-config.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
-import { awsDefaults, eventBridgeInvocationsPerSecondIn } from '../../core/aws-defaults.ts';
+import { awsDefaults } from '../../core/aws-defaults.ts';
 import { AsyncLambdaTarget, asyncConsumerSide } from '../async-invoke/async-lambda-target.ts';
 import { asyncInvokeSettingsOf } from '../async-invoke/async-invoke-schema.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
@@ -55,13 +55,13 @@ export const eventBridgeDriver: Driver<EventBridgePattern, EventBridgeResources>
       { name: 'eventbridge.put_events_tps', limit: `${pattern.putEventsRequestsPerSecond} requests/s (bucket ${burst})`, enforcedBy },
       { name: 'eventbridge.put_events_call_size', limit: `10 entries and ${putEventsBytesMax / 1024} KiB per call`, enforcedBy },
       { name: 'lambda.async_invoke', limit: `${pattern.asyncInvoke.maximumRetryAttempts} retries, maximum event age ${pattern.asyncInvoke.maximumEventAge / 1000} s`, enforcedBy: 'sluice' },
-      // The region's invocation quota (matched events handed to targets): only AWS applies it;
-      // a local run that stays below it is unaffected, one above it says so here.
+      // The region's invocation quota (matched events handed to targets), or the pattern's raised one:
+      // sluice's bus delays deliveries past it; on AWS, AWS applies the account's own.
       // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
       {
         name: 'eventbridge.invocations_per_second',
-        limit: `${eventBridgeInvocationsPerSecondIn(target.info.region).toLocaleString('en-US')} invocations/s in ${target.info.region} (throttled invocations are delayed)`,
-        enforcedBy: target.info.kind === 'aws' ? 'target' : 'none',
+        limit: `${invocationsPerSecondOf(pattern, target.info.region).toLocaleString('en-US')} invocations/s in ${target.info.region} (throttled invocations are delayed)`,
+        enforcedBy: target.info.kind === 'aws' ? 'target' : target.info.kind === 'embedded' ? 'sluice' : 'none',
       },
     ];
   },
@@ -104,6 +104,9 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
         requestsPerSecond: pattern.putEventsRequestsPerSecond,
         burstRequests: pattern.putEventsBurstRequests ?? pattern.putEventsRequestsPerSecond,
       });
+    }
+    if (!context.loadOnly && target.info.kind === 'embedded') {
+      await sluiceControl(settings, 'events', 'PUT', '/_sluice/events/invocation-quota', { region: settings.region, invocationsPerSecond: invocationsPerSecondOf(pattern, settings.region) });
     }
     if (!existingBusName) {
       await client.send(new CreateEventBusCommand({ Name: busName }));
@@ -284,6 +287,8 @@ async function provisionEventBridge(context: PatternRunContext<EventBridgePatter
                 entriesFailed: serviceStats['entriesFailed'],
                 entriesUnmatched: serviceStats['entriesUnmatched'],
                 deliveries: serviceStats['deliveries'],
+                // The region's invocation quota as sluice's bus held it: rate, invocations delayed, the longest wait.
+                ...(serviceStats['invocationQuota'] ? { invocationQuota: (serviceStats['invocationQuota'] as Record<string, unknown>)[settings.region] } : {}),
                 deliveriesByRule: Object.fromEntries(Object.entries((serviceStats['deliveriesByRule'] ?? {}) as Record<string, number>).filter(([arn]) => arn.includes(`/${busName}/`))),
               },
             }

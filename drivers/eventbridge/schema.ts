@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { awsDefaults } from '../../core/aws-defaults.ts';
+import { awsDefaults, eventBridgeInvocationsPerSecondIn } from '../../core/aws-defaults.ts';
 import { functionNameSchema } from '../bring-your-own.ts';
 import { busNameSchema } from './bring-your-own.ts';
 import { asyncInvokeSchema } from '../async-invoke/async-invoke-schema.ts';
@@ -61,6 +61,13 @@ export const eventBridgePatternSchema = z
     putEventsRequestsPerSecond: z.number().min(1).max(1_000_000).default(awsDefaults.eventBridgePutEventsRequestsPerSecond.value),
     /** Bucket size of the TPS quota; default one second's worth. */
     putEventsBurstRequests: z.number().int().min(1).max(1_000_000).optional(),
+    /**
+     * EventBridge's invocation quota: matched events handed to targets per second. Default:
+     * the region's (18,750/s in us-east-1, us-west-2 and eu-west-1; less elsewhere). Past it,
+     * invocations wait (delayed, not dropped). Raise it as a quota increase would.
+     * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+     */
+    invocationsPerSecond: z.number().min(1).max(1_000_000).optional(),
     /** PutEvents attempts per entry (throttles and retryable entry errors are retried with backoff). */
     producerMaxAttempts: z.number().int().min(1).max(20).default(5),
     asyncInvoke: asyncInvokeSchema.prefault({}),
@@ -80,3 +87,8 @@ export const eventBridgePatternSchema = z
   });
 
 export type EventBridgePattern = z.infer<typeof eventBridgePatternSchema>;
+
+/** The pattern's invocation quota, else the region's. */
+export function invocationsPerSecondOf(pattern: { invocationsPerSecond?: number | undefined }, region: string): number {
+  return pattern.invocationsPerSecond ?? eventBridgeInvocationsPerSecondIn(region);
+}

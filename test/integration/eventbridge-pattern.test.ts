@@ -43,6 +43,35 @@ patterns:
     expect(pattern.accounting.lost).toBe(0);
   });
 
+  // EventBridge's invocation quota, lowered so a local run crosses it: past it invocations are
+  // delayed, not dropped. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+  it('delays invocations past the invocation quota and still delivers every event', async () => {
+    const pattern = await runSinglePattern(`
+name: eventbridge-invocation-quota
+workload:
+  phases: [{ duration: 2, arrivalRate: 40 }]
+function:
+  handler: { duration: 10ms }
+  initDuration: 50ms
+drainTimeout: 20s
+patterns:
+  - source: eventbridge
+    invocationsPerSecond: 20
+`);
+    const extras = extrasOf(pattern);
+    const quota = extras.eventBridge.invocationQuota as { invocationsPerSecond: number; delayedInvocations: number; maxDelayMs: number };
+    console.info(`eventbridge invocation quota 20/s, 40/s sent for 2 s: ${quota.delayedInvocations} invocations delayed, longest ${quota.maxDelayMs} ms; p99 end-to-end ${pattern.latency.endToEndMs.p99} ms`);
+    expect(quota.invocationsPerSecond).toBe(20);
+    // 80 events at 40/s against a bucket of 20 refilled at 20/s: from the first second on every
+    // event waits (about 40), and the last goes out about 1 s after it was sent (at 3 s, not 2).
+    expect(quota.delayedInvocations).toBeGreaterThanOrEqual(30);
+    expect(quota.maxDelayMs).toBeGreaterThan(700);
+    expect(quota.maxDelayMs).toBeLessThan(2000);
+    expect(pattern.latency.endToEndMs.max).toBeGreaterThan(700);
+    expect(pattern.quotas).toContainEqual(expect.objectContaining({ name: 'eventbridge.invocations_per_second', enforcedBy: 'sluice' }));
+    expect(pattern.accounting).toMatchObject({ sent: 80, completed: 80, lost: 0 });
+  });
+
   it('counts the copy of a second matching rule as a duplicate delivery when fan-out is not intended', async () => {
     const pattern = await runSinglePattern(`
 name: eventbridge-overlap

@@ -241,6 +241,7 @@ const schemaFieldsOnStack = {
     rules: { on: 'SourceRule2.EventPattern', with: { rules: [{ eventPattern: { source: ['a'] } }, { eventPattern: { source: ['b'] } }] } },
     fanOut: { sluiceOnly: 'how sluice counts an event several rules deliver; EventBridge delivers once per matching rule either way' },
     putEventsRequestsPerSecond: { sluiceOnly: 'the account’s PutEvents quota (Service Quotas), not a stack property' },
+    invocationsPerSecond: { sluiceOnly: 'the account’s invocation quota (Service Quotas), not a stack property' },
     putEventsBurstRequests: { sluiceOnly: 'the account’s PutEvents quota (Service Quotas), not a stack property' },
     producerMaxAttempts: { sluiceOnly: 'PutEvents attempts of the load generator' },
     asyncInvoke: { on: 'ConsumerEventInvokeConfig.MaximumEventAgeInSeconds' },

@@ -99,6 +99,38 @@ patterns:
     expect(result.summary.peakConcurrency).toBe(10);
   }, 60_000);
 
+  // EventBridge's invocation quota: invocations past it are delayed, not dropped (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
+  // 400 events/s for 10 s against a quota lowered to 200/s: both fidelities hold invokes to ~200/s, every event still completes, and the last waits ~10 s.
+  it('EventBridge: invocations past the invocation quota wait and go out at its rate, in both fidelities', async () => {
+    const scenario = scenarioOf(`name: eventbridge-invocation-quota
+workload:
+  phases: [{ duration: 10, arrivalRate: 400 }]
+function:
+  handler: { duration: 20ms }
+patterns:
+  - source: eventbridge
+    invocationsPerSecond: 200
+`);
+    const pattern = scenario.patterns[0]!;
+    const exact = (await simulateExact({ scenario, pattern, patternName: 'eventbridge', startMs })).result;
+    const aggregate = simulateAggregate({ scenario, pattern, patternName: 'eventbridge', startMs }).result;
+    for (const [fidelity, result] of [['exact', exact], ['aggregate', aggregate]] as const) {
+      const peakOut = Math.max(...result.series.map((point) => point.completed));
+      console.log(`eventbridge 400/s into a 200/s invocation quota (${fidelity}): completed ${result.accounting.completed}, peak ${peakOut}/s, p99 end-to-end ${result.latency.endToEndMs.p99} ms`);
+      expect(result.accounting).toMatchObject({ completed: 4000, lost: 0, pendingAtEnd: 0 });
+      // One second's burst, then the rate.
+      expect(peakOut).toBeLessThanOrEqual(410);
+      expect(result.series.slice(2, 9).every((point) => Math.abs(point.completed - 200) <= 10)).toBe(true);
+      // The last of 4,000 events goes out ~20 s after the start (one second's burst first): ~10 s after it was sent.
+      expect(result.latency.endToEndMs.max).toBeGreaterThan(8_000);
+      expect(result.latency.endToEndMs.max).toBeLessThan(11_500);
+      expect(result.quotas).toContainEqual(expect.objectContaining({ name: 'eventbridge.invocations_per_second', enforcedBy: 'sluice' }));
+    }
+    expect(exact.extras).toMatchObject({ invocationQuota: { invocationsPerSecond: 200 } });
+    expect((exact.extras as { invocationQuota: { delayedInvocations: number } }).invocationQuota.delayedInvocations).toBeGreaterThan(1500);
+    expect(gap(exact.latency.endToEndMs.p99, aggregate.latency.endToEndMs.p99)).toBeLessThan(0.05);
+  }, 60_000);
+
   const gap = (a: number, b: number) => (Math.max(Math.abs(a), Math.abs(b)) === 0 ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)));
 
   async function bothWays(scenario: ReturnType<typeof scenarioOf>, pattern: ReturnType<typeof scenarioOf>['patterns'][number]) {

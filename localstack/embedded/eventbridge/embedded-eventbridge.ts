@@ -4,6 +4,9 @@ import { startEventBridgeService, EventBridgeServiceConfigError, type EventBridg
 import { functionDirectory, type FunctionDirectory } from '../lambda/function-directory.ts';
 import { isSluiceControlRequest, readControlJson, sendControlJson } from '../sluice-control.ts';
 import { embeddedServiceLinks, type ServiceEventBus } from '../service-links.ts';
+import { realClock } from '../../../core/clock.ts';
+import { InvocationThrottle } from '../../../core/invocation-throttle.ts';
+import { eventBridgeInvocationsPerSecondIn } from '../../../core/aws-defaults.ts';
 
 /**
  * EventBridge as the embedded target runs it: the service with its rules and PutEvents
@@ -12,15 +15,33 @@ import { embeddedServiceLinks, type ServiceEventBus } from '../service-links.ts'
  *
  * Control calls (see sluice-control.ts):
  * - `PUT /_sluice/events/put-events-quota` `{ requestsPerSecond?, burstRequests?, enforce? }`
+ * - `PUT /_sluice/events/invocation-quota` `{ region, invocationsPerSecond }`
  * - `GET /_sluice/events/stats`
+ *
+ * Lambda deliveries pass the region's invocation quota first (core/invocation-throttle.ts):
+ * the region's default until a run sets its pattern's value.
  */
 export async function startEmbeddedEventBridge(directory: FunctionDirectory = functionDirectory): Promise<EdgeService> {
   let unsupportedTargets = 0;
+  type Invocation = { arn: string; payload: unknown };
+  const invoke = ({ arn, payload }: Invocation) => directory.invokeAsync(arn, payload, 'aws:events');
+  const throttles = new Map<string, InvocationThrottle<Invocation>>();
+  /** The region's throttle; a rate given replaces one at another rate. */
+  const throttleOf = (region: string, ratePerSecond?: number) => {
+    let throttle = throttles.get(region);
+    if (!throttle || (ratePerSecond !== undefined && throttle.ratePerSecond !== ratePerSecond)) {
+      throttle?.stop();
+      throttle = new InvocationThrottle({ ratePerSecond: ratePerSecond ?? eventBridgeInvocationsPerSecondIn(region), clock: realClock, deliver: invoke });
+      throttles.set(region, throttle);
+    }
+    return throttle;
+  };
   const service: EventBridgeService = startEventBridgeService({
     deliver(target, event) {
       // Lambda targets receive the event (or the target's Input / InputPath) as their payload.
-      if (/^arn:aws[\w-]*:lambda:/.test(target.arn)) {
-        directory.invokeAsync(target.arn, target.input === undefined ? event : target.input, 'aws:events');
+      const lambdaArn = /^arn:aws[\w-]*:lambda:([^:]+):/.exec(target.arn);
+      if (lambdaArn) {
+        throttleOf(lambdaArn[1]!).offer({ arn: target.arn, payload: target.input === undefined ? event : target.input });
         return;
       }
       unsupportedTargets += 1;
@@ -39,7 +60,17 @@ export async function startEmbeddedEventBridge(directory: FunctionDirectory = fu
       const path = new URL(request.url ?? '/', 'http://edge').pathname;
       try {
         if (request.method === 'GET' && path === '/_sluice/events/stats') {
-          sendControlJson(response, 200, { ...service.stats(), unsupportedTargets, quotas: service.quotas() });
+          const invocationQuota = Object.fromEntries([...throttles].map(([region, throttle]) => [region, { invocationsPerSecond: throttle.ratePerSecond, delayedInvocations: throttle.delayedInvocations, waiting: throttle.size, maxDelayMs: throttle.maxDelayMs }]));
+          sendControlJson(response, 200, { ...service.stats(), unsupportedTargets, quotas: service.quotas(), invocationQuota });
+          return;
+        }
+        if (request.method === 'PUT' && path === '/_sluice/events/invocation-quota') {
+          const body = await readControlJson(request);
+          const region = body['region'];
+          const invocationsPerSecond = optionalNumber(body, 'invocationsPerSecond');
+          if (typeof region !== 'string' || !(invocationsPerSecond! > 0)) throw new RangeError('give region (a string) and invocationsPerSecond (a positive number)');
+          throttleOf(region, invocationsPerSecond);
+          sendControlJson(response, 200, { region, invocationsPerSecond });
           return;
         }
         if (request.method === 'PUT' && path === '/_sluice/events/put-events-quota') {
@@ -60,6 +91,7 @@ export async function startEmbeddedEventBridge(directory: FunctionDirectory = fu
     },
     close: async () => {
       if (embeddedServiceLinks.eventBus === eventBus) embeddedServiceLinks.eventBus = undefined;
+      for (const throttle of throttles.values()) throttle.stop();
       await service.close();
     },
   };
