@@ -85,6 +85,8 @@ export interface AggregateSimulation {
 interface Cohort {
   arrivedAtMs: number;
   count: number;
+  /** When the cohort reached the queue it waits in, if later than its arrival (EventBridge: past the invocation quota). */
+  queuedAtMs?: number;
 }
 
 /** Invokes that end in the same step: the events they carry and the environments they free. */
@@ -181,11 +183,12 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   let sqsPollers = sqsFloor;
   const gatewayRate = pattern.source === 'apigateway' ? pattern.throttleRatePerSecond : Infinity;
   let gatewayTokens = pattern.source === 'apigateway' ? pattern.throttleBurst : Infinity;
-  // EventBridge's invocation quota (core/invocation-throttle.ts): a bucket of one second's rate
-  // on the invokes started. Exact mode holds it before the async queue; both agree whenever
-  // either the quota or the function's concurrency is what limits.
+  // EventBridge's invocation quota (core/invocation-throttle.ts): a bucket of one second's rate.
+  // Events past it wait at EventBridge (`heldByQuota`), before Lambda's async queue, so they
+  // add to end-to-end latency and not to the async event age, as in exact mode.
   const invocationRate = pattern.source === 'eventbridge' ? invocationsPerSecondOf(pattern, scenario.region) : Infinity;
   let invocationTokens = invocationRate;
+  const heldByQuota = new CohortQueue();
   const kinesisWritePerShardPerSecond = 1000;
 
   // What waits in the source; for Kinesis, records read from the stream wait in `read` for a lane.
@@ -310,7 +313,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   };
 
   for (; nowMs < drainEndMs || busy > 0; stepIndex += 1) {
-    if (nowMs >= loadEndMs && backlog.count < 0.5 && read.count < 0.5 && shardsHold() < 0.5 && busy < 1e-6) break;
+    if (nowMs >= loadEndMs && backlog.count < 0.5 && heldByQuota.count < 0.5 && read.count < 0.5 && shardsHold() < 0.5 && busy < 1e-6) break;
     if (nowMs >= drainEndMs + 900_000) break;
     // Invokes that end now free their environments; their events complete (or fail).
     const ending = wheel[stepIndex % wheelSize];
@@ -377,14 +380,21 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         }
         if (events > 0) {
           // Arrivals due within the step count from its start, when they can first be taken: latency is then the handler's, not half a step less.
-          backlog.push({ arrivedAtMs: nowMs, count: events });
+          (pattern.source === 'eventbridge' ? heldByQuota : backlog).push({ arrivedAtMs: nowMs, count: events });
         }
       }
     }
     // Start what the source's concurrency and the function's allow.
     const concurrencyRoom = Math.max(0, concurrencyLimit - busy);
-    if (pattern.source === 'eventbridge') invocationTokens = Math.min(invocationRate, invocationTokens + (invocationRate * stepMs) / 1000);
-    const sourceRoom = pattern.source === 'sqs' ? Math.max(0, sqsPollers - busy) : pattern.source === 'eventbridge' ? Math.max(0, Math.floor(invocationTokens)) : Infinity;
+    if (pattern.source === 'eventbridge') {
+      invocationTokens = Math.min(invocationRate, invocationTokens + (invocationRate * stepMs) / 1000);
+      const passing = Math.min(heldByQuota.count, invocationTokens);
+      if (passing > 0) {
+        invocationTokens -= passing;
+        for (const cohort of heldByQuota.take(passing)) backlog.push({ ...cohort, queuedAtMs: nowMs });
+      }
+    }
+    const sourceRoom = pattern.source === 'sqs' ? Math.max(0, sqsPollers - busy) : Infinity;
     // Kinesis: each shard's poller reads what the shard holds, once a second while caught up
     // (kinesis-mapping.ts's pollIntervalMs); the shard's lanes (parallelizationFactor) take
     // batches of what was read, each from its own keys.
@@ -416,7 +426,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
             : Math.min(sourceRoom, Math.ceil(backlogCount / batchMax));
       const allowed = Math.floor(Math.min(wantedInvokes, concurrencyRoom));
       if (wantedInvokes > concurrencyRoom) countThrottles(wantedInvokes - concurrencyRoom);
-      if (allowed > 0) invocationTokens -= startInvokes(allowed, Math.min(backlogCount, allowed * batchMax));
+      if (allowed > 0) startInvokes(allowed, Math.min(backlogCount, allowed * batchMax));
     }
     if (pattern.source === 'sqs') {
       // The mapping reads the visible backlog a few times a second (sqs-mapping.ts): the same beat here.
@@ -431,7 +441,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       // The oldest event not yet finished (waiting or in an invoke), as the run's ledger reads it.
       const oldest = Math.min(backlog.oldestArrivedAtMs() ?? Infinity, read.oldestArrivedAtMs() ?? Infinity, pattern.source === 'sqs' ? oldestInFlight() : Infinity);
       const ageMs = Number.isFinite(oldest) ? Math.max(0, nowMs - oldest) : 0;
-      const waitingAgeMs = Math.max(0, nowMs - Math.min(backlog.oldestArrivedAtMs() ?? nowMs, read.oldestArrivedAtMs() ?? nowMs));
+      const waitingAgeMs = Math.max(0, nowMs - Math.min(backlog.oldestQueuedAtMs() ?? nowMs, read.oldestQueuedAtMs() ?? nowMs));
       if (pattern.source === 'sqs') {
         point.queueDepth = Math.round(read.count + busy * batchMax);
         point.queueAgeMsMax = Math.round(ageMs);
@@ -457,7 +467,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   }
   if (point.completed > 0 || point.sent > 0) series.push(roundPoint(point));
 
-  const pending = Math.round(backlog.count + (read === backlog ? 0 : read.count) + shardsHold() + busy * batchMax);
+  const pending = Math.round(backlog.count + heldByQuota.count + (read === backlog ? 0 : read.count) + shardsHold() + busy * batchMax);
   const accounting: EventAccounting = {
     sent: Math.round(sent),
     accepted: Math.round(accepted),
@@ -526,7 +536,7 @@ class CohortQueue {
     while (left > 1e-9 && this.head < this.cohorts.length) {
       const first = this.cohorts[this.head]!;
       const take = Math.min(first.count, left);
-      taken.push({ arrivedAtMs: first.arrivedAtMs, count: take });
+      taken.push(first.queuedAtMs === undefined ? { arrivedAtMs: first.arrivedAtMs, count: take } : { arrivedAtMs: first.arrivedAtMs, count: take, queuedAtMs: first.queuedAtMs });
       first.count -= take;
       left -= take;
       this.count -= take;
@@ -542,6 +552,13 @@ class CohortQueue {
 
   oldestArrivedAtMs(): number | undefined {
     return this.head < this.cohorts.length ? this.cohorts[this.head]!.arrivedAtMs : undefined;
+  }
+
+  /** When the oldest cohort reached this queue. */
+  oldestQueuedAtMs(): number | undefined {
+    if (this.head >= this.cohorts.length) return undefined;
+    const first = this.cohorts[this.head]!;
+    return first.queuedAtMs ?? first.arrivedAtMs;
   }
 
   newestArrivedAtMs(): number | undefined {
