@@ -374,20 +374,17 @@ export class LambdaFunction {
     let errorType: string | undefined;
     let result: unknown;
     const deadlineMs = startedAtMs + spec.timeout;
-    const timeout = new AbortController();
+    const timeout = deadlineTimer(clock, spec.timeout, () => {
+      throw new FunctionError(timeoutMessage(spec.timeout), 'Timeout');
+    });
     try {
-      result = await Promise.race([
-        handler.run(event, { requestId, remainingMs: () => deadlineMs - clock.nowMs() }),
-        clock.sleep(spec.timeout, timeout.signal).then(() => {
-          throw new FunctionError(timeoutMessage(spec.timeout), 'Timeout');
-        }),
-      ]);
+      result = await Promise.race([handler.run(event, { requestId, remainingMs: () => deadlineMs - clock.nowMs() }), timeout.promise]);
     } catch (error) {
       outcome = error instanceof FunctionError && error.kind === 'Timeout' ? 'timeout' : 'error';
       errorMessage = (error as Error).message;
       errorType = (error as { errorType?: string }).errorType;
     } finally {
-      timeout.abort();
+      timeout.cancel();
     }
     const provisioned = environment.provisioned;
     // An environment that ran out of memory or timed out is ended; the next invoke cold-starts.
@@ -450,15 +447,12 @@ export class LambdaFunction {
     let timedOut = false;
     if (!discard) {
       const worker = environment.worker!;
-      const timeout = new AbortController();
-      invoked = await Promise.race([
-        worker.invoke(event, { requestId, deadlineEpochMs: Date.now() + spec.timeout, synchronous: trigger === 'sync' }),
-        clock.sleep(spec.timeout, timeout.signal).then((): EnvironmentInvokeResult => {
-          timedOut = true;
-          return { ok: false, errorType: 'Sandbox.Timedout', errorMessage: timeoutMessage(spec.timeout), environmentDied: true };
-        }),
-      ]);
-      timeout.abort();
+      const timeout = deadlineTimer(clock, spec.timeout, (): EnvironmentInvokeResult => {
+        timedOut = true;
+        return { ok: false, errorType: 'Sandbox.Timedout', errorMessage: timeoutMessage(spec.timeout), environmentDied: true };
+      });
+      invoked = await Promise.race([worker.invoke(event, { requestId, deadlineEpochMs: Date.now() + spec.timeout, synchronous: trigger === 'sync' }), timeout.promise]);
+      timeout.cancel();
       discard = !invoked.ok && invoked.environmentDied;
     }
     let endedAtMs = clock.nowMs();
@@ -610,4 +604,23 @@ export class LambdaFunction {
 
 function timeoutMessage(timeoutMs: number): string {
   return `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`;
+}
+
+/**
+ * An invoke's deadline: settles with `onTimeout()` (or its throw) after `delayMs` unless
+ * cancelled first. A timer rather than a sleep with an AbortController, whose abort() builds
+ * a DOMException on every invoke: the largest single cost of an invoke on simulated time.
+ */
+function deadlineTimer<T>(clock: Clock, delayMs: number, onTimeout: () => T): { promise: Promise<T>; cancel(): void } {
+  let handle: TimerHandle | undefined;
+  const promise = new Promise<T>((resolve, reject) => {
+    handle = clock.setTimer(() => {
+      try {
+        resolve(onTimeout());
+      } catch (error) {
+        reject(error);
+      }
+    }, delayMs);
+  });
+  return { promise, cancel: () => clock.clearTimer(handle!) };
 }
