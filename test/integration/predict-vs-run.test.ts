@@ -7,13 +7,19 @@ import { agreementOf, formatAgreement } from '../../predict/agreement.ts';
 
 // Shipped scenarios with a 3 s phase, run on the embedded target and predicted (exact). Every
 // shipped scenario at full length: `node --import ./bin/register.mjs scripts/predict-vs-run.ts`.
+/** A shipped scenario with one 3 s phase at `arrivalRate`: run on the embedded target, then predicted exactly. */
+async function runAndPredict(file: string, arrivalRate: number, drainTimeoutMs: number) {
+  const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+  const short = { ...scenario, workload: { ...scenario.workload, phases: [{ duration: 3000, arrivalRate }] }, drainTimeout: drainTimeoutMs };
+  const measured = await runScenario({ scenario: short, scenarioFile: file, signal: new AbortController().signal });
+  const predicted = await predictScenario({ scenario: short, scenarioFile: file, fidelity: 'exact' });
+  expect(measured.status).toBe('completed');
+  return { measured, predicted };
+}
+
 describe('sluice predict against a real embedded run', () => {
   it('agrees with a run of sqs-basic (3 s phase) within 10 % on throughput, peak concurrency and cost', async () => {
-    const scenario = parseScenario(readFileSync('scenarios/sqs-basic.yaml', 'utf8'), 'scenarios/sqs-basic.yaml');
-    const short = { ...scenario, workload: { ...scenario.workload, phases: [{ duration: 3000, arrivalRate: 50 }] }, drainTimeout: 10_000 };
-    const measured = await runScenario({ scenario: short, scenarioFile: 'scenarios/sqs-basic.yaml', signal: new AbortController().signal });
-    const predicted = await predictScenario({ scenario: short, scenarioFile: 'scenarios/sqs-basic.yaml', fidelity: 'exact' });
-    expect(measured.status).toBe('completed');
+    const { measured, predicted } = await runAndPredict('scenarios/sqs-basic.yaml', 50, 10_000);
     const rows = agreementOf(predicted.patterns[0]!, measured.patterns[0]!);
     console.log(formatAgreement('sqs-basic (3 s)', rows));
     expect(predicted.patterns[0]!.accounting.completed).toBe(measured.patterns[0]!.accounting.completed);
@@ -23,11 +29,7 @@ describe('sluice predict against a real embedded run', () => {
   }, 60_000);
 
   it('agrees with a run of compare-all (every source, 3 s phase) within 10 % on throughput and cost, and within one environment on peak concurrency', async () => {
-    const scenario = parseScenario(readFileSync('scenarios/compare-all.yaml', 'utf8'), 'scenarios/compare-all.yaml');
-    const short = { ...scenario, workload: { ...scenario.workload, phases: [{ duration: 3000, arrivalRate: 40 }] }, drainTimeout: 15_000 };
-    const measured = await runScenario({ scenario: short, scenarioFile: 'scenarios/compare-all.yaml', signal: new AbortController().signal });
-    const predicted = await predictScenario({ scenario: short, scenarioFile: 'scenarios/compare-all.yaml', fidelity: 'exact' });
-    expect(measured.status).toBe('completed');
+    const { measured, predicted } = await runAndPredict('scenarios/compare-all.yaml', 40, 15_000);
     for (const pattern of measured.patterns) {
       const twin = predicted.patterns.find((p) => p.name === pattern.name)!;
       const rows = agreementOf(twin, pattern);
