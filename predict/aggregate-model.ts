@@ -13,6 +13,7 @@ import { coldStartDistributionOf } from '../scenario/parts.ts';
 import { sourceModules } from '../drivers/registry.ts';
 import { SimulatedBus } from '../drivers/eventbridge/simulated-bus.ts';
 import { invocationsPerSecondOf } from '../drivers/eventbridge/schema.ts';
+import { asyncInvokeSettingsOf } from '../drivers/async-invoke/async-invoke-schema.ts';
 import { SimulatedBucket } from '../drivers/s3/simulated-bucket.ts';
 import { VirtualStream } from '../drivers/kinesis/virtual-stream.ts';
 import { keyPicker } from '../load/key-distribution.ts';
@@ -87,6 +88,8 @@ interface Cohort {
   count: number;
   /** When the cohort reached the queue it waits in, if later than its arrival (EventBridge: past the invocation quota). */
   queuedAtMs?: number;
+  /** Function errors so far (an async invoke's retries). */
+  errors?: number;
 }
 
 /** Invokes that end in the same step: the events they carry and the environments they free. */
@@ -189,6 +192,14 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const invocationRate = pattern.source === 'eventbridge' ? invocationsPerSecondOf(pattern, scenario.region) : Infinity;
   let invocationTokens = invocationRate;
   const heldByQuota = new CohortQueue();
+  // Lambda's async retries after a function error (runtime/async-invoke-queue.ts): the failed
+  // share of an ending invoke goes back to the queue's end after errorRetryDelays, up to
+  // maximumRetryAttempts, keeping its first enqueue time (the async event age counts from it).
+  const asyncRetry = pattern.source === 'eventbridge' || pattern.source === 's3' ? asyncInvokeSettingsOf(pattern.asyncInvoke) : undefined;
+  // By due step, then by arrival and enqueue time: an ending's cohorts are split by duration quantile, merged again here.
+  const retriesDue = new Map<number, Map<string, Cohort>>();
+  let retriesWaiting = 0;
+  let invokedAgeMsMax = 0;
   const kinesisWritePerShardPerSecond = 1000;
 
   // What waits in the source; for Kinesis, records read from the stream wait in `read` for a lane.
@@ -287,6 +298,8 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     if (cold > 0) initDuration.recordValueWithCount(Math.max(1, Math.round(initMs)), cold);
     // The events, oldest first, spread over the started invokes' duration quantiles.
     const cohorts = from.take(eventsTaken);
+    // A retry's age counts from its first enqueue (the queue's head, read once a second, shows only the first attempts').
+    if (asyncRetry) for (const cohort of cohorts) if (cohort.errors !== undefined) invokedAgeMsMax = Math.max(invokedAgeMsMax, nowMs - (cohort.queuedAtMs ?? cohort.arrivedAtMs));
     if (shardIndex !== undefined) shards[shardIndex]!.busy += started;
     const coldShare = cold / started;
     const startParts: ReadonlyArray<readonly [number, number]> = coldShare > 0 && coldShare < 1 ? [[initMs, coldShare], [0, 1 - coldShare]] : [[coldShare > 0 ? initMs : 0, 1]];
@@ -302,7 +315,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
           ending.byShard ??= new Map();
           ending.byShard.set(shardIndex, (ending.byShard.get(shardIndex) ?? 0) + invokesHere);
         }
-        for (const cohort of cohorts) ending.cohorts.push({ arrivedAtMs: cohort.arrivedAtMs, count: cohort.count * weight * share });
+        for (const cohort of cohorts) ending.cohorts.push({ ...cohort, count: cohort.count * weight * share });
         wheel[slot] = ending;
         invokeDuration.record(durationMs, invokesHere);
         invocationGbMsTotal += invokesHere * durationMs;
@@ -313,7 +326,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   };
 
   for (; nowMs < drainEndMs || busy > 0; stepIndex += 1) {
-    if (nowMs >= loadEndMs && backlog.count < 0.5 && heldByQuota.count < 0.5 && read.count < 0.5 && shardsHold() < 0.5 && busy < 1e-6) break;
+    if (nowMs >= loadEndMs && backlog.count < 0.5 && heldByQuota.count < 0.5 && retriesWaiting < 0.5 && read.count < 0.5 && shardsHold() < 0.5 && busy < 1e-6) break;
     if (nowMs >= drainEndMs + 900_000) break;
     // Invokes that end now free their environments; their events complete (or fail).
     const ending = wheel[stepIndex % wheelSize];
@@ -326,13 +339,36 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       idleCount += ending.invokes;
       for (const cohort of ending.cohorts) {
         const ok = cohort.count * (1 - errorRate);
+        const errored = cohort.count - ok;
         completed += ok;
-        failed += cohort.count - ok;
         point.completed += ok;
         endToEnd.record(nowMs - cohort.arrivedAtMs, ok);
+        const errors = (cohort.errors ?? 0) + 1;
+        if (asyncRetry && errored > 0 && errors <= asyncRetry.maximumRetryAttempts) {
+          const delays = asyncRetry.errorRetryDelaysMs;
+          const delayMs = delays.length === 0 ? 0 : delays[Math.min(errors, delays.length) - 1]!;
+          const dueStep = stepIndex + Math.max(1, Math.round(delayMs / stepMs));
+          const due = retriesDue.get(dueStep) ?? new Map<string, Cohort>();
+          const queuedAtMs = cohort.queuedAtMs ?? cohort.arrivedAtMs;
+          const key = `${cohort.arrivedAtMs}:${queuedAtMs}:${errors}`;
+          const same = due.get(key);
+          if (same) same.count += errored;
+          else due.set(key, { arrivedAtMs: cohort.arrivedAtMs, queuedAtMs, count: errored, errors });
+          retriesDue.set(dueStep, due);
+          retriesWaiting += errored;
+        } else failed += errored;
       }
       invocationErrors += ending.invokes * errorRate;
       point.failedInvocations += ending.invokes * errorRate;
+    }
+    const retrying = retriesDue.get(stepIndex);
+    if (retrying) {
+      retriesDue.delete(stepIndex);
+      for (const cohort of retrying.values()) {
+        retriesWaiting -= cohort.count;
+        backlog.push(cohort);
+      }
+      if (retriesWaiting < 1e-9) retriesWaiting = 0;
     }
     // Arrivals of this step.
     if (nowMs < loadEndMs) {
@@ -458,7 +494,11 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         iteratorAgeMsInSecond = 0;
       } else if (pattern.source === 'eventbridge' || pattern.source === 's3') {
         // Async event age: how long events wait in the function's queue before an invoke.
-        point.asyncEventAgeMsMax = Math.round(waitingAgeMs);
+        // As the queue reports it: events invoked this second, those waiting, and retries waiting for their delay.
+        let retryAgeMs = 0;
+        for (const due of retriesDue.values()) for (const cohort of due.values()) retryAgeMs = Math.max(retryAgeMs, nowMs - (cohort.queuedAtMs ?? cohort.arrivedAtMs));
+        point.asyncEventAgeMsMax = Math.round(Math.max(waitingAgeMs, invokedAgeMsMax, retryAgeMs));
+        invokedAgeMsMax = 0;
         point.queueDepth = Math.round(read.count + busy);
       }
       series.push(roundPoint(point));
@@ -467,7 +507,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   }
   if (point.completed > 0 || point.sent > 0) series.push(roundPoint(point));
 
-  const pending = Math.round(backlog.count + heldByQuota.count + (read === backlog ? 0 : read.count) + shardsHold() + busy * batchMax);
+  const pending = Math.round(backlog.count + heldByQuota.count + retriesWaiting + (read === backlog ? 0 : read.count) + shardsHold() + busy * batchMax);
   const accounting: EventAccounting = {
     sent: Math.round(sent),
     accepted: Math.round(accepted),
@@ -536,7 +576,7 @@ class CohortQueue {
     while (left > 1e-9 && this.head < this.cohorts.length) {
       const first = this.cohorts[this.head]!;
       const take = Math.min(first.count, left);
-      taken.push(first.queuedAtMs === undefined ? { arrivedAtMs: first.arrivedAtMs, count: take } : { arrivedAtMs: first.arrivedAtMs, count: take, queuedAtMs: first.queuedAtMs });
+      taken.push(first.queuedAtMs === undefined && first.errors === undefined ? { arrivedAtMs: first.arrivedAtMs, count: take } : { ...first, count: take });
       first.count -= take;
       left -= take;
       this.count -= take;

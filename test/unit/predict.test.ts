@@ -133,6 +133,34 @@ patterns:
     for (const result of [exact, aggregate]) expect(result.summary.asyncEventAgeMsMax ?? 0).toBeLessThan(500);
   }, 60_000);
 
+  // Lambda retries an async invoke after a function error, up to maximumRetryAttempts, after errorRetryDelays
+  // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html): the aggregate model restates it.
+  it('async retries after function errors: exact and aggregate complete the same share, and the retried tail agrees', async () => {
+    const scenario = scenarioOf(`name: async-retries
+workload:
+  phases: [{ duration: 10, arrivalRate: 100 }]
+function:
+  handler: { duration: 20ms, errorRate: 0.2 }
+patterns:
+  - source: eventbridge
+    asyncInvoke: { maximumRetryAttempts: 1, errorRetryDelays: [1s] }
+`);
+    const pattern = scenario.patterns[0]!;
+    const exact = (await simulateExact({ scenario, pattern, patternName: 'eventbridge', startMs })).result;
+    const aggregate = simulateAggregate({ scenario, pattern, patternName: 'eventbridge', startMs }).result;
+    console.log(`async retries, error rate 0.2, one retry after 1 s: completed ${exact.accounting.completed} vs ${aggregate.accounting.completed}, p99 end-to-end ${exact.latency.endToEndMs.p99} vs ${aggregate.latency.endToEndMs.p99} ms, max async age ${exact.summary.asyncEventAgeMsMax} vs ${aggregate.summary.asyncEventAgeMsMax} ms`);
+    // 1,000 events: 20 % fail once and are retried, 4 % fail twice and are given up.
+    for (const result of [exact, aggregate]) {
+      expect(result.accounting.completed).toBeGreaterThan(940);
+      expect(result.accounting.completed).toBeLessThan(980);
+      // The retried share (20 %) finishes a second later: the p99 is a retry's.
+      expect(result.latency.endToEndMs.p99).toBeGreaterThan(1000);
+      expect(result.summary.asyncEventAgeMsMax ?? 0).toBeGreaterThan(900);
+    }
+    expect(Math.abs(exact.accounting.completed - aggregate.accounting.completed)).toBeLessThanOrEqual(15);
+    expect(gap(exact.latency.endToEndMs.p99, aggregate.latency.endToEndMs.p99)).toBeLessThan(0.05);
+  }, 60_000);
+
   const gap = (a: number, b: number) => (Math.max(Math.abs(a), Math.abs(b)) === 0 ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)));
 
   async function bothWays(scenario: ReturnType<typeof scenarioOf>, pattern: ReturnType<typeof scenarioOf>['patterns'][number]) {
