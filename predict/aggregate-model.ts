@@ -283,7 +283,8 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     }
     let cold = 0;
     while (warm + cold < wanted && burst.tryAddEnvironment(busy + idleCount + cold)) cold += 1;
-    return { warm, cold };
+    // Warm counts are fractions: the last new environment makes up only what is still wanted, so starts never pass `wanted`.
+    return { warm, cold: Math.min(cold, Math.max(0, wanted - warm)) };
   };
 
   const startInvokes = (invokes: number, events: number, from: CohortQueue = read, shardIndex?: number) => {
@@ -295,7 +296,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     busy += started;
     coldStarts += cold;
     point.coldStarts += cold;
-    if (cold > 0) initDuration.recordValueWithCount(Math.max(1, Math.round(initMs)), cold);
+    if (Math.round(cold) > 0) initDuration.recordValueWithCount(Math.max(1, Math.round(initMs)), Math.round(cold));
     // The events, oldest first, spread over the started invokes' duration quantiles.
     const cohorts = from.take(eventsTaken);
     // A retry's age counts from its first enqueue (the queue's head, read once a second, shows only the first attempts').
@@ -461,8 +462,17 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
               Math.min(sourceRoom, Math.max(Math.ceil(backlogCount / batchMax), Math.ceil(backlogCount)))
             : Math.min(sourceRoom, Math.ceil(backlogCount / batchMax));
       const allowed = Math.floor(Math.min(wantedInvokes, concurrencyRoom));
-      if (wantedInvokes > concurrencyRoom) countThrottles(wantedInvokes - concurrencyRoom);
+      if (wantedInvokes > concurrencyRoom && pattern.source !== 'apigateway') countThrottles(wantedInvokes - concurrencyRoom);
       if (allowed > 0) startInvokes(allowed, Math.min(backlogCount, allowed * batchMax));
+      if (pattern.source === 'apigateway' && wantedInvokes > concurrencyRoom && read.count > 0) {
+        // A synchronous invoke the function cannot take is refused, not queued: the request ends
+        // with an error (API Gateway answers 500), one throttle each, as in exact mode.
+        const refused = read.count;
+        read.take(refused);
+        failed += refused;
+        functionThrottles += refused;
+        point.functionThrottles += refused;
+      }
     }
     if (pattern.source === 'sqs') {
       // The mapping reads the visible backlog a few times a second (sqs-mapping.ts): the same beat here.
