@@ -18,7 +18,7 @@ import { TokenBucket } from './token-bucket.ts';
  * throttle.offer(event);
  */
 export class InvocationThrottle<Item> {
-  private readonly bucket: TokenBucket;
+  private bucket: TokenBucket;
   private readonly waiting: Array<{ item: Item; offeredAtMs: number }> = [];
   private head = 0;
   private timer: TimerHandle | undefined;
@@ -28,11 +28,23 @@ export class InvocationThrottle<Item> {
   maxDelayMs = 0;
 
   constructor(private readonly options: { ratePerSecond: number; clock: Clock; deliver: (item: Item) => void }) {
-    this.bucket = new TokenBucket({ ratePerSecond: options.ratePerSecond, burst: options.ratePerSecond, clock: options.clock });
+    this.bucket = this.bucketAt(options.ratePerSecond);
   }
 
   get ratePerSecond(): number {
-    return this.options.ratePerSecond;
+    return this.bucket.ratePerSecond;
+  }
+
+  /** A new rate (a run's pattern sets its own): the bucket starts full at it; what waits keeps its place. */
+  setRate(ratePerSecond: number): void {
+    if (ratePerSecond === this.bucket.ratePerSecond) return;
+    this.bucket = this.bucketAt(ratePerSecond);
+    this.stop();
+    this.schedule();
+  }
+
+  private bucketAt(ratePerSecond: number): TokenBucket {
+    return new TokenBucket({ ratePerSecond, burst: ratePerSecond, clock: this.options.clock });
   }
 
   /** Invocations waiting now. */
@@ -77,6 +89,6 @@ export class InvocationThrottle<Item> {
     if (this.timer || this.size === 0) return;
     // When the next whole token is in: the shortfall at the refill rate, at least 1 ms on.
     const shortfall = Math.max(0, 1 - this.bucket.availableTokens);
-    this.timer = this.options.clock.setTimer(this.release, Math.max(1, Math.ceil((shortfall / this.options.ratePerSecond) * 1000)));
+    this.timer = this.options.clock.setTimer(this.release, Math.max(1, Math.ceil((shortfall / this.bucket.ratePerSecond) * 1000)));
   }
 }

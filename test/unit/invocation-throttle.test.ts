@@ -34,4 +34,19 @@ describe('EventBridge invocation quota (core/invocation-throttle.ts)', () => {
     expect(delivered).toBe(500);
     expect(throttle.delayedInvocations).toBe(0);
   });
+
+  it('a new rate keeps what waits in its place and releases it at the new rate', async () => {
+    const clock = new VirtualClock(0);
+    const delivered: number[] = [];
+    const throttle = new InvocationThrottle<number>({ ratePerSecond: 10, clock, deliver: (item) => delivered.push(item) });
+    for (let item = 0; item < 40; item += 1) throttle.offer(item);
+    expect(delivered).toHaveLength(10);
+    throttle.setRate(30);
+    expect(throttle.ratePerSecond).toBe(30);
+    // A full bucket of 30 at the new rate takes the 30 that waited, in order, nothing dropped.
+    await clock.advanceTo(5);
+    expect(delivered).toEqual(Array.from({ length: 40 }, (_, item) => item));
+    expect(throttle.size).toBe(0);
+  });
 });
+

@@ -26,12 +26,11 @@ export async function startEmbeddedEventBridge(directory: FunctionDirectory = fu
   type Invocation = { arn: string; payload: unknown };
   const invoke = ({ arn, payload }: Invocation) => directory.invokeAsync(arn, payload, 'aws:events');
   const throttles = new Map<string, InvocationThrottle<Invocation>>();
-  /** The region's throttle; a rate given replaces one at another rate. */
-  const throttleOf = (region: string, ratePerSecond?: number) => {
+  /** The region's throttle, at the region's default rate until a run sets another. */
+  const throttleOf = (region: string) => {
     let throttle = throttles.get(region);
-    if (!throttle || (ratePerSecond !== undefined && throttle.ratePerSecond !== ratePerSecond)) {
-      throttle?.stop();
-      throttle = new InvocationThrottle({ ratePerSecond: ratePerSecond ?? eventBridgeInvocationsPerSecondIn(region), clock: realClock, deliver: invoke });
+    if (!throttle) {
+      throttle = new InvocationThrottle({ ratePerSecond: eventBridgeInvocationsPerSecondIn(region), clock: realClock, deliver: invoke });
       throttles.set(region, throttle);
     }
     return throttle;
@@ -69,7 +68,7 @@ export async function startEmbeddedEventBridge(directory: FunctionDirectory = fu
           const region = body['region'];
           const invocationsPerSecond = optionalNumber(body, 'invocationsPerSecond');
           if (typeof region !== 'string' || !(invocationsPerSecond! > 0)) throw new RangeError('give region (a string) and invocationsPerSecond (a positive number)');
-          throttleOf(region, invocationsPerSecond);
+          throttleOf(region).setRate(invocationsPerSecond!);
           sendControlJson(response, 200, { region, invocationsPerSecond });
           return;
         }
