@@ -223,3 +223,28 @@ async function settle(): Promise<void> {
 async function settleMicrotasks(turns: number): Promise<void> {
   for (let turn = 0; turn < turns; turn += 1) await undefined;
 }
+
+/**
+ * A deadline to race against work (an invoke's timeout, an integration's): settles with
+ * `onTimeout()` (or its throw) after `delayMs` unless cancelled first. A timer rather than a
+ * sleep with an AbortController, whose abort() builds a DOMException each time: the largest
+ * single cost of an invoke on simulated time.
+ *
+ * @example
+ * const deadline = deadlineTimer(clock, 3000, () => 'timeout' as const);
+ * const how = await Promise.race([work, deadline.promise]);
+ * deadline.cancel();
+ */
+export function deadlineTimer<T>(clock: Clock, delayMs: number, onTimeout: () => T): { promise: Promise<T>; cancel(): void } {
+  let handle: TimerHandle | undefined;
+  const promise = new Promise<T>((resolve, reject) => {
+    handle = clock.setTimer(() => {
+      try {
+        resolve(onTimeout());
+      } catch (error) {
+        reject(error);
+      }
+    }, delayMs);
+  });
+  return { promise, cancel: () => clock.clearTimer(handle!) };
+}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { VirtualClock } from '../core/clock.ts';
+import { deadlineTimer, type VirtualClock } from '../core/clock.ts';
 import type { LambdaFunction } from '../runtime/lambda-function.ts';
 import { ConcurrencyThrottleError, FunctionError } from '../runtime/errors.ts';
 import { AsyncInvokeQueue } from '../runtime/async-invoke-queue.ts';
@@ -468,21 +468,14 @@ const apigateway: SimulatedSource<ApiGatewayPattern> = {
       ledger.recordAccepted(event.id);
       ledger.recordDelivered(event.id);
       recorder.count('accepted', sentAtMs);
-      // The gateway's integration timeout as a plain timer (an abortable sleep per request costs an AbortController and a DOMException each).
-      const integration = fn.invoke({ body: '' }, 'sync');
-      const answer: Promise<void> = new Promise<'ok' | 'timeout' | { error: unknown }>((resolve) => {
-        const timer = clock.setTimer(() => resolve('timeout'), gateway.integrationTimeoutMs);
-        integration.then(
-          () => {
-            clock.clearTimer(timer);
-            resolve('ok');
-          },
-          (error: unknown) => {
-            clock.clearTimer(timer);
-            resolve({ error });
-          },
-        );
-      }).then((how) => {
+      // The gateway's integration timeout.
+      const timeout = deadlineTimer(clock, gateway.integrationTimeoutMs, () => 'timeout' as const);
+      const integration = fn.invoke({ body: '' }, 'sync').then(
+        () => 'ok' as const,
+        (error: unknown) => ({ error }),
+      );
+      const answer: Promise<void> = Promise.race([integration, timeout.promise]).then((how) => {
+        timeout.cancel();
         inFlight.delete(answer);
         if (how === 'timeout') {
           answered(504);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../core/clock.ts';
+import { deadlineTimer, type Clock } from '../core/clock.ts';
 import { coldStartDistributionOf, type AccountSpec, type FunctionSpec } from '../scenario/parts.ts';
 import type { TimerHandle } from '../core/clock.ts';
 import { lognormalFromPercentiles, seededRandom, type RandomSource } from './random.ts';
@@ -606,21 +606,3 @@ function timeoutMessage(timeoutMs: number): string {
   return `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`;
 }
 
-/**
- * An invoke's deadline: settles with `onTimeout()` (or its throw) after `delayMs` unless
- * cancelled first. A timer rather than a sleep with an AbortController, whose abort() builds
- * a DOMException on every invoke: the largest single cost of an invoke on simulated time.
- */
-function deadlineTimer<T>(clock: Clock, delayMs: number, onTimeout: () => T): { promise: Promise<T>; cancel(): void } {
-  let handle: TimerHandle | undefined;
-  const promise = new Promise<T>((resolve, reject) => {
-    handle = clock.setTimer(() => {
-      try {
-        resolve(onTimeout());
-      } catch (error) {
-        reject(error);
-      }
-    }, delayMs);
-  });
-  return { promise, cancel: () => clock.clearTimer(handle!) };
-}
