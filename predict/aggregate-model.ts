@@ -12,7 +12,7 @@ import type { PatternSpec, Scenario } from '../scenario/schema.ts';
 import { coldStartDistributionOf } from '../scenario/parts.ts';
 import { sourceModules } from '../drivers/registry.ts';
 import { SimulatedBus } from '../drivers/eventbridge/simulated-bus.ts';
-import { invocationsPerSecondOf } from '../drivers/eventbridge/schema.ts';
+import { invocationQuotaRecord, invocationsPerSecondOf } from '../drivers/eventbridge/schema.ts';
 import { asyncInvokeSettingsOf } from '../drivers/async-invoke/async-invoke-schema.ts';
 import { SimulatedBucket } from '../drivers/s3/simulated-bucket.ts';
 import { VirtualStream } from '../drivers/kinesis/virtual-stream.ts';
@@ -561,7 +561,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     latency: { endToEndMs: percentilesOf(endToEnd.toHistogram()), invokeDurationMs, initDurationMs: percentilesOf(initDuration) },
     summary: { ...summary, coldStarts: Math.round(coldStarts), functionThrottles: Math.round(functionThrottles) },
     series,
-    quotas: pattern.source === 'eventbridge' ? [{ name: 'eventbridge.invocations_per_second', limit: `${invocationRate.toLocaleString('en-US')} invocations/s in ${scenario.region} (throttled invocations are delayed)`, enforcedBy: 'sluice' }] : [],
+    quotas: pattern.source === 'eventbridge' ? [invocationQuotaRecord(invocationRate, scenario.region, 'sluice')] : [],
     extras: { fidelity: 'aggregate', stepMs },
     warnings: [],
   };

@@ -20,7 +20,7 @@ import { VirtualStream } from '../drivers/kinesis/virtual-stream.ts';
 import { KinesisEventSourceMapping } from '../drivers/kinesis/kinesis-mapping.ts';
 import type { StreamRecord } from '../drivers/kinesis/shard-reader.ts';
 import { SimulatedBus } from '../drivers/eventbridge/simulated-bus.ts';
-import { invocationsPerSecondOf } from '../drivers/eventbridge/schema.ts';
+import { invocationQuotaRecord, invocationsPerSecondOf } from '../drivers/eventbridge/schema.ts';
 import { InvocationThrottle } from '../core/invocation-throttle.ts';
 import { SimulatedBucket } from '../drivers/s3/simulated-bucket.ts';
 import { SimulatedGateway } from '../drivers/apigateway/simulated-gateway.ts';
@@ -297,18 +297,18 @@ function asyncDelivery(context: SimulationContext<EventBridgePattern | S3Pattern
       recorder.count('completed', nowMs);
     }
   };
+  /** An event whose `copies` invocations each reach the queue through {@link enqueueCopy} (EventBridge: past its invocation quota). */
+  const expectCopies = (id: number, copies: number) => {
+    if (copies > 1) copiesLeft.set(id, { left: copies, failed: false });
+  };
+  const enqueueCopy = (id: number) => queue.enqueue({ id }, { id });
   return {
     queue,
+    expectCopies,
+    enqueueCopy,
     deliver(id: number, copies: number) {
-      this.expectCopies(id, copies);
-      for (let copy = 0; copy < copies; copy += 1) this.enqueueCopy(id);
-    },
-    /** An event whose `copies` invocations each reach the queue through {@link enqueueCopy} (EventBridge: past its invocation quota). */
-    expectCopies(id: number, copies: number) {
-      if (copies > 1) copiesLeft.set(id, { left: copies, failed: false });
-    },
-    enqueueCopy(id: number) {
-      queue.enqueue({ id }, { id });
+      expectCopies(id, copies);
+      for (let copy = 0; copy < copies; copy += 1) enqueueCopy(id);
     },
     sample(nowMs: number) {
       recorder.gauge('asyncEventAgeMsMax', nowMs, queue.takeAgeMsMax(nowMs));
@@ -401,7 +401,7 @@ const eventbridge: SimulatedSource<EventBridgePattern> = {
       }),
       quotas: () => [
         { name: 'eventbridge.put_events_tps', limit: `${pattern.putEventsRequestsPerSecond} requests/s`, enforcedBy: 'sluice' },
-        { name: 'eventbridge.invocations_per_second', limit: `${invocations.ratePerSecond.toLocaleString('en-US')} invocations/s in ${context.scenario.region} (throttled invocations are delayed)`, enforcedBy: 'sluice' },
+        invocationQuotaRecord(invocations.ratePerSecond, context.scenario.region, 'sluice'),
       ],
     };
   },

@@ -13,7 +13,7 @@ import {
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
 import type { Target } from '../../targets/target.ts';
 import type { QuotaRecord } from '../../analysis/run-result.ts';
-import { eventBridgeDefaultEventSource, invocationsPerSecondOf, type EventBridgePattern } from './schema.ts';
+import { eventBridgeDefaultEventSource, invocationQuotaRecord, invocationsPerSecondOf, type EventBridgePattern } from './schema.ts';
 import { compileEventPattern, type EventPattern } from '../../core/event-pattern.ts';
 import { sdkClientConfig } from '../../core/client-config.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
@@ -58,11 +58,7 @@ export const eventBridgeDriver: Driver<EventBridgePattern, EventBridgeResources>
       // The region's invocation quota (matched events handed to targets), or the pattern's raised one:
       // sluice's bus delays deliveries past it; on AWS, AWS applies the account's own.
       // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
-      {
-        name: 'eventbridge.invocations_per_second',
-        limit: `${invocationsPerSecondOf(pattern, target.info.region).toLocaleString('en-US')} invocations/s in ${target.info.region} (throttled invocations are delayed)`,
-        enforcedBy: target.info.kind === 'aws' ? 'target' : target.info.kind === 'embedded' ? 'sluice' : 'none',
-      },
+      invocationQuotaRecord(invocationsPerSecondOf(pattern, target.info.region), target.info.region, target.info.kind === 'aws' ? 'target' : target.info.kind === 'embedded' ? 'sluice' : 'none'),
     ];
   },
   provision: provisionEventBridge,

@@ -3,6 +3,7 @@ import { awsDefaults, eventBridgeInvocationsPerSecondIn } from '../../core/aws-d
 import { functionNameSchema } from '../bring-your-own.ts';
 import { busNameSchema } from './bring-your-own.ts';
 import { asyncInvokeSchema } from '../async-invoke/async-invoke-schema.ts';
+import type { QuotaRecord } from '../../analysis/run-result.ts';
 import { compileEventPattern, InvalidEventPatternError } from '../../core/event-pattern.ts';
 
 /** PutEvents takes 1–10 entries a call. https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html */
@@ -91,4 +92,9 @@ export type EventBridgePattern = z.infer<typeof eventBridgePatternSchema>;
 /** The pattern's invocation quota, else the region's. */
 export function invocationsPerSecondOf(pattern: { invocationsPerSecond?: number | undefined }, region: string): number {
   return pattern.invocationsPerSecond ?? eventBridgeInvocationsPerSecondIn(region);
+}
+
+/** The invocation quota as a result's quota list states it, for a run and a prediction alike. */
+export function invocationQuotaRecord(invocationsPerSecond: number, region: string, enforcedBy: QuotaRecord['enforcedBy']): QuotaRecord {
+  return { name: 'eventbridge.invocations_per_second', limit: `${invocationsPerSecond.toLocaleString('en-US')} invocations/s in ${region} (throttled invocations are delayed)`, enforcedBy };
 }
