@@ -5,9 +5,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-export function freshCliBundle() {
+export function freshCliBundle(root = projectRoot) {
   if (process.env.SLUICE_FROM_SOURCES === '1') return undefined;
   try {
     const dir = join(root, '.build', 'cli');

@@ -275,16 +275,13 @@ export const pinnedArtilleryBin = fileURLToPath(new URL('../tools/artillery-cli/
 
 /**
  * The Artillery CLI to run: `ARTILLERY_BIN` when set, else the pinned one in
- * tools/artillery-cli, else `artillery` on PATH. The pinned CLI lives outside the project's
+ * tools/artillery-cli, else `artillery` on PATH. Each lives outside the project's
  * node_modules, so NODE_PATH adds the project's for Artillery to find `artillery-engine-sluice`.
  */
 export function artilleryCommand(): { bin: string; env: NodeJS.ProcessEnv } {
-  if (process.env.ARTILLERY_BIN) return { bin: process.env.ARTILLERY_BIN, env: {} };
-  if (existsSync(pinnedArtilleryBin)) {
-    const projectModules = fileURLToPath(new URL('../node_modules', import.meta.url));
-    return { bin: pinnedArtilleryBin, env: { NODE_PATH: [projectModules, process.env.NODE_PATH].filter(Boolean).join(delimiter) } };
-  }
-  return { bin: 'artillery', env: {} };
+  const bin = process.env.ARTILLERY_BIN || (existsSync(pinnedArtilleryBin) ? pinnedArtilleryBin : 'artillery');
+  const projectModules = fileURLToPath(new URL('../node_modules', import.meta.url));
+  return { bin, env: { NODE_PATH: [projectModules, process.env.NODE_PATH].filter(Boolean).join(delimiter) } };
 }
 
 /**

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CreateQueueCommand, ReceiveMessageCommand, DeleteMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseScenario } from '../../scenario/load.ts';
@@ -111,8 +111,8 @@ describe('sluice export-artillery: a plain Artillery script on sluice’s engine
     // Artillery's local workers are threads whose LOCAL_WORKER_ID is the thread id (1, 2, …): blocks of 1,000 keep their ids in the ledger here.
     await writeFile(file, stringify({ ...script, config: { ...script.config, engines: { sluice: { ...script.config.engines.sluice, idStride: 1000 } } } }));
     // Telemetry off; nothing else in `artillery run` reaches the network (no --record, no cloud reporting).
-    // Artillery resolves `artillery-engine-sluice` from its own folder: NODE_PATH adds the project's, for a CLI installed elsewhere.
-    const env = { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true', NODE_PATH: [join(process.cwd(), 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(delimiter) };
+    // Artillery resolves `artillery-engine-sluice` from its own folder: the command's NODE_PATH adds the project's.
+    const env = { ...process.env, ...cli.env, ARTILLERY_DISABLE_TELEMETRY: 'true' };
     const run = spawnSync(process.execPath, [cli.bin, 'run', '--output', reportFile, file], { encoding: 'utf8', timeout: 60_000, env });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     const report = JSON.parse(await readFile(reportFile, 'utf8')) as { aggregate: { counters: Record<string, number> } };
