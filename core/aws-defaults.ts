@@ -32,6 +32,11 @@ export const awsDefaults = {
     value: 300,
     source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html (while messages are still available, adds up to 300 concurrent invocations per minute)',
   },
+  sqsScaleUpWaitRiseMs: {
+    value: 20,
+    source:
+      'not documented: "messages are still available" read as messages waiting longer and longer — the oldest message a second\'s receives took waited this much longer than the second before\'s. So pollers stop adding once they keep up with arrivals, even over a standing backlog, as in the published scale-up experiment (batch size 1: ~195 cold starts with a 100 ms handler, ~795 with 400 ms, about what the arrival rate needs): https://rehanvdm.com/blog/sqs-lambda-esm-scaling-behaviour--experiment-lambda-time-vs-batch-size',
+  },
   sqsMaximumConcurrencyRange: {
     value: [2, 1000] as const,
     source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency (maximum concurrency 2–1,000)',

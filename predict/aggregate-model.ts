@@ -11,6 +11,7 @@ import type { EventAccounting, PatternResult, SeriesPoint } from '../analysis/ru
 import type { PatternSpec, Scenario } from '../scenario/schema.ts';
 import { coldStartDistributionOf } from '../scenario/parts.ts';
 import { sourceModules } from '../drivers/registry.ts';
+import { ReceiveWaitTrend } from '../drivers/sqs/receive-wait-trend.ts';
 import { SimulatedBus } from '../drivers/eventbridge/simulated-bus.ts';
 import { invocationQuotaRecord, invocationsPerSecondOf } from '../drivers/eventbridge/schema.ts';
 import { asyncInvokeSettingsOf } from '../drivers/async-invoke/async-invoke-schema.ts';
@@ -157,8 +158,8 @@ export function durationQuantilesMs(handler: Scenario['function']['handler']): A
  * duration quantiles. The rules are the run's where they are functions of counts: burst
  * scaling is the runtime's own {@link createBurstScaling}; the function's concurrency limit,
  * cold starts (init before the first invoke), idle reclaim, the SQS poller scaling (5 at
- * start, +300 a minute while messages wait, 1,250 at most, capped by maximumConcurrency and
- * the function), Kinesis's shards × parallelizationFactor and the defaults table's numbers
+ * start, +300 a minute while messages wait longer and longer, 1,250 at most, capped by
+ * maximumConcurrency and the function), Kinesis's shards × parallelizationFactor and the defaults table's numbers
  * are the same rules re-stated over counts. What it leaves out is said in the result's
  * warnings and in the prediction's `modelled` list.
  */
@@ -184,6 +185,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const sqsCap =
     pattern.source === 'sqs' ? Math.max(sqsFloor, Math.min(pattern.maximumConcurrency ?? Infinity, awsDefaults.sqsStandardConcurrentInvokesMax.value, concurrencyLimit)) : 0;
   let sqsPollers = sqsFloor;
+  const sqsWaitTrend = new ReceiveWaitTrend();
   const gatewayRate = pattern.source === 'apigateway' ? pattern.throttleRatePerSecond : Infinity;
   let gatewayTokens = pattern.source === 'apigateway' ? pattern.throttleBurst : Infinity;
   // EventBridge's invocation quota (core/invocation-throttle.ts): a bucket of one second's rate.
@@ -299,6 +301,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     if (Math.round(cold) > 0) initDuration.recordValueWithCount(Math.max(1, Math.round(initMs)), Math.round(cold));
     // The events, oldest first, spread over the started invokes' duration quantiles.
     const cohorts = from.take(eventsTaken);
+    if (pattern.source === 'sqs' && cohorts.length > 0) sqsWaitTrend.received(nowMs - cohorts[0]!.arrivedAtMs);
     // A retry's age counts from its first enqueue (the queue's head, read once a second, shows only the first attempts').
     if (asyncRetry) for (const cohort of cohorts) if (cohort.errors !== undefined) invokedAgeMsMax = Math.max(invokedAgeMsMax, nowMs - (cohort.queuedAtMs ?? cohort.arrivedAtMs));
     if (shardIndex !== undefined) shards[shardIndex]!.busy += started;
@@ -492,7 +495,8 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         point.queueDepth = Math.round(read.count + busy * batchMax);
         point.queueAgeMsMax = Math.round(ageMs);
         const step = awsDefaults.sqsPollerScaleUpPerMinute.value / 60;
-        if (messagesWaitedAllSecond && read.count > 0) sqsPollers = Math.min(sqsCap, sqsPollers + step);
+        const waitingLonger = sqsWaitTrend.endSecond();
+        if (messagesWaitedAllSecond && read.count > 0 && waitingLonger) sqsPollers = Math.min(sqsCap, sqsPollers + step);
         else if (emptyInSecond) sqsPollers = Math.max(sqsFloor, sqsPollers - step);
         point.pollers = Math.floor(sqsPollers);
         messagesWaitedAllSecond = true;

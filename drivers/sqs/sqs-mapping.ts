@@ -5,6 +5,7 @@ import { ConcurrencyThrottleError } from '../../runtime/errors.ts';
 import { awsDefaults } from '../../core/aws-defaults.ts';
 import type { SqsPattern } from './schema.ts';
 import type { PolledQueue, QueueMessage } from './polled-queue.ts';
+import { ReceiveWaitTrend } from './receive-wait-trend.ts';
 
 export interface SqsMappingObserver {
   onDelivered?(messages: QueueMessage[]): void;
@@ -45,9 +46,12 @@ export interface SqsPollingCounts {
  *
  * - Starts with 5 concurrent batches. While messages are still available — the visible
  *   backlog is more than the pollers take in one receive each, or (where the backlog cannot be
- *   read) receives come back full and none empty — it adds up to 300 concurrent batches a
- *   minute (5 each second), capped by maximumConcurrency (2–1,000), the standard mode's 1,250
- *   concurrent invokes, and the function's concurrency.
+ *   read) receives come back full and none empty — and they wait longer and longer (the
+ *   oldest message received each second waited longer than the second before's;
+ *   receive-wait-trend.ts), it adds up to 300 concurrent batches a minute (5 each second),
+ *   capped by maximumConcurrency (2–1,000), the standard mode's 1,250 concurrent invokes, and
+ *   the function's concurrency. Pollers that keep up with arrivals stop adding, even over a
+ *   standing backlog, as measured on AWS (core/aws-defaults.ts sqsScaleUpWaitRiseMs).
  * - When receives come back empty and nothing waits it scales back towards 5, by at most as
  *   many pollers as found nothing, and at most 5 a second.
  * - Each receive asks for up to 10 messages (one call's most) and a batch is filled up to
@@ -87,6 +91,7 @@ export class SqsEventSourceMapping {
   private readonly pollersEmptyInTick = new Set<number>();
   /** The smallest backlog read in this second: messages waited all second long if it is large. */
   private backlogMinInTick: number | undefined;
+  private readonly waitTrend = new ReceiveWaitTrend();
   private nextPollerId = 0;
 
   readonly counts: SqsPollingCounts = { receiveCalls: 0, emptyReceives: 0, messagesReceived: 0, backlogReads: 0 };
@@ -194,9 +199,10 @@ export class SqsEventSourceMapping {
     const perMinute = this.options.pattern.provisionedPollerConfig ? awsDefaults.sqsProvisionedScaleUpPerMinute.value : awsDefaults.sqsPollerScaleUpPerMinute.value;
     const stepPerSecond = perMinute / 60;
     const floor = this.pollerFloor;
+    const waitingLonger = this.waitTrend.endSecond();
     if (this.throttledInTick > 0) {
       this.targetPollers = Math.max(floor, this.targetPollers - this.throttledInTick);
-    } else if (this.messagesWait()) {
+    } else if (this.messagesWait() && waitingLonger) {
       this.targetPollers = Math.min(this.pollerCap, this.targetPollers + stepPerSecond);
     } else if (this.emptyReceivesInTick > 0) {
       this.targetPollers = Math.max(floor, this.targetPollers - Math.min(stepPerSecond, this.pollersEmptyInTick.size));
@@ -275,8 +281,11 @@ export class SqsEventSourceMapping {
       this.counts.emptyReceives += 1;
       this.emptyReceivesInTick += 1;
       this.pollersEmptyInTick.add(pollerId);
-    } else if (messages.length >= askedMessages) {
-      this.fullReceivesInTick += 1;
+    } else {
+      if (messages.length >= askedMessages) this.fullReceivesInTick += 1;
+      let oldestSentMs = messages[0]!.sentTimestampMs;
+      for (const message of messages) if (message.sentTimestampMs < oldestSentMs) oldestSentMs = message.sentTimestampMs;
+      this.waitTrend.received(clock.nowMs() - oldestSentMs);
     }
     // A short poll, or a long poll that came back empty well before its wait (SQS's wait is whole seconds, so half is the mark).
     const answeredEarly = messages.length === 0 && (waitMs <= 0 || clock.nowMs() - startedAtMs < waitMs / 2);

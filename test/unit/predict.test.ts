@@ -239,7 +239,7 @@ patterns:
   // about 2,000 messages/s): 100 ms handler — ~195 cold starts, ramp-up ~1 min 10 s; 400 ms —
   // ~795 cold starts, ramp-up ~2 min 50 s.
   // https://rehanvdm.com/blog/sqs-lambda-esm-scaling-behaviour--experiment-lambda-time-vs-batch-size
-  it('reproduces the published SQS scale-up experiment within 20 % (cold starts; the 400 ms ramp-up)', () => {
+  it('reproduces the published SQS scale-up experiment within 20 % (both runs\' cold starts; the 400 ms ramp-up)', () => {
     const results: string[] = [];
     const gaps: Array<{ handlerMs: number; coldStartsGap: number; rampUpGap: number }> = [];
     for (const [handlerMs, coldStartsPublished, rampUpSecondsPublished] of [
@@ -265,7 +265,12 @@ patterns:
       gaps.push({ handlerMs, coldStartsGap: gap(result.summary.coldStarts, coldStartsPublished), rampUpGap: gap(rampUpSeconds, rampUpSecondsPublished) });
     }
     console.log(results.join('\n'));
-    // What the rules reproduce: the 400 ms run's ramp-up (+300 pollers a minute while messages wait).
+    // Cold starts: pollers add while messages wait longer and longer, so they stop at what the
+    // arrivals need rather than growing on over the backlog the ramp left (sqsScaleUpWaitRiseMs).
+    for (const { handlerMs, coldStartsGap } of gaps) expect(coldStartsGap, `${handlerMs} ms cold starts`).toBeLessThan(0.2);
+    // Ramp-up: the 400 ms run's (+300 pollers a minute). The 100 ms run ramped at about half
+    // that rate on AWS (~157 cold starts a minute against 281 and 297 with 400 and 600 ms
+    // handlers); the documented rule has one rate, so that gap is left named, not fitted.
     expect(gaps.find((g) => g.handlerMs === 400)!.rampUpGap).toBeLessThan(0.2);
   });
 });

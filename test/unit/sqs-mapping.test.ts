@@ -154,6 +154,25 @@ describe('sqs event source mapping', () => {
     await stop();
   });
 
+  it('stops adding pollers once they keep up with arrivals, even over the backlog the ramp left', async () => {
+    const { clock, queue, mapping, stop } = setUp({ fn: { handler: { duration: '100ms' } }, pattern: { batchSize: 1 } });
+    mapping.start();
+    const pollers: number[] = [];
+    const depths: number[] = [];
+    await drive(clock, queue, 300, 30, () => {
+      pollers.push(mapping.pollerCount);
+      depths.push(queue.depth);
+    });
+    // 300 messages a second at 100 ms each need 30 pollers: 5 at start, +5 a second, there
+    // after about 5 s; the ramp leaves a few hundred messages behind.
+    expect(pollers[8]).toBeGreaterThanOrEqual(30);
+    expect(Math.max(...depths.slice(5, 10))).toBeGreaterThan(100);
+    // Holding: the wait stays level, so no more pollers for a backlog that neither grows nor shrinks.
+    expect(Math.max(...pollers)).toBeLessThanOrEqual(35);
+    expect(Math.min(...depths.slice(10))).toBeGreaterThan(50);
+    await stop();
+  });
+
   it('scales back to five when receives come back empty after a backlog drained', async () => {
     const { clock, queue, mapping, stop, completed } = setUp({ fn: { handler: { duration: '1s' } }, pattern: { batchSize: 10 } });
     for (let i = 0; i < 6000; i += 1) queue.send('{}');
