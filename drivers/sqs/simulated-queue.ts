@@ -85,6 +85,8 @@ export class SimulatedQueue implements PolledQueue {
   private readonly readyGroups = new Deque<string>();
   private readonly readyGroupSet = new Set<string>();
   private readonly waiters = new Deque<Waiter>();
+  /** Received batches in the order their visibility timeouts end. */
+  private readonly hiddenBatches = new Deque<{ visibleAgainAtMs: number; batch: StoredMessage[] }>();
   private visibleCount = 0;
   private inFlightCount = 0;
   private nextSequence = 1;
@@ -160,7 +162,7 @@ export class SimulatedQueue implements PolledQueue {
 
   async deleteBatch(messages: QueueMessage[]): Promise<void> {
     for (const message of messages) {
-      const stored = (message as QueueMessage & { [storedKey]?: StoredMessage })[storedKey];
+      const stored = message instanceof ReceivedMessage ? ReceivedMessage.storedOf(message) : undefined;
       if (!stored || stored.deleted || !stored.inFlight) continue;
       stored.deleted = true;
       stored.inFlight = false;
@@ -206,9 +208,33 @@ export class SimulatedQueue implements PolledQueue {
       taken.push(stored);
     }
     if (taken.length === 0) return [];
-    this.clock.setTimer(() => this.visibilityEnded(taken), this.options.visibilityTimeoutMs);
+    this.hideUntilVisibilityEnds(taken);
     // A copy per receive, as SQS answers: the receive count is the one at this receive.
-    return taken.map((stored) => Object.assign({ ...stored.message }, { [storedKey]: stored }));
+    return taken.map((stored) => new ReceivedMessage(stored));
+  }
+
+  /**
+   * The batch is visible again when the visibility timeout ends, unless deleted by then. The
+   * timeout is the queue's for every receive, so batches end in the order they were received:
+   * one list and one timer for its head, where a timer per receive would fire for every
+   * batch, deleted or not.
+   */
+  private hideUntilVisibilityEnds(batch: StoredMessage[]): void {
+    this.hiddenBatches.push({ visibleAgainAtMs: this.clock.nowMs() + this.options.visibilityTimeoutMs, batch });
+    if (this.hiddenBatches.length === 1) this.armVisibilityTimer();
+  }
+
+  private armVisibilityTimer(): void {
+    // Batches deleted whole need no timer: drop them from the head first.
+    while (this.hiddenBatches.length > 0 && this.hiddenBatches.peek()!.batch.every((stored) => !stored.inFlight)) this.hiddenBatches.shift();
+    const head = this.hiddenBatches.peek();
+    if (head) this.clock.setTimer(() => this.visibilityTimeoutsEnded(), head.visibleAgainAtMs - this.clock.nowMs());
+  }
+
+  private visibilityTimeoutsEnded(): void {
+    const nowMs = this.clock.nowMs();
+    while (this.hiddenBatches.length > 0 && this.hiddenBatches.peek()!.visibleAgainAtMs <= nowMs) this.visibilityEnded(this.hiddenBatches.shift()!.batch);
+    this.armVisibilityTimer();
   }
 
   /** FIFO: the next message of a ready group; a batch may take several of one group, in order. */
@@ -282,5 +308,31 @@ export class SimulatedQueue implements PolledQueue {
   }
 }
 
-/** Where a received copy keeps its stored message, out of the way of the message's own fields. */
-const storedKey = Symbol('stored message');
+/** What a receive hands out: a copy of the message as it is at this receive, which knows its stored message. */
+class ReceivedMessage implements QueueMessage {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  readonly receiveCount: number;
+  readonly sentTimestampMs: number;
+  readonly messageGroupId?: string;
+  readonly sequenceNumber?: string;
+  /** Private, so the copy reads as the message it is (tests compare them). */
+  readonly #stored: StoredMessage;
+
+  constructor(stored: StoredMessage) {
+    const message = stored.message;
+    this.messageId = message.messageId;
+    this.receiptHandle = message.receiptHandle;
+    this.body = message.body;
+    this.receiveCount = message.receiveCount;
+    this.sentTimestampMs = message.sentTimestampMs;
+    if (message.messageGroupId !== undefined) this.messageGroupId = message.messageGroupId;
+    if (message.sequenceNumber !== undefined) this.sequenceNumber = message.sequenceNumber;
+    this.#stored = stored;
+  }
+
+  static storedOf(message: ReceivedMessage): StoredMessage {
+    return message.#stored;
+  }
+}
