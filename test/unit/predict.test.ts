@@ -209,11 +209,10 @@ patterns:
       checks.push(...['throughputOut', 'peakConcurrency', 'costUsd', 'p99EndToEndMs'].map((metric) => ({ what: `${pattern.source} ${metric}`, gap: gap(...figures[metric]!) })));
     }
     // Known gaps of the aggregate model, each naming the rule it restates differently (printed above):
-    // SQS — the poller scale-up reads the backlog every step instead of five times a second, and
-    // batches fill from counts instead of long-poll wake-ups, so pollers, batch sizes (cost) and p99
-    // part; Kinesis — each shard is read once a second on one beat instead of each poller on its own,
-    // so the drain tail (throughput), p99 and cost part.
-    const knownGaps = new Set(['sqs p99EndToEndMs', 'sqs peakConcurrency', 'sqs costUsd', 'kinesis throughputOut', 'kinesis p99EndToEndMs', 'kinesis costUsd', 'kinesis peakConcurrency']);
+    // SQS — batches fill from counts instead of long-poll wake-ups, so the wait for a free poller,
+    // and with it p99, parts (8.9 %); Kinesis — each shard is read once a second on one beat
+    // instead of each poller on its own, so the drain tail (throughput), p99 and cost part.
+    const knownGaps = new Set(['sqs p99EndToEndMs', 'kinesis throughputOut', 'kinesis p99EndToEndMs', 'kinesis costUsd', 'kinesis peakConcurrency']);
     console.log(rows.join('\n'));
     for (const check of checks.filter((c) => !knownGaps.has(c.what))) expect(check.gap, check.what).toBeLessThan(0.05);
   }, 120_000);
