@@ -109,6 +109,8 @@ interface ShardState {
   busy: number;
   writeTokens: number;
   lastReadArrivalMs?: number;
+  /** Records each invoke carries: what the last read held, in whole batches. */
+  recordsPerInvoke?: number;
 }
 
 /**
@@ -442,19 +444,32 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       const read = nowMs >= nextKinesisReadMs;
       if (read) nextKinesisReadMs = nowMs + kinesisPollIntervalMs;
       let roomLeft = Math.max(0, concurrencyLimit - busy);
+      const lanes = pattern.parallelizationFactor;
       shards.forEach((shard, index) => {
         if (read && shard.unread.count >= 0.5) {
           shard.lastReadArrivalMs = shard.unread.newestArrivedAtMs();
+          // What was read goes out in whole batches, each lane its own keys: the batch size the
+          // lanes' invokes carry until the next read. A shard whose lanes had not finished the
+          // last read is behind, and its poller reads on (five reads a second), so its batches are full.
+          const behind = shard.read.count >= 0.5;
           for (const cohort of shard.unread.take(shard.unread.count)) shard.read.push(cohort);
+          const heldNow = shard.read.count;
+          shard.recordsPerInvoke = behind ? batchMax : heldNow / Math.min(Math.ceil(heldNow), lanes * Math.ceil(heldNow / lanes / batchMax));
         }
         const held = shard.read.count;
         if (held < 0.5) return;
-        if (shard.lastReadArrivalMs !== undefined) iteratorAgeMsInSecond = Math.max(iteratorAgeMsInSecond, nowMs - shard.lastReadArrivalMs);
-        const lanes = pattern.parallelizationFactor;
-        const wanted = Math.min(Math.max(0, lanes - shard.busy), Math.ceil(held), lanes * Math.ceil(held / lanes / batchMax));
-        const allowed = Math.floor(Math.min(wanted, roomLeft));
+        // Counts, as for one-event invokes: a lane whose last invoke ended in part (its duration
+        // spread over quantiles) takes that part of its next batch now. Whole lanes would wait
+        // for the slowest quantile to end, so a lane's pace would be the tail's, not the mean's.
+        const recordsPerInvoke = Math.min(batchMax, shard.recordsPerInvoke ?? batchMax);
+        const wanted = Math.min(Math.max(0, lanes - shard.busy), held / recordsPerInvoke);
+        const allowed = Math.min(wanted, roomLeft);
         if (wanted > roomLeft) countThrottles(wanted - roomLeft);
-        if (allowed > 0) roomLeft -= startInvokes(allowed, Math.min(held, allowed * batchMax), shard.read, index);
+        if (allowed > 0) {
+          roomLeft -= startInvokes(allowed, Math.min(held, allowed * recordsPerInvoke), shard.read, index);
+          // The iterator age at each batch dispatched, as the mapping's once-a-second gauge takes it.
+          if (shard.lastReadArrivalMs !== undefined) iteratorAgeMsInSecond = Math.max(iteratorAgeMsInSecond, nowMs - shard.lastReadArrivalMs);
+        }
       });
     }
     const backlogCount = read.count;
@@ -513,7 +528,9 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       } else if (pattern.source === 'kinesis') {
         // Iterator age: how far each shard's reader is behind (the last record read's age when dispatched, or the oldest unread).
         const unreadOldest = Math.min(...shards.map((shard) => (shard.unread.count >= 0.5 ? shard.unread.oldestArrivedAtMs() ?? Infinity : Infinity)), ...shards.map((shard) => (shard.read.count >= 0.5 ? shard.read.oldestArrivedAtMs() ?? Infinity : Infinity)));
-        point.iteratorAgeMsMax = Math.round(Math.max(iteratorAgeMsInSecond, Number.isFinite(unreadOldest) ? nowMs - unreadOldest - kinesisPollIntervalMs : 0, 0));
+        // …and its age at the sample: the last record read's, for a shard whose records wait or run.
+        const ageNowMs = Math.max(0, ...shards.map((shard) => (shard.lastReadArrivalMs !== undefined && (shard.read.count >= 0.5 || shard.busy >= 0.5) ? nowMs - shard.lastReadArrivalMs : 0)));
+        point.iteratorAgeMsMax = Math.round(Math.max(iteratorAgeMsInSecond, ageNowMs, Number.isFinite(unreadOldest) ? nowMs - unreadOldest - kinesisPollIntervalMs : 0, 0));
         iteratorAgeMsInSecond = 0;
       } else if (pattern.source === 'eventbridge' || pattern.source === 's3') {
         // Async event age: how long events wait in the function's queue before an invoke.
