@@ -251,6 +251,61 @@ patterns:
     console.log(rows.join('\n'));
   }, 180_000);
 
+  // On the small shipped scenarios a figure of one exact run is partly its seed's: p99 of a
+  // few thousand events, a peak of a few environments. The aggregate is held to the range of
+  // four exact runs with different seeds, widened by 5 %.
+  it('puts the aggregate within the exact mode\'s own seed-to-seed range on the shipped scenarios', async () => {
+    const rows: string[] = [];
+    const outside: string[] = [];
+    for (const file of ['scenarios/sqs-basic.yaml', 'scenarios/sqs-overload-ramp.yaml', 'scenarios/kinesis-basic.yaml', 'scenarios/kinesis-hot-shard.yaml', 'scenarios/eventbridge-basic.yaml', 'scenarios/s3-basic.yaml', 'scenarios/apigateway-basic.yaml', 'scenarios/compare-all.yaml']) {
+      const text = readFileSync(file, 'utf8');
+      for (const [index, pattern] of scenarioOf(text).patterns.entries()) {
+        const name = patternNameOf(pattern);
+        const figuresOf = (result: Awaited<ReturnType<typeof simulateExact>>['result']) => ({
+          throughputOut: result.summary.throughputOutPerSecond,
+          p99EndToEndMs: result.latency.endToEndMs.p99,
+          peakConcurrency: result.summary.peakConcurrency,
+          costUsd: result.cost!.totalUsd,
+        });
+        const exactRuns = [];
+        for (const seed of [1, 2, 3, 4]) {
+          const seeded = scenarioOf(text);
+          seeded.workload.seed = seed;
+          exactRuns.push(figuresOf((await simulateExact({ scenario: seeded, pattern: seeded.patterns[index]!, patternName: name, startMs })).result));
+        }
+        const aggregate = figuresOf(simulateAggregate({ scenario: scenarioOf(text), pattern, patternName: name, startMs }).result);
+        const cells = (Object.keys(aggregate) as Array<keyof typeof aggregate>).map((metric) => {
+          const values = exactRuns.map((run) => run[metric]);
+          const [low, high] = [Math.min(...values), Math.max(...values)];
+          const inside = aggregate[metric] >= low / 1.05 && aggregate[metric] <= high * 1.05;
+          if (!inside) outside.push(`${file.split('/').pop()} ${name} ${metric}`);
+          return `${metric} ${+aggregate[metric].toPrecision(4)} in [${+low.toPrecision(4)}, ${+high.toPrecision(4)}]${inside ? '' : ' OUTSIDE'}`;
+        });
+        rows.push(`${file.split('/').pop()} ${name}: ${cells.join(', ')}`);
+      }
+    }
+    console.log(rows.join('\n'));
+    // Known gaps, each naming the rule the aggregate restates differently:
+    // - Kinesis: each shard read once a second on one beat, where the run's pollers each keep
+    //   their own; in a 20 s run the last reads' batches fall one side or the other of the end.
+    // - SQS in compare-all: batches fill from counts, not from long polls woken one per message,
+    //   so at 20 pollers for 100 messages/s its batches are smaller and its requests cost ~6 % more.
+    // - The asynchronous and synchronous sources' peak in compare-all: 7 where the exact runs
+    //   reach 8–10. Counts carry the mean of concurrency (about 5 here), not the chance peaks
+    //   of a few environments that random durations make.
+    const knownGaps = new Set([
+      'kinesis-basic.yaml kinesis throughputOut',
+      'kinesis-basic.yaml kinesis costUsd',
+      'compare-all.yaml kinesis throughputOut',
+      'compare-all.yaml kinesis costUsd',
+      'compare-all.yaml sqs costUsd',
+      'compare-all.yaml eventbridge peakConcurrency',
+      'compare-all.yaml s3 peakConcurrency',
+      'compare-all.yaml apigateway peakConcurrency',
+    ]);
+    expect(outside.filter((what) => !knownGaps.has(what))).toEqual([]);
+  }, 120_000);
+
   // A published SQS scale-up experiment (rehanvdm.com, "SQS Lambda ESM Scaling Behaviour —
   // Experiment Batch Size vs Processing Time", batch size 1, a generator at a constant rate of
   // about 2,000 messages/s): 100 ms handler — ~195 cold starts, ramp-up ~1 min 10 s; 400 ms —
