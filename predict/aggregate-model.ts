@@ -20,6 +20,7 @@ import { VirtualStream } from '../drivers/kinesis/virtual-stream.ts';
 import { keyPicker } from '../load/key-distribution.ts';
 import { seededRandom } from '../runtime/random.ts';
 import { eventDetailFor } from './simulated-sources.ts';
+import { RunMaximum, runMaximumWeightPerSample } from './run-maximum.ts';
 
 /** Events sampled to learn which share of them the EventBridge rules match (and how many copies). */
 const ruleMatchSampleEvents = 10_000;
@@ -111,6 +112,8 @@ interface ShardState {
   lastReadArrivalMs?: number;
   /** Records each invoke carries: what the last read held, in whole batches. */
   recordsPerInvoke?: number;
+  /** The last read's batches per lane, and lanes they fill, until its first batches start. */
+  batchesWaitingPerLane?: { batches: number; lanes: number };
 }
 
 /**
@@ -177,6 +180,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const burst = createBurstScaling(scenario.account, { ...clock, setTimer: () => ({ id: 0 }), clearTimer: () => undefined, sleep: async () => undefined });
   const concurrencyLimit = fnSpec.reservedConcurrency ?? scenario.account.concurrencyLimit;
   const quantiles = durationQuantilesMs(fnSpec.handler);
+  const meanDurationMs = quantiles.reduce((sum, { durationMs, weight }) => sum + durationMs * weight, 0);
   // A cold start's INIT: the fixed initDuration, else the median of the runtime's distribution (scenario/parts.ts).
   const initMs = coldStartDistributionOf(fnSpec).p50Ms;
   const errorRate = fnSpec.handler.type === 'synthetic' ? fnSpec.handler.errorRate : 0;
@@ -217,6 +221,11 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const shards: ShardState[] = pattern.source === 'kinesis' ? shardSharesOf(scenario, pattern.shards).map((share) => ({ share, unread: new CohortQueue(), read: new CohortQueue(), busy: 0, writeTokens: kinesisWritePerShardPerSecond })) : [];
   const shardsHold = () => shards.reduce((sum, shard) => sum + shard.unread.count + shard.read.count, 0);
   let iteratorAgeMsInSecond = 0;
+  // The run's max queue or iterator age as the largest of its samples (predict/run-maximum.ts).
+  const ageMaximum = new RunMaximum();
+  let eventsInInvokes = 0;
+  /** Of the invokes the last start began, how many began cold. */
+  let lastStartedCold = 0;
   // Environments: idle ones by when they were last used (most recent last), and the busy count.
   const idle: Array<{ lastUsedMs: number; count: number }> = [];
   let idleHead = 0;
@@ -263,6 +272,21 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     return Infinity;
   };
 
+  // SQS, at a sample: the unfinished events, oldest first, each cohort with its expected count
+  // (waiting, or in an invoke not yet ended), down to the sample's own even-odds age.
+  const observeOldestUnfinished = () => {
+    const byArrival = new Map<number, number>();
+    for (const ending of wheel) if (ending) for (const cohort of ending.cohorts) byArrival.set(cohort.arrivedAtMs, (byArrival.get(cohort.arrivedAtMs) ?? 0) + cohort.count);
+    for (const cohort of backlog.oldest(runMaximumWeightPerSample)) byArrival.set(cohort.arrivedAtMs, (byArrival.get(cohort.arrivedAtMs) ?? 0) + cohort.count);
+    let seen = 0;
+    for (const arrivedAtMs of [...byArrival.keys()].sort((a, b) => a - b)) {
+      const count = byArrival.get(arrivedAtMs)!;
+      ageMaximum.observe(nowMs - arrivedAtMs, count);
+      seen += count;
+      if (seen >= runMaximumWeightPerSample) return;
+    }
+  };
+
   const countThrottles = (refused: number) => {
     const attempts = (refused * stepMs) / 1000;
     functionThrottles += attempts;
@@ -294,15 +318,18 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const startInvokes = (invokes: number, events: number, from: CohortQueue = read, shardIndex?: number) => {
     const { warm, cold } = takeEnvironments(invokes);
     const started = warm + cold;
+    lastStartedCold = 0;
     if (started < invokes) countThrottles(invokes - started);
     if (started === 0) return 0;
     const eventsTaken = Math.min(events, started * batchMax);
     busy += started;
+    lastStartedCold = cold;
     coldStarts += cold;
     point.coldStarts += cold;
     if (Math.round(cold) > 0) initDuration.recordValueWithCount(Math.max(1, Math.round(initMs)), Math.round(cold));
     // The events, oldest first, spread over the started invokes' duration quantiles.
     const cohorts = from.take(eventsTaken);
+    for (const cohort of cohorts) eventsInInvokes += cohort.count;
     if (pattern.source === 'sqs' && cohorts.length > 0) sqsWaitTrend.received(nowMs - cohorts[0]!.arrivedAtMs);
     // A retry's age counts from its first enqueue (the queue's head, read once a second, shows only the first attempts').
     if (asyncRetry) for (const cohort of cohorts) if (cohort.errors !== undefined) invokedAgeMsMax = Math.max(invokedAgeMsMax, nowMs - (cohort.queuedAtMs ?? cohort.arrivedAtMs));
@@ -344,6 +371,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       idle.push({ lastUsedMs: nowMs, count: ending.invokes });
       idleCount += ending.invokes;
       for (const cohort of ending.cohorts) {
+        eventsInInvokes -= cohort.count;
         const ok = cohort.count * (1 - errorRate);
         const errored = cohort.count - ok;
         completed += ok;
@@ -446,15 +474,38 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       let roomLeft = Math.max(0, concurrencyLimit - busy);
       const lanes = pattern.parallelizationFactor;
       shards.forEach((shard, index) => {
-        if (read && shard.unread.count >= 0.5) {
-          shard.lastReadArrivalMs = shard.unread.newestArrivedAtMs();
+        // A read takes what was written before it: records of this step are still being written
+        // (the run's poller reads first when a read and a write fall on the same instant).
+        const written = read ? shard.unread.countArrivedBefore(nowMs) : 0;
+        if (written >= 0.5) {
+          // The last record read is the shard's newest. Counts spread a shard's records over
+          // every step; where they are few (under one a step), the newest whole record is older
+          // than the last step: whether a record reached this shard by a given step has the odds
+          // of a Poisson count, so its age is taken at even odds, and each age's odds go to the max.
+          let newerRecords = 0;
+          shard.lastReadArrivalMs = undefined;
+          for (const cohort of shard.unread.newestFirst()) {
+            if (cohort.arrivedAtMs >= nowMs) continue;
+            const ageMs = nowMs - cohort.arrivedAtMs;
+            ageMaximum.observe(ageMs, Math.exp(-newerRecords) * -Math.expm1(-cohort.count));
+            newerRecords += cohort.count;
+            if (shard.lastReadArrivalMs === undefined && newerRecords >= Math.LN2) shard.lastReadArrivalMs = cohort.arrivedAtMs;
+            if (newerRecords > 7) break;
+          }
+          shard.lastReadArrivalMs ??= shard.unread.oldestArrivedAtMs();
           // What was read goes out in whole batches, each lane its own keys: the batch size the
           // lanes' invokes carry until the next read. A shard whose lanes had not finished the
           // last read is behind, and its poller reads on (five reads a second), so its batches are full.
           const behind = shard.read.count >= 0.5;
-          for (const cohort of shard.unread.take(shard.unread.count)) shard.read.push(cohort);
+          for (const cohort of shard.unread.take(written)) shard.read.push(cohort);
           const heldNow = shard.read.count;
-          shard.recordsPerInvoke = behind ? batchMax : heldNow / Math.min(Math.ceil(heldNow), lanes * Math.ceil(heldNow / lanes / batchMax));
+          const batchesPerLane = Math.ceil(heldNow / lanes / batchMax);
+          shard.recordsPerInvoke = behind ? batchMax : heldNow / Math.min(Math.ceil(heldNow), lanes * batchesPerLane);
+          // A lane runs its batches one after another, so its j-th batch of this read is
+          // dispatched once the earlier ones have ended: the iterator age then is the read's
+          // plus their durations (one of them slow, at each quantile, the rest typical). The
+          // counts start them in parts as lanes free, which would hide that wait from the max.
+          shard.batchesWaitingPerLane = behind ? undefined : { batches: batchesPerLane, lanes: Math.min(lanes, Math.ceil(heldNow / batchMax)) };
         }
         const held = shard.read.count;
         if (held < 0.5) return;
@@ -466,9 +517,28 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         const allowed = Math.min(wanted, roomLeft);
         if (wanted > roomLeft) countThrottles(wanted - roomLeft);
         if (allowed > 0) {
-          roomLeft -= startInvokes(allowed, Math.min(held, allowed * recordsPerInvoke), shard.read, index);
+          const started = startInvokes(allowed, Math.min(held, allowed * recordsPerInvoke), shard.read, index);
+          roomLeft -= started;
+          const waiting = shard.batchesWaitingPerLane;
+          if (waiting && started > 0 && shard.lastReadArrivalMs !== undefined) {
+            // The first batches of the read start now (cold ones after their INIT); each
+            // lane's later batches go once the earlier ones have ended.
+            shard.batchesWaitingPerLane = undefined;
+            const readAgeMs = nowMs - shard.lastReadArrivalMs;
+            const coldShare = Math.min(1, lastStartedCold / started);
+            for (let batch = 2; batch <= waiting.batches; batch += 1) {
+              for (const { durationMs, weight } of quantiles) {
+                const afterMs = readAgeMs + (batch - 2) * meanDurationMs + durationMs;
+                ageMaximum.observe(afterMs + initMs, weight * waiting.lanes * coldShare);
+                ageMaximum.observe(afterMs, weight * waiting.lanes * (1 - coldShare));
+              }
+            }
+          }
           // The iterator age at each batch dispatched, as the mapping's once-a-second gauge takes it.
-          if (shard.lastReadArrivalMs !== undefined) iteratorAgeMsInSecond = Math.max(iteratorAgeMsInSecond, nowMs - shard.lastReadArrivalMs);
+          if (shard.lastReadArrivalMs !== undefined) {
+            iteratorAgeMsInSecond = Math.max(iteratorAgeMsInSecond, nowMs - shard.lastReadArrivalMs);
+            ageMaximum.observe(nowMs - shard.lastReadArrivalMs, allowed);
+          }
         }
       });
     }
@@ -516,8 +586,9 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       const ageMs = Number.isFinite(oldest) ? Math.max(0, nowMs - oldest) : 0;
       const waitingAgeMs = Math.max(0, nowMs - Math.min(backlog.oldestQueuedAtMs() ?? nowMs, read.oldestQueuedAtMs() ?? nowMs));
       if (pattern.source === 'sqs') {
-        point.queueDepth = Math.round(read.count + busy * batchMax);
+        point.queueDepth = Math.round(read.count + eventsInInvokes);
         point.queueAgeMsMax = Math.round(ageMs);
+        observeOldestUnfinished();
         const step = awsDefaults.sqsPollerScaleUpPerMinute.value / 60;
         const waitingLonger = sqsWaitTrend.endSecond();
         if (messagesWaitedAllSecond && read.count > 0 && waitingLonger) sqsPollers = Math.min(sqsCap, sqsPollers + step);
@@ -530,7 +601,13 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         const unreadOldest = Math.min(...shards.map((shard) => (shard.unread.count >= 0.5 ? shard.unread.oldestArrivedAtMs() ?? Infinity : Infinity)), ...shards.map((shard) => (shard.read.count >= 0.5 ? shard.read.oldestArrivedAtMs() ?? Infinity : Infinity)));
         // …and its age at the sample: the last record read's, for a shard whose records wait or run.
         const ageNowMs = Math.max(0, ...shards.map((shard) => (shard.lastReadArrivalMs !== undefined && (shard.read.count >= 0.5 || shard.busy >= 0.5) ? nowMs - shard.lastReadArrivalMs : 0)));
-        point.iteratorAgeMsMax = Math.round(Math.max(iteratorAgeMsInSecond, ageNowMs, Number.isFinite(unreadOldest) ? nowMs - unreadOldest - kinesisPollIntervalMs : 0, 0));
+        const unreadAgeMs = Number.isFinite(unreadOldest) ? nowMs - unreadOldest - kinesisPollIntervalMs : 0;
+        point.iteratorAgeMsMax = Math.round(Math.max(iteratorAgeMsInSecond, ageNowMs, unreadAgeMs, 0));
+        // A shard not idle at the sample shows its age: always while records wait, else with the odds its lanes are busy.
+        for (const shard of shards) {
+          if (shard.lastReadArrivalMs !== undefined) ageMaximum.observe(nowMs - shard.lastReadArrivalMs, shard.read.count >= 0.5 ? 1 : Math.min(1, shard.busy));
+        }
+        if (unreadAgeMs > 0) ageMaximum.observe(unreadAgeMs, 1);
         iteratorAgeMsInSecond = 0;
       } else if (pattern.source === 'eventbridge' || pattern.source === 's3') {
         // Async event age: how long events wait in the function's queue before an invoke.
@@ -547,7 +624,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   }
   if (point.completed > 0 || point.sent > 0) series.push(roundPoint(point));
 
-  const pending = Math.round(backlog.count + heldByQuota.count + retriesWaiting + (read === backlog ? 0 : read.count) + shardsHold() + busy * batchMax);
+  const pending = Math.round(backlog.count + heldByQuota.count + retriesWaiting + (read === backlog ? 0 : read.count) + shardsHold() + eventsInInvokes);
   const accounting: EventAccounting = {
     sent: Math.round(sent),
     accepted: Math.round(accepted),
@@ -565,6 +642,9 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const invocationCount = Math.round(invocations);
   const summary = summarize({ series, accounting, invocations: invocationCount, invocationErrors: Math.round(invocationErrors), loadDurationMs: Math.max(1000, schedule.durationMs) });
   Object.assign(summary, invokeThrottleRate(summary));
+  // The max age is the run's largest sample, a tail figure where events are few; the series keeps each second's typical value.
+  if (pattern.source === 'sqs') summary.queueAgeMsMax = Math.max(summary.queueAgeMsMax ?? 0, ageMaximum.estimateMs());
+  if (pattern.source === 'kinesis') summary.iteratorAgeMsMax = Math.max(summary.iteratorAgeMsMax ?? 0, ageMaximum.estimateMs());
   const { source: sourceName, ...settings } = pattern;
   const invokeDurationMs = percentilesOf(invokeDuration.toHistogram());
   // The mean as the model knows it exactly (the histogram's counts are rounded per quantile).
@@ -630,6 +710,17 @@ class CohortQueue {
     return taken;
   }
 
+  /** The oldest cohorts, as many as it takes to hold `events` (all, if fewer wait). */
+  oldest(events: number): Cohort[] {
+    const cohorts: Cohort[] = [];
+    let held = 0;
+    for (let index = this.head; index < this.cohorts.length && held < events; index += 1) {
+      cohorts.push(this.cohorts[index]!);
+      held += this.cohorts[index]!.count;
+    }
+    return cohorts;
+  }
+
   oldestArrivedAtMs(): number | undefined {
     return this.head < this.cohorts.length ? this.cohorts[this.head]!.arrivedAtMs : undefined;
   }
@@ -641,8 +732,16 @@ class CohortQueue {
     return first.queuedAtMs ?? first.arrivedAtMs;
   }
 
-  newestArrivedAtMs(): number | undefined {
-    return this.head < this.cohorts.length ? this.cohorts[this.cohorts.length - 1]!.arrivedAtMs : undefined;
+  /** Events of the cohorts that arrived before `ms`. */
+  countArrivedBefore(ms: number): number {
+    let count = this.count;
+    for (let index = this.cohorts.length - 1; index >= this.head && this.cohorts[index]!.arrivedAtMs >= ms; index -= 1) count -= this.cohorts[index]!.count;
+    return Math.max(0, count);
+  }
+
+  /** The cohorts from the newest back to the oldest. */
+  *newestFirst(): Iterable<Cohort> {
+    for (let index = this.cohorts.length - 1; index >= this.head; index -= 1) yield this.cohorts[index]!;
   }
 }
 

@@ -181,7 +181,7 @@ patterns:
 
   // Every source at 800 events/s for 10 s (8,000 events: enough that the exact run's own
   // p99 is its distribution's, not the noise of a few tail samples).
-  it('exact and aggregate agree within 5 % on throughput, p99, peak concurrency and cost for every source', async () => {
+  it('exact and aggregate agree within 5 % on throughput, p99, peak concurrency, max age and cost for every source', async () => {
     const rows: string[] = [];
     const checks: Array<{ what: string; gap: number }> = [];
     const scenario = scenarioOf(`name: agreement
@@ -206,13 +206,16 @@ patterns:
       rows.push(line);
       console.log(line);
       expect(aggregate.accounting.completed).toBe(exact.accounting.completed);
-      checks.push(...['throughputOut', 'peakConcurrency', 'costUsd', 'p99EndToEndMs'].map((metric) => ({ what: `${pattern.source} ${metric}`, gap: gap(...figures[metric]!) })));
+      checks.push(...['throughputOut', 'peakConcurrency', 'maxAgeMs', 'costUsd', 'p99EndToEndMs'].map((metric) => ({ what: `${pattern.source} ${metric}`, gap: gap(...figures[metric]!) })));
     }
     // Known gaps of the aggregate model, each naming the rule it restates differently (printed above):
     // SQS — batches fill from counts instead of long-poll wake-ups, so the wait for a free poller,
     // and with it p99, parts (8.9 %); Kinesis — each shard is read once a second on one beat
-    // instead of each poller on its own, so the drain tail (throughput), p99 and cost part.
-    const knownGaps = new Set(['sqs p99EndToEndMs', 'kinesis throughputOut', 'kinesis p99EndToEndMs', 'kinesis costUsd', 'kinesis peakConcurrency']);
+    // instead of each poller on its own, so the drain tail parts: the last completion's second
+    // (throughput out) and the shard-hours billed to the run's end (cost). Kinesis's max iterator
+    // age is a tail figure of one run (340–557 ms over 16 seeds of this scenario); the aggregate's
+    // even-odds max (predict/run-maximum.ts) is held to that spread in the seed-range test below.
+    const knownGaps = new Set(['sqs p99EndToEndMs', 'kinesis throughputOut', 'kinesis costUsd', 'kinesis maxAgeMs']);
     console.log(rows.join('\n'));
     for (const check of checks.filter((c) => !knownGaps.has(c.what))) expect(check.gap, check.what).toBeLessThan(0.05);
   }, 120_000);
@@ -253,7 +256,7 @@ patterns:
 
   // On the small shipped scenarios a figure of one exact run is partly its seed's: p99 of a
   // few thousand events, a peak of a few environments. The aggregate is held to the range of
-  // four exact runs with different seeds, widened by 5 %.
+  // eight exact runs with different seeds, widened by 5 %.
   it('puts the aggregate within the exact mode\'s own seed-to-seed range on the shipped scenarios', async () => {
     const rows: string[] = [];
     const outside: string[] = [];
@@ -265,10 +268,11 @@ patterns:
           throughputOut: result.summary.throughputOutPerSecond,
           p99EndToEndMs: result.latency.endToEndMs.p99,
           peakConcurrency: result.summary.peakConcurrency,
+          maxAgeMs: result.summary.queueAgeMsMax ?? result.summary.iteratorAgeMsMax ?? result.summary.asyncEventAgeMsMax ?? 0,
           costUsd: result.cost!.totalUsd,
         });
-        const exactRuns = [];
-        for (const seed of [1, 2, 3, 4]) {
+        const exactRuns: Array<ReturnType<typeof figuresOf>> = [];
+        for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
           const seeded = scenarioOf(text);
           seeded.workload.seed = seed;
           exactRuns.push(figuresOf((await simulateExact({ scenario: seeded, pattern: seeded.patterns[index]!, patternName: name, startMs })).result));
@@ -286,19 +290,14 @@ patterns:
     }
     console.log(rows.join('\n'));
     // Known gaps, each naming the rule the aggregate restates differently:
-    // - Kinesis: each shard read once a second on one beat, where the run's pollers each keep
-    //   their own; in a 20 s run the last reads' batches fall one side or the other of the end.
-    // - SQS in compare-all: batches fill from counts, not from long polls woken one per message,
-    //   so at 20 pollers for 100 messages/s its batches are smaller and its requests cost ~6 % more.
+    // - Kinesis cost: each shard read once a second on one beat, where the run's pollers each
+    //   keep their own; the last reads' batches end earlier, and with them the shard-hours billed.
     // - The asynchronous and synchronous sources' peak in compare-all: 7 where the exact runs
     //   reach 8–10. Counts carry the mean of concurrency (about 5 here), not the chance peaks
     //   of a few environments that random durations make.
     const knownGaps = new Set([
-      'kinesis-basic.yaml kinesis throughputOut',
       'kinesis-basic.yaml kinesis costUsd',
-      'compare-all.yaml kinesis throughputOut',
       'compare-all.yaml kinesis costUsd',
-      'compare-all.yaml sqs costUsd',
       'compare-all.yaml eventbridge peakConcurrency',
       'compare-all.yaml s3 peakConcurrency',
       'compare-all.yaml apigateway peakConcurrency',
