@@ -8,8 +8,9 @@ import { parseScenario } from '../scenario/load.ts';
 /**
  * `sluice predict` at scale: simulated events per second of wall time and the wall time of
  * the two large shipped scenarios (aggregate fidelity; targets: burst-100k < 5 s, day-1b <
- * 10 s, under 500 MB), and the exact mode's rate on a 120,000-event SQS run (every event
- * through the run's own mapping, runtime and ledger on the virtual clock).
+ * 10 s, under 500 MB), and the exact mode's rate on a 120,000-event SQS run and a
+ * 600,000-record Kinesis run (every event through the run's own mapping, runtime and ledger
+ * on the virtual clock).
  */
 export async function benchPredict(): Promise<{ name: string; lines: string[] }> {
   // In a process of its own: the memory figures and the exact mode's rate are then the
@@ -38,10 +39,21 @@ async function measurePredict(): Promise<{ name: string; lines: string[] }> {
     'exact-bench.yaml',
   );
   const exact = await simulateExact({ scenario: exactScenario, pattern: exactScenario.patterns[0]!, patternName: 'sqs', startMs: Date.now() });
-  lines.push(
-    `exact, SQS 2,000 events/s for 60 s: ${exact.simulatedEvents.toLocaleString('en-US')} events, ${exact.timersFired.toLocaleString('en-US')} timers, ${(exact.wallMs / 1000).toFixed(2)} s wall, ${Math.round((exact.simulatedEvents / exact.wallMs) * 1000).toLocaleString('en-US')} simulated events/s`,
+  lines.push(exactLine('SQS 2,000 events/s for 60 s (batches of up to 10)', exact));
+  // Kinesis batches of 100: the cost per record, where SQS's line is mostly the cost per invoke.
+  const kinesisScenario = parseScenario(
+    'name: exact-bench-kinesis\nworkload:\n  phases: [{ duration: 60, arrivalRate: 10000 }]\n  keys: { count: 1000 }\nfunction:\n  handler: { duration: { p50: 40ms, p99: 120ms } }\npatterns:\n  - source: kinesis\n    shards: 12\n    batchSize: 100\n',
+    'exact-bench-kinesis.yaml',
+    undefined,
+    { enforceEventCap: false },
   );
+  const kinesis = await simulateExact({ scenario: kinesisScenario, pattern: kinesisScenario.patterns[0]!, patternName: 'kinesis', startMs: Date.now() });
+  lines.push(exactLine('Kinesis 10,000 records/s into 12 shards for 60 s (batches of 100)', kinesis));
   return { name: 'predict', lines };
+}
+
+function exactLine(what: string, exact: Awaited<ReturnType<typeof simulateExact>>): string {
+  return `exact, ${what}: ${exact.simulatedEvents.toLocaleString('en-US')} events, ${exact.result.summary.invocations.toLocaleString('en-US')} invocations, ${exact.timersFired.toLocaleString('en-US')} timers, ${(exact.wallMs / 1000).toFixed(2)} s wall, ${Math.round((exact.simulatedEvents / exact.wallMs) * 1000).toLocaleString('en-US')} simulated events/s`;
 }
 
 if (process.argv.includes(childFlag)) console.log(JSON.stringify(await measurePredict()));

@@ -161,7 +161,7 @@ const sqs: SimulatedSource<SqsPattern> = {
 
 const kinesis: SimulatedSource<KinesisPattern> = {
   simulate({ scenario, pattern, clock, fn, ledger, recorder }) {
-    const stream = new VirtualStream(clock, { shards: pattern.shards, streamName: 'sluice-predicted' });
+    const stream = new VirtualStream(clock, { shards: pattern.shards, streamName: 'sluice-predicted', releaseReadRecords: true });
     const data = new Uint8Array(scenario.workload.eventSizeBytes);
     const counters = { recordsThrottled: 0, recordsFailed: 0, batchesThrottled: 0, recordsDiscarded: 0 };
     const idOf = (record: StreamRecord) => record.eventId ?? -1;

@@ -496,6 +496,7 @@ export class KinesisEventSourceMapping {
  * https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html (example event)
  */
 export function kinesisEvent(batch: KinesisBatch, streamArn: string, region: string) {
+  const invokeIdentityArn = `arn:aws:iam::${accountOfArn(streamArn)}:role/sluice-consumer`;
   return {
     Records: batch.records.map((record) => ({
       kinesis: {
@@ -509,7 +510,7 @@ export function kinesisEvent(batch: KinesisBatch, streamArn: string, region: str
       eventVersion: '1.0',
       eventID: `${batch.shardId}:${record.sequenceNumber}`,
       eventName: 'aws:kinesis:record',
-      invokeIdentityArn: `arn:aws:iam::${accountOfArn(streamArn)}:role/sluice-consumer`,
+      invokeIdentityArn,
       awsRegion: region,
       eventSourceARN: streamArn,
     })),

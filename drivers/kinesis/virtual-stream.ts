@@ -14,12 +14,35 @@ export interface VirtualStreamOptions {
   streamName?: string;
   /** Per-shard quotas (AWS's by default); `enforce: false` counts only. */
   quotas?: Partial<KinesisShardQuotaSettings> & { enforce?: boolean };
+  /**
+   * Let go of records once a GetRecords has returned them, for a stream with one consumer that
+   * reads on and never rewinds (the mapping of a prediction: it retries from the batch it holds,
+   * not from the stream). Memory then holds what is unread, not the run's every record, and a
+   * TRIM_HORIZON iterator starts at the oldest record not yet read. Off by default: Kinesis keeps
+   * records for the retention period, and tests read them back.
+   */
+  releaseReadRecords?: boolean;
 }
+
+/** Released records are dropped from the front of a shard's array in runs of at least this many. */
+const releaseRunRecordsMin = 4096;
 
 interface VirtualShard {
   range: ShardHashRange;
+  /** Records held, oldest first; the first is at offset `releasedCount` of the shard. */
   records: StreamRecord[];
+  /** Records released after their read ({@link VirtualStreamOptions.releaseReadRecords}). */
+  releasedCount: number;
 }
+
+/** Where a partition key goes and what it weighs, worked out once per key. */
+interface RoutedKey {
+  shard: VirtualShard;
+  keyBytes: number;
+}
+
+/** Keys whose route is remembered; a bound on memory, not on correctness (the hash is recomputed). */
+const routedKeysMax = 100_000;
 
 /**
  * A Kinesis stream in memory on an injected clock: shards with Kinesis's even split of the
@@ -37,14 +60,20 @@ export class VirtualStream implements ShardReader {
   readonly streamName: string;
   readonly quotas: KinesisShardQuotas;
   private readonly shards: VirtualShard[];
+  private readonly shardsById: Map<string, VirtualShard>;
   private readonly ranges: ShardHashRange[];
-  private nextSequence = 1n;
+  // MD5 of every record's key was the largest cost of a write on simulated time.
+  private readonly routedKeys = new Map<string, RoutedKey>();
+  /** A number, not a bigint: exact to 2^53 records, past any run's count. */
+  private nextSequence = 1;
+  private readonly releaseReadRecords: boolean;
 
   constructor(
     private readonly clock: Clock,
     options: VirtualStreamOptions,
   ) {
     this.streamName = options.streamName ?? 'virtual-stream';
+    this.releaseReadRecords = options.releaseReadRecords ?? false;
     const { enforce, ...quotaSettings } = options.quotas ?? {};
     this.quotas = new KinesisShardQuotas({ ...quotaSettings, enforce: enforce ?? true, clock });
     const space = 1n << 128n;
@@ -56,8 +85,10 @@ export class VirtualStream implements ShardReader {
         endingHashKey: (space * BigInt(index + 1)) / count - 1n,
       },
       records: [],
+      releasedCount: 0,
     }));
     this.ranges = this.shards.map((shard) => shard.range);
+    this.shardsById = new Map(this.shards.map((shard) => [shard.range.shardId, shard]));
   }
 
   get shardIds(): string[] {
@@ -66,29 +97,41 @@ export class VirtualStream implements ShardReader {
 
   /** The shard a partition key maps to. */
   shardOf(partitionKey: string): string {
-    return shardForHashKey(this.ranges, hashKeyOfPartitionKey(partitionKey))!.shardId;
+    return this.route(partitionKey).shard.range.shardId;
   }
 
-  /** Records stored on a shard, oldest first. */
+  private route(partitionKey: string): RoutedKey {
+    let routed = this.routedKeys.get(partitionKey);
+    if (routed === undefined) {
+      const range = shardForHashKey(this.ranges, hashKeyOfPartitionKey(partitionKey))!;
+      routed = { shard: this.shardsById.get(range.shardId)!, keyBytes: Buffer.byteLength(partitionKey) };
+      if (this.routedKeys.size >= routedKeysMax) this.routedKeys.clear();
+      this.routedKeys.set(partitionKey, routed);
+    }
+    return routed;
+  }
+
+  /** Records stored on a shard, oldest first (those not yet released, with releaseReadRecords). */
   recordsOf(shardId: string): readonly StreamRecord[] {
     return this.shard(shardId).records;
   }
 
   /** Writes records as one PutRecords would: each is judged on its own by its shard's write quota. */
   putRecords(entries: readonly { partitionKey: string; data: Uint8Array | string; eventId?: number }[]): VirtualPutResult[] {
-    const shards = entries.map((entry) => this.shard(this.shardOf(entry.partitionKey)));
+    const routes = entries.map((entry) => this.route(entry.partitionKey));
     const datas = entries.map((entry) => (typeof entry.data === 'string' ? Buffer.from(entry.data) : entry.data));
     const admission = this.quotas.admitWrites(
       this.streamName,
-      entries.map((entry, index) => ({ shardId: shards[index].range.shardId, sizeBytes: datas[index].length + Buffer.byteLength(entry.partitionKey) })),
+      entries.map((_, index) => ({ shardId: routes[index].shard.range.shardId, sizeBytes: datas[index].length + routes[index].keyBytes })),
     );
     this.quotas.settleWrites(admission, admission.admitted);
     const nowMs = this.clock.nowMs();
     return entries.map((entry, index) => {
-      const shardId = shards[index].range.shardId;
+      const { shard } = routes[index];
+      const shardId = shard.range.shardId;
       if (!admission.admitted[index]) return { shardId, errorCode: 'ProvisionedThroughputExceededException' as const };
       const sequenceNumber = String(this.nextSequence++).padStart(21, '0');
-      shards[index].records.push({ sequenceNumber, partitionKey: entry.partitionKey, data: datas[index], approximateArrivalTimestampMs: nowMs, eventId: entry.eventId });
+      shard.records.push({ sequenceNumber, partitionKey: entry.partitionKey, data: datas[index], approximateArrivalTimestampMs: nowMs, eventId: entry.eventId });
       return { shardId, sequenceNumber };
     });
   }
@@ -101,9 +144,9 @@ export class VirtualStream implements ShardReader {
   async getShardIterator(shardId: string, position: IteratorPosition): Promise<string> {
     const shard = this.shard(shardId);
     let offset: number;
-    if (position.type === 'TRIM_HORIZON') offset = 0;
-    else if (position.type === 'LATEST') offset = shard.records.length;
-    else offset = shard.records.findIndex((record) => record.sequenceNumber === position.sequenceNumber) + 1;
+    if (position.type === 'TRIM_HORIZON') offset = shard.releasedCount;
+    else if (position.type === 'LATEST') offset = shard.releasedCount + shard.records.length;
+    else offset = shard.releasedCount + shard.records.findIndex((record) => record.sequenceNumber === position.sequenceNumber) + 1;
     return JSON.stringify({ shardId, offset, createdAtMs: this.clock.nowMs() });
   }
 
@@ -113,23 +156,33 @@ export class VirtualStream implements ShardReader {
     if (nowMs - createdAtMs > iteratorLifetimeMs) throw new ExpiredShardIteratorError();
     if (!this.quotas.admitRead(this.streamName, shardId)) throw new ShardReadThrottledError(`Rate exceeded for shard ${shardId} in stream ${this.streamName}`);
     const shard = this.shard(shardId);
-    const records = shard.records.slice(offset, offset + Math.max(1, Math.floor(limit)));
+    const from = Math.max(0, offset - shard.releasedCount);
+    const records = shard.records.slice(from, from + Math.max(1, Math.floor(limit)));
     this.quotas.chargeReadBytes(
       this.streamName,
       shardId,
-      records.reduce((sum, record) => sum + record.data.length + Buffer.byteLength(record.partitionKey), 0),
+      records.reduce((sum, record) => sum + record.data.length + this.route(record.partitionKey).keyBytes, 0),
     );
-    const nextOffset = offset + records.length;
+    const nextOffset = shard.releasedCount + from + records.length;
     const last = records.at(-1);
+    const behind = from + records.length < shard.records.length;
+    if (this.releaseReadRecords) this.release(shard, from + records.length);
     return {
       records,
       nextShardIterator: JSON.stringify({ shardId, offset: nextOffset, createdAtMs: nowMs }),
-      millisBehindLatest: nextOffset < shard.records.length && last ? Math.max(1, nowMs - last.approximateArrivalTimestampMs) : 0,
+      millisBehindLatest: behind && last ? Math.max(1, nowMs - last.approximateArrivalTimestampMs) : 0,
     };
   }
 
+  /** Drops the first `readCount` held records of a shard, in runs, so each drop costs little per record. */
+  private release(shard: VirtualShard, readCount: number): void {
+    if (readCount < releaseRunRecordsMin || readCount * 2 < shard.records.length) return;
+    shard.records.splice(0, readCount);
+    shard.releasedCount += readCount;
+  }
+
   private shard(shardId: string): VirtualShard {
-    const shard = this.shards.find((candidate) => candidate.range.shardId === shardId);
+    const shard = this.shardsById.get(shardId);
     if (!shard) throw new Error(`no shard ${shardId} in ${this.streamName}`);
     return shard;
   }
