@@ -503,7 +503,7 @@ export function kinesisEvent(batch: KinesisBatch, streamArn: string, region: str
         kinesisSchemaVersion: '1.0',
         partitionKey: record.partitionKey,
         sequenceNumber: record.sequenceNumber,
-        data: Buffer.from(record.data.buffer, record.data.byteOffset, record.data.byteLength).toString('base64'),
+        data: base64Of(record.data),
         approximateArrivalTimestamp: record.approximateArrivalTimestampMs / 1000,
       },
       eventSource: 'aws:kinesis',
@@ -515,6 +515,19 @@ export function kinesisEvent(batch: KinesisBatch, streamArn: string, region: str
       eventSourceARN: streamArn,
     })),
   };
+}
+
+// The last record's data and its base64: records that share one buffer (a prediction's
+// records all carry the workload's one payload) encode it once, not once a record.
+let lastData: Uint8Array | undefined;
+let lastDataBase64 = '';
+
+function base64Of(data: Uint8Array): string {
+  if (data !== lastData) {
+    lastDataBase64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+    lastData = data;
+  }
+  return lastDataBase64;
 }
 
 function accountOfArn(arn: string): string {
