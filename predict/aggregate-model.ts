@@ -117,6 +117,17 @@ interface ShardState {
 }
 
 /**
+ * The pattern whose rules consume the events: a bucket that notifies through a queue
+ * (S3 → SQS → Lambda) is consumed by an SQS mapping with the notification's settings; the
+ * bucket's filter still decides which objects notify (the share of events that reach it).
+ */
+function consumingPatternOf(pattern: PatternSpec): PatternSpec {
+  if (pattern.source !== 's3' || pattern.notify.to !== 'sqs') return pattern;
+  const { to: _to, ...mapping } = pattern.notify;
+  return { ...mapping, source: 'sqs', fifo: false, messageGroups: 1 } as PatternSpec;
+}
+
+/**
  * Handler durations as quantile buckets of the distribution, finer in the tail so the p99
  * of latency is the distribution's: 5 % steps to p90, 1 % to p98, 0.2 % to p99.8, then
  * 0.05 % steps. Each started group of invokes splits over them by their probability.
@@ -170,7 +181,10 @@ export function durationQuantilesMs(handler: Scenario['function']['handler']): A
  */
 export function simulateAggregate(options: AggregateSimulationOptions): AggregateSimulation {
   const wallStartedMs = performance.now();
-  const { scenario, pattern } = options;
+  const { scenario } = options;
+  const declared = options.pattern;
+  // What consumes the events: S3 notifying through a queue is consumed by the SQS mapping's rules.
+  const pattern = consumingPatternOf(declared);
   const fnSpec = scenario.function;
   const schedule = new ArrivalSchedule(scenario.workload.phases);
   const eventsPerArrival = scenario.workload.eventsPerArrival;
@@ -213,7 +227,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   // What waits in the source; for Kinesis, records read from the stream wait in `read` for a lane.
   const backlog = new CohortQueue();
   // EventBridge: the share of events some rule matches (the rest is filtered by design), and copies per match with fan-out.
-  const invokesPerEvent = pattern.source === 'eventbridge' ? eventBridgeCopiesPerEvent(scenario, pattern) : pattern.source === 's3' ? s3NotifiedShare(scenario, pattern) : 1;
+  const invokesPerEvent = declared.source === 'eventbridge' ? eventBridgeCopiesPerEvent(scenario, declared) : declared.source === 's3' ? s3NotifiedShare(scenario, declared) : 1;
   let filtered = 0;
   const read = pattern.source === 'kinesis' ? new CohortQueue() : backlog;
   const kinesisPollIntervalMs = awsDefaults.kinesisPollIntervalMs.value;
@@ -315,7 +329,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     return { warm, cold: Math.min(cold, Math.max(0, wanted - warm)) };
   };
 
-  const startInvokes = (invokes: number, events: number, from: CohortQueue = read, shardIndex?: number) => {
+  const startInvokes = (invokes: number, events: number, from: CohortQueue = read, shardIndex?: number, taken?: Cohort[]) => {
     const { warm, cold } = takeEnvironments(invokes);
     const started = warm + cold;
     lastStartedCold = 0;
@@ -328,7 +342,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     point.coldStarts += cold;
     if (Math.round(cold) > 0) initDuration.recordValueWithCount(Math.max(1, Math.round(initMs)), Math.round(cold));
     // The events, oldest first, spread over the started invokes' duration quantiles.
-    const cohorts = from.take(eventsTaken);
+    const cohorts = taken ?? from.take(eventsTaken);
     for (const cohort of cohorts) eventsInInvokes += cohort.count;
     if (pattern.source === 'sqs' && cohorts.length > 0) sqsWaitTrend.received(nowMs - cohorts[0]!.arrivedAtMs);
     // A retry's age counts from its first enqueue (the queue's head, read once a second, shows only the first attempts').
@@ -550,16 +564,28 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       // share of an invoke now, as the queue or gateway would the moment an environment frees,
       // instead of idling until a whole one is free (which cost a saturated function ~13 % of
       // its throughput).
-      const wantedInvokes =
-        pattern.source !== 'sqs'
-          ? backlogCount
-          : pattern.maximumBatchingWindow === 0
-            ? // Each message wakes one waiting long poll: free pollers each take what is there, up to a full receive.
-              Math.min(sourceRoom, Math.max(Math.ceil(backlogCount / batchMax), Math.ceil(backlogCount)))
-            : Math.min(sourceRoom, Math.ceil(backlogCount / batchMax));
+      let eventsPerInvoke = batchMax;
+      let wantedInvokes = backlogCount;
+      if (pattern.source === 'sqs' && pattern.maximumBatchingWindow === 0) {
+        // Each message wakes one waiting long poll: free pollers each take what is there, up to a full receive.
+        wantedInvokes = Math.min(sourceRoom, Math.max(Math.ceil(backlogCount / batchMax), Math.ceil(backlogCount)));
+      } else if (pattern.source === 'sqs') {
+        // A batching window (sqs-mapping.ts collectBatch): free pollers gather side by side, each
+        // message waking the next in turn, so each holds its share; a poller invokes once its
+        // batch is full, or once the window it opened with its first message has passed.
+        const gatherers = Math.max(1, Math.min(Math.floor(sourceRoom), Math.floor(backlogCount)));
+        const share = backlogCount / gatherers;
+        const windowPassed = nowMs - (read.oldestQueuedAtMs() ?? nowMs) >= pattern.maximumBatchingWindow;
+        if (share >= batchMax) wantedInvokes = Math.min(sourceRoom, Math.floor(backlogCount / batchMax));
+        else if (windowPassed && sourceRoom >= 1 && concurrencyRoom >= 1) {
+          // The first poller's window ends: its batch is every gatherer's share, across the window's arrivals.
+          wantedInvokes = 0;
+          startInvokes(1, share, read, undefined, read.takeShare(share / backlogCount));
+        } else wantedInvokes = 0;
+      }
       const allowed = pattern.source === 'sqs' ? Math.floor(Math.min(wantedInvokes, concurrencyRoom)) : Math.min(wantedInvokes, concurrencyRoom);
       if (wantedInvokes > concurrencyRoom && pattern.source !== 'apigateway') countThrottles(wantedInvokes - concurrencyRoom);
-      if (allowed > 0) startInvokes(allowed, Math.min(backlogCount, allowed * batchMax));
+      if (allowed > 0) startInvokes(allowed, Math.min(backlogCount, allowed * eventsPerInvoke));
       if (pattern.source === 'apigateway' && wantedInvokes > concurrencyRoom && read.count > 0) {
         // A synchronous invoke the function cannot take is refused, not queued: the request ends
         // with an error (API Gateway answers 500), one throttle each, as in exact mode.
@@ -645,7 +671,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   // The max age is the run's largest sample, a tail figure where events are few; the series keeps each second's typical value.
   if (pattern.source === 'sqs') summary.queueAgeMsMax = Math.max(summary.queueAgeMsMax ?? 0, ageMaximum.estimateMs());
   if (pattern.source === 'kinesis') summary.iteratorAgeMsMax = Math.max(summary.iteratorAgeMsMax ?? 0, ageMaximum.estimateMs());
-  const { source: sourceName, ...settings } = pattern;
+  const { source: sourceName, ...settings } = declared;
   const invokeDurationMs = percentilesOf(invokeDuration.toHistogram());
   // The mean as the model knows it exactly (the histogram's counts are rounded per quantile).
   if (invocations > 0) invokeDurationMs.mean = Math.round((invocationGbMsTotal / invocations) * 100) / 100;
@@ -675,7 +701,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     extras: { fidelity: 'aggregate', stepMs },
     warnings: [],
   };
-  result.cost = estimateCost(result, resolvePrices(scenario.prices ?? {}), sourceModules[pattern.source].cost);
+  result.cost = estimateCost(result, resolvePrices(scenario.prices ?? {}), sourceModules[declared.source].cost);
   return { result, simulatedEvents: Math.round(sent), steps: stepIndex, wallMs: performance.now() - wallStartedMs };
 }
 
@@ -707,6 +733,23 @@ class CohortQueue {
       this.cohorts.splice(0, this.head);
       this.head = 0;
     }
+    return taken;
+  }
+
+  /** The same share of every cohort: a batch gathered over the time they arrived in. */
+  takeShare(share: number): Cohort[] {
+    const part = Math.min(1, Math.max(0, share));
+    const taken: Cohort[] = [];
+    for (let index = this.head; index < this.cohorts.length; index += 1) {
+      const cohort = this.cohorts[index]!;
+      const take = cohort.count * part;
+      if (take <= 0) continue;
+      taken.push({ ...cohort, count: take });
+      cohort.count -= take;
+      this.count -= take;
+    }
+    while (this.head < this.cohorts.length && this.cohorts[this.head]!.count <= 1e-9) this.head += 1;
+    if (this.count < 1e-9) this.count = 0;
     return taken;
   }
 

@@ -15,7 +15,7 @@ import type { EventBridgePattern } from '../drivers/eventbridge/schema.ts';
 import type { S3Pattern } from '../drivers/s3/schema.ts';
 import type { ApiGatewayPattern } from '../drivers/apigateway/schema.ts';
 import { SimulatedQueue } from '../drivers/sqs/simulated-queue.ts';
-import { SqsEventSourceMapping } from '../drivers/sqs/sqs-mapping.ts';
+import { SqsEventSourceMapping, type SqsMappingSettings } from '../drivers/sqs/sqs-mapping.ts';
 import { VirtualStream } from '../drivers/kinesis/virtual-stream.ts';
 import { KinesisEventSourceMapping } from '../drivers/kinesis/kinesis-mapping.ts';
 import type { StreamRecord } from '../drivers/kinesis/shard-reader.ts';
@@ -81,17 +81,74 @@ function producerBackoffMs(attempt: number): number {
   return Math.min(20_000, 100 * 2 ** (attempt - 1));
 }
 
-const sqs: SimulatedSource<SqsPattern> = {
-  simulate({ pattern, clock, fn, ledger, recorder }) {
-    const queue = new SimulatedQueue(clock, {
-      visibilityTimeoutMs: pattern.visibilityTimeout,
-      maxReceiveCount: pattern.maxReceiveCount,
-      fifo: pattern.fifo,
-      onDeadLettered(message) {
-        ledger.recordDeadLettered(Number(message.messageId));
-        recorder.count('deadLettered', clock.nowMs());
+/** What a queue and its mapping need of a pattern: the mapping's settings, the queue's, and FIFO. */
+type SqsConsumerSettings = SqsMappingSettings & Pick<SqsPattern, 'visibilityTimeout' | 'maxReceiveCount'> & { fifo?: boolean };
+
+/**
+ * A simulated queue consumed by the run's own SQS mapping: each message carries its event's
+ * ledger id, and the mapping's deliveries and completions go to the ledger and the recorder
+ * as a run's do. The SQS source sends its events here; S3 sends its notifications here when
+ * it notifies through a queue.
+ */
+function sqsConsumer({ clock, fn, ledger, recorder }: Pick<SimulationContext<unknown>, 'clock' | 'fn' | 'ledger' | 'recorder'>, settings: SqsConsumerSettings, queueName: string) {
+  const queue = new SimulatedQueue(clock, {
+    visibilityTimeoutMs: settings.visibilityTimeout,
+    maxReceiveCount: settings.maxReceiveCount,
+    fifo: settings.fifo ?? false,
+    onDeadLettered(message) {
+      ledger.recordDeadLettered(Number(message.messageId));
+      recorder.count('deadLettered', clock.nowMs());
+    },
+  });
+  let pollersMax = 0;
+  let batchesThrottled = 0;
+  const mapping = new SqsEventSourceMapping({
+    queue,
+    queueArn: `arn:aws:sqs:${region}:000000000000:${queueName}`,
+    region,
+    fn,
+    pattern: settings,
+    clock,
+    observer: {
+      onDelivered(messages) {
+        for (const message of messages) ledger.recordDelivered(Number(message.messageId));
       },
-    });
+      onCompleted(messages) {
+        const nowMs = clock.nowMs();
+        let completed = 0;
+        for (const message of messages) {
+          const latencyMs = ledger.recordCompleted(Number(message.messageId), nowMs);
+          if (latencyMs !== undefined) {
+            recorder.endToEndLatency(nowMs, latencyMs);
+            completed += 1;
+          }
+        }
+        recorder.count('completed', nowMs, completed);
+      },
+      onThrottled() {
+        batchesThrottled += 1;
+      },
+    },
+  });
+  return {
+    queue,
+    mapping,
+    sample(nowMs: number) {
+      recorder.gauge('queueDepth', nowMs, queue.depth);
+      const oldestMs = ledger.oldestUnfinishedSentAtMs();
+      recorder.gauge('queueAgeMsMax', nowMs, oldestMs === undefined ? 0 : Math.max(0, nowMs - oldestMs));
+      recorder.gauge('pollers', nowMs, mapping.pollerCount);
+      pollersMax = Math.max(pollersMax, mapping.pollerCount);
+    },
+    isDrained: () => queue.depth === 0 && fn.concurrency === 0,
+    extras: () => ({ batchesThrottled, deadLettered: queue.deadLettered, polling: { ...mapping.counts, pollersMax, transport: 'simulated' } }),
+  };
+}
+
+const sqs: SimulatedSource<SqsPattern> = {
+  simulate(context) {
+    const { pattern, clock, ledger, recorder } = context;
+    const consumer = sqsConsumer(context, pattern, 'sluice-predicted');
     const groupByKey = new Map<string, string>();
     const groupOf = (key: string) => {
       let group = groupByKey.get(key);
@@ -101,59 +158,23 @@ const sqs: SimulatedSource<SqsPattern> = {
       }
       return group;
     };
-    let pollersMax = 0;
-    let batchesThrottled = 0;
-    const mapping = new SqsEventSourceMapping({
-      queue,
-      queueArn: `arn:aws:sqs:${region}:000000000000:sluice-predicted`,
-      region,
-      fn,
-      pattern,
-      clock,
-      observer: {
-        onDelivered(messages) {
-          for (const message of messages) ledger.recordDelivered(Number(message.messageId));
-        },
-        onCompleted(messages) {
-          const nowMs = clock.nowMs();
-          let completed = 0;
-          for (const message of messages) {
-            const latencyMs = ledger.recordCompleted(Number(message.messageId), nowMs);
-            if (latencyMs !== undefined) {
-              recorder.endToEndLatency(nowMs, latencyMs);
-              completed += 1;
-            }
-          }
-          recorder.count('completed', nowMs, completed);
-        },
-        onThrottled() {
-          batchesThrottled += 1;
-        },
-      },
-    });
     return {
-      start: () => mapping.start(),
+      start: () => consumer.mapping.start(),
       send(events) {
         const nowMs = clock.nowMs();
         for (const event of events) {
           ledger.recordSent(event.id, nowMs);
           ledger.recordAccepted(event.id);
-          queue.send(String(event.id), '', pattern.fifo ? groupOf(event.key) : undefined);
+          consumer.queue.send(String(event.id), '', pattern.fifo ? groupOf(event.key) : undefined);
         }
         recorder.count('sent', nowMs, events.length);
         recorder.count('accepted', nowMs, events.length);
       },
-      sample(nowMs) {
-        recorder.gauge('queueDepth', nowMs, queue.depth);
-        const oldestMs = ledger.oldestUnfinishedSentAtMs();
-        recorder.gauge('queueAgeMsMax', nowMs, oldestMs === undefined ? 0 : Math.max(0, nowMs - oldestMs));
-        recorder.gauge('pollers', nowMs, mapping.pollerCount);
-        pollersMax = Math.max(pollersMax, mapping.pollerCount);
-      },
-      isDrained: () => queue.depth === 0 && fn.concurrency === 0,
-      stop: () => mapping.stop(),
-      pendingAtEnd: () => queue.depth,
-      extras: () => ({ batchesThrottled, deadLettered: queue.deadLettered, polling: { ...mapping.counts, pollersMax, transport: 'simulated' } }),
+      sample: (nowMs) => consumer.sample(nowMs),
+      isDrained: () => consumer.isDrained(),
+      stop: () => consumer.mapping.stop(),
+      pendingAtEnd: () => consumer.queue.depth,
+      extras: () => consumer.extras(),
       quotas: () => [{ name: pattern.fifo ? 'sqs.fifo_throughput' : 'sqs.standard_throughput', limit: pattern.fifo ? '300 API calls/s per queue (not simulated)' : 'nearly unlimited', enforcedBy: 'none' }],
     };
   },
@@ -409,9 +430,14 @@ const eventbridge: SimulatedSource<EventBridgePattern> = {
 
 const s3: SimulatedSource<S3Pattern> = {
   simulate(context) {
-    const { scenario, pattern, clock, fn, ledger, recorder } = context;
+    const { scenario, pattern, clock, ledger, recorder } = context;
     const bucket = new SimulatedBucket(clock, pattern, seededRandom(scenario.workload.seed + 7));
-    const delivery = asyncDelivery(context);
+    // Through a queue (notify: sqs) the notifications are messages the run's SQS mapping
+    // consumes; otherwise each is an asynchronous invoke (notify: lambda, and eventbridge,
+    // whose rule's target is invoked asynchronously).
+    const notify = pattern.notify;
+    const queued = notify.to === 'sqs' ? sqsConsumer(context, notify, 'sluice-predicted-notifications') : undefined;
+    const delivery = queued ? undefined : asyncDelivery(context);
     let duplicates = 0;
     const put = retryingProducer(context as SimulationContext<unknown>, pattern.producerMaxAttempts, (event) => {
       const outcome = bucket.putObject(event.id, event.key);
@@ -423,27 +449,36 @@ const s3: SimulatedSource<S3Pattern> = {
       }
       ledger.recordAccepted(event.id);
       // A duplicate notification is a second delivery of the same event, not an expected copy.
-      delivery.deliver(event.id, 1);
-      if (outcome.notifications > 1) {
-        duplicates += 1;
-        delivery.queue.enqueue({ id: event.id }, { id: event.id });
+      if (outcome.notifications > 1) duplicates += 1;
+      if (queued) {
+        for (let copy = 0; copy < outcome.notifications; copy += 1) queued.queue.send(String(event.id), '');
+        return true;
       }
+      delivery!.deliver(event.id, 1);
+      if (outcome.notifications > 1) delivery!.queue.enqueue({ id: event.id }, { id: event.id });
       return true;
     });
     return {
-      start() {},
+      start() {
+        if (queued) void queued.mapping.start();
+      },
       send(events) {
         const nowMs = clock.nowMs();
         for (const event of events) ledger.recordSent(event.id, nowMs);
         recorder.count('sent', nowMs, events.length);
         for (const event of events) put(event);
       },
-      sample: (nowMs) => delivery.sample(nowMs),
-      isDrained: () => delivery.queue.size === 0 && ledger.unfinished === 0 && fn.concurrency === 0,
-      stop: () => delivery.queue.stop(),
-      pendingAtEnd: () => delivery.queue.size,
-      extras: () => ({ slowDowns: bucket.slowDowns, duplicateNotifications: duplicates, asyncInvoke: delivery.queue.stats() }),
-      quotas: () => [{ name: 's3.put_requests_per_prefix', limit: `${pattern.putRequestsPerSecondPerPrefix} PUT/s per prefix`, enforcedBy: 'sluice' }],
+      sample: (nowMs) => (queued ? queued.sample(nowMs) : delivery!.sample(nowMs)),
+      isDrained: () => (queued ? queued.isDrained() : delivery!.queue.size === 0 && ledger.unfinished === 0 && context.fn.concurrency === 0),
+      stop: () => (queued ? queued.mapping.stop() : delivery!.queue.stop()),
+      pendingAtEnd: () => (queued ? queued.queue.depth : delivery!.queue.size),
+      extras: () => ({ slowDowns: bucket.slowDowns, duplicateNotifications: duplicates, ...(queued ? queued.extras() : { asyncInvoke: delivery!.queue.stats() }) }),
+      quotas: () => [
+        { name: 's3.put_requests_per_prefix', limit: `${pattern.putRequestsPerSecondPerPrefix} PUT/s per prefix`, enforcedBy: 'sluice' },
+        queued
+          ? { name: 'sqs.standard_throughput', limit: 'nearly unlimited', enforcedBy: 'none' }
+          : { name: 'lambda.async_invoke', limit: `${pattern.asyncInvoke.maximumRetryAttempts} retries, maximum event age ${pattern.asyncInvoke.maximumEventAge / 1000} s`, enforcedBy: 'sluice' },
+      ],
     };
   },
 };

@@ -5,6 +5,7 @@ import { patternNameOf } from '../../scenario/schema.ts';
 import { simulateExact } from '../../predict/exact-simulation.ts';
 import { simulateAggregate } from '../../predict/aggregate-model.ts';
 import { predictScenario } from '../../predict/predict-scenario.ts';
+import { ArrivalSchedule } from '../../load/arrival-schedule.ts';
 import { parseRunResult } from '../../analysis/run-result-schema.ts';
 import { modeLines, renderRunMarkdown } from '../../analysis/report-markdown.ts';
 import { renderHtmlReport } from '../../analysis/report-html.ts';
@@ -220,6 +221,24 @@ patterns:
     for (const check of checks.filter((c) => !knownGaps.has(c.what))) expect(check.gap, check.what).toBeLessThan(0.05);
   }, 120_000);
 
+  it('predicts S3 notifying through a queue with the SQS mapping’s rules: batches gathered over the batching window, in both fidelities', async () => {
+    const scenario = scenarioOf(readFileSync('scenarios/s3-to-sqs.yaml', 'utf8'));
+    const pattern = scenario.patterns.find((candidate) => candidate.source === 's3' && candidate.notify.to === 'sqs')!;
+    const { exact, aggregate, figures, line } = await bothWays(scenario, pattern);
+    console.log(`s3-to-sqs ${line}; invocations ${exact.summary.invocations} vs ${aggregate.summary.invocations}`);
+    const windowMs = (pattern as { notify: { maximumBatchingWindow: number } }).notify.maximumBatchingWindow;
+    for (const result of [exact, aggregate]) {
+      // Batches, not one invoke per object; messages wait in the queue for their poller's window.
+      expect(result.summary.invocations).toBeLessThan(result.accounting.completed / 2);
+      expect(result.latency.endToEndMs.p50).toBeGreaterThan(windowMs / 2);
+      expect(result.summary.queueAgeMsMax).toBeGreaterThan(windowMs * 0.8);
+      expect(result.summary.peakConcurrency).toBeLessThanOrEqual(5);
+    }
+    expect(exact.quotas.map((quota) => quota.name)).toContain('sqs.standard_throughput');
+    expect(exact.extras).toHaveProperty('polling');
+    for (const metric of ['throughputOut', 'p99EndToEndMs', 'peakConcurrency'] as const) expect(gap(...figures[metric]!), metric).toBeLessThan(0.05);
+  });
+
   it('settles promise jobs deeply enough: the default microtask hops give what a full event-loop turn per timer gives', async () => {
     // The rules' await chains run within defaultSettleTurns hops of their timer (measured: 8
     // hops change nothing on the shipped scenarios, 6 do). A deeper chain added to a mapping
@@ -240,7 +259,7 @@ patterns:
 
   it('prints exact vs aggregate for the shipped scenarios both can run', async () => {
     const rows: string[] = [];
-    for (const file of ['scenarios/sqs-basic.yaml', 'scenarios/sqs-overload-ramp.yaml', 'scenarios/kinesis-basic.yaml', 'scenarios/kinesis-hot-shard.yaml', 'scenarios/eventbridge-basic.yaml', 'scenarios/s3-basic.yaml', 'scenarios/apigateway-basic.yaml', 'scenarios/compare-all.yaml']) {
+    for (const file of ['scenarios/sqs-basic.yaml', 'scenarios/sqs-overload-ramp.yaml', 'scenarios/kinesis-basic.yaml', 'scenarios/kinesis-hot-shard.yaml', 'scenarios/eventbridge-basic.yaml', 'scenarios/s3-basic.yaml', 'scenarios/apigateway-basic.yaml', 'scenarios/compare-all.yaml', 'scenarios/s3-to-sqs.yaml', 'scenarios/sqs-bursts.yaml']) {
       const scenario = scenarioOf(readFileSync(file, 'utf8'));
       for (const pattern of scenario.patterns) {
         const { exact, aggregate, figures, line } = await bothWays(scenario, pattern);
@@ -248,7 +267,9 @@ patterns:
         console.log(rows.at(-1));
         const settled = (a: typeof exact.accounting) => a.completed + a.pendingAtEnd + (a.filtered ?? 0) + a.failed + a.deadLettered;
         expect(Math.abs(settled(aggregate.accounting) - settled(exact.accounting))).toBeLessThanOrEqual(Math.max(5, 0.01 * exact.accounting.sent));
-        expect(gap(...figures.throughputOut!), file).toBeLessThan(0.1);
+        // Throughput out counts whole seconds to the last completion: under 10 s of load, one second either side is more than 10 %.
+        const loadMs = new ArrivalSchedule(scenario.workload.phases).durationMs;
+        if (loadMs >= 10_000) expect(gap(...figures.throughputOut!), file).toBeLessThan(0.1);
       }
     }
     console.log(rows.join('\n'));
@@ -260,7 +281,7 @@ patterns:
   it('puts the aggregate within the exact mode\'s own seed-to-seed range on the shipped scenarios', async () => {
     const rows: string[] = [];
     const outside: string[] = [];
-    for (const file of ['scenarios/sqs-basic.yaml', 'scenarios/sqs-overload-ramp.yaml', 'scenarios/kinesis-basic.yaml', 'scenarios/kinesis-hot-shard.yaml', 'scenarios/eventbridge-basic.yaml', 'scenarios/s3-basic.yaml', 'scenarios/apigateway-basic.yaml', 'scenarios/compare-all.yaml']) {
+    for (const file of ['scenarios/sqs-basic.yaml', 'scenarios/sqs-overload-ramp.yaml', 'scenarios/kinesis-basic.yaml', 'scenarios/kinesis-hot-shard.yaml', 'scenarios/eventbridge-basic.yaml', 'scenarios/s3-basic.yaml', 'scenarios/apigateway-basic.yaml', 'scenarios/compare-all.yaml', 'scenarios/s3-to-sqs.yaml', 'scenarios/sqs-bursts.yaml']) {
       const text = readFileSync(file, 'utf8');
       for (const [index, pattern] of scenarioOf(text).patterns.entries()) {
         const name = patternNameOf(pattern);
