@@ -1,13 +1,26 @@
 import type { PatternResult } from '../analysis/run-result.ts';
 
+/**
+ * Below this many milliseconds apart, two latencies or ages agree: a run's timers, its HTTP
+ * calls and its once-a-second samples resolve them no finer (0 against 1 ms is not a 100 % gap).
+ */
+const msResolution = 20;
+
 /** A figure both a prediction and a run report, and the rule that shapes it most (named when they part). */
 const agreementFigures = {
   throughputOut: { read: (p: PatternResult) => p.summary.throughputOutPerSecond, rule: 'the source mapping’s concurrency (pollers, lanes) and the function’s limit' },
-  p99EndToEndMs: { read: (p: PatternResult) => p.latency.endToEndMs.p99, rule: 'the handler duration, batching and polling waits (a run adds HTTP and emulator time)' },
+  p99EndToEndMs: { read: (p: PatternResult) => p.latency.endToEndMs.p99, floor: msResolution, rule: 'the handler duration, batching and polling waits (a run adds HTTP and emulator time)' },
   peakConcurrency: { read: (p: PatternResult) => p.summary.peakConcurrency, rule: 'poller scaling / burst scaling' },
-  maxAgeMs: { read: (p: PatternResult) => p.summary.queueAgeMsMax ?? p.summary.iteratorAgeMsMax ?? p.summary.asyncEventAgeMsMax ?? 0, rule: 'queue, iterator or async event age (backlog drain)' },
+  maxAgeMs: { read: (p: PatternResult) => p.summary.queueAgeMsMax ?? p.summary.iteratorAgeMsMax ?? p.summary.asyncEventAgeMsMax ?? 0, floor: msResolution, rule: 'queue, iterator or async event age (backlog drain)' },
   costUsd: { read: (p: PatternResult) => p.cost?.totalUsd ?? 0, rule: 'invocations per event (batch sizes) and GB-seconds' },
-} as const;
+} satisfies Record<string, FigureSpec>;
+
+interface FigureSpec {
+  read: (p: PatternResult) => number;
+  rule: string;
+  /** The resolution below which two values agree (the gap's least denominator). */
+  floor?: number;
+}
 
 export type AgreementFigure = keyof typeof agreementFigures;
 
@@ -15,7 +28,7 @@ export interface FigureAgreement {
   figure: AgreementFigure;
   predicted: number;
   measured: number;
-  /** |predicted − measured| / the larger of the two (0 when both are 0). */
+  /** |predicted − measured| / the larger of the two, or of the figure's resolution for latencies and ages (0 when both are 0). */
   gap: number;
   rule: string;
 }
@@ -23,11 +36,11 @@ export interface FigureAgreement {
 /** The figures of a predicted and a measured pattern side by side, each with its gap. */
 export function agreementOf(predicted: PatternResult, measured: PatternResult): FigureAgreement[] {
   return (Object.keys(agreementFigures) as AgreementFigure[]).map((figure) => {
-    const { read, rule } = agreementFigures[figure];
+    const { read, rule, floor = 0 }: FigureSpec = agreementFigures[figure];
     const a = read(predicted);
     const b = read(measured);
     const larger = Math.max(Math.abs(a), Math.abs(b));
-    return { figure, predicted: a, measured: b, gap: larger === 0 ? 0 : Math.abs(a - b) / larger, rule };
+    return { figure, predicted: a, measured: b, gap: larger === 0 ? 0 : Math.abs(a - b) / Math.max(larger, floor), rule };
   });
 }
 
