@@ -598,9 +598,10 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     }
     if (pattern.source === 'sqs') {
       // The mapping reads the visible backlog a few times a second (sqs-mapping.ts): the same
-      // beat here, its first read one beat after the start.
+      // beat here, its first read one beat after the start. What the pollers hold (up to a
+      // batch each: with a batching window, what they gather) is received, not visible.
       const backlogReadEveryMs = 1000 / awsDefaults.sqsBacklogReadsPerSecond.value;
-      if (nowMs > loadStartMs && (nowMs - loadStartMs) % backlogReadEveryMs < stepMs / 2 && backlogCount <= Math.floor(sqsPollers) * Math.min(10, pattern.batchSize)) messagesWaitedAllSecond = false;
+      if (nowMs > loadStartMs && (nowMs - loadStartMs) % backlogReadEveryMs < stepMs / 2 && backlogCount <= Math.floor(sqsPollers) * batchMax) messagesWaitedAllSecond = false;
       if (backlogCount < 0.5 && busy < sqsPollers) emptyInSecond = true;
     }
     point.concurrency = Math.max(point.concurrency, Math.round(busy));
@@ -705,6 +706,28 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   return { result, simulatedEvents: Math.round(sent), steps: stepIndex, wallMs: performance.now() - wallStartedMs };
 }
 
+/** Cohorts a batching window's share walks at most; past it, neighbours are merged. */
+const cohortsSharedMax = 512;
+/** Cohorts one gathered batch carries into its invoke (each is spread over the duration quantiles). */
+const takenCohortsMax = 16;
+
+/** `cohorts` (in arrival order, of one kind) as at most `most`, each run of neighbours at its mean arrival. */
+function mergedInto(cohorts: Cohort[], most: number): Cohort[] {
+  if (cohorts.length <= most || cohorts.some((cohort) => cohort.errors !== undefined || cohort.queuedAtMs !== undefined)) return cohorts;
+  const merged: Cohort[] = [];
+  const perGroup = Math.ceil(cohorts.length / most);
+  for (let start = 0; start < cohorts.length; start += perGroup) {
+    let count = 0;
+    let weightedMs = 0;
+    for (const cohort of cohorts.slice(start, start + perGroup)) {
+      count += cohort.count;
+      weightedMs += cohort.arrivedAtMs * cohort.count;
+    }
+    if (count > 0) merged.push({ arrivedAtMs: Math.round(weightedMs / count), count });
+  }
+  return merged;
+}
+
 /** Cohorts in arrival order: push at the back, take the oldest first. */
 class CohortQueue {
   private readonly cohorts: Cohort[] = [];
@@ -738,6 +761,8 @@ class CohortQueue {
 
   /** The same share of every cohort: a batch gathered over the time they arrived in. */
   takeShare(share: number): Cohort[] {
+    // A long batching window holds many cohorts: in pairs past a bound, so a share costs a bounded walk.
+    while (this.cohorts.length - this.head > cohortsSharedMax) this.coalescePairs();
     const part = Math.min(1, Math.max(0, share));
     const taken: Cohort[] = [];
     for (let index = this.head; index < this.cohorts.length; index += 1) {
@@ -750,7 +775,33 @@ class CohortQueue {
     }
     while (this.head < this.cohorts.length && this.cohorts[this.head]!.count <= 1e-9) this.head += 1;
     if (this.count < 1e-9) this.count = 0;
-    return taken;
+    return mergedInto(taken, takenCohortsMax);
+  }
+
+  /** Merges neighbours two by two, at their mean arrival (weighted by count): half the cohorts, each spanning twice the time. */
+  private coalescePairs(): void {
+    const merged: Cohort[] = [];
+    for (let index = this.head; index < this.cohorts.length; index += 2) {
+      const first = this.cohorts[index]!;
+      const second = this.cohorts[index + 1];
+      const sameKind = second !== undefined && second.errors === first.errors && (second.queuedAtMs === undefined) === (first.queuedAtMs === undefined);
+      if (!second || !sameKind) {
+        merged.push(first);
+        if (second) merged.push(second);
+        continue;
+      }
+      const count = first.count + second.count;
+      const meanOf = (a: number, b: number) => (count > 0 ? Math.round((a * first.count + b * second.count) / count) : a);
+      merged.push({
+        arrivedAtMs: meanOf(first.arrivedAtMs, second.arrivedAtMs),
+        count,
+        ...(first.queuedAtMs !== undefined ? { queuedAtMs: meanOf(first.queuedAtMs, second.queuedAtMs!) } : {}),
+        ...(first.errors !== undefined ? { errors: first.errors } : {}),
+      });
+    }
+    this.cohorts.length = 0;
+    this.cohorts.push(...merged);
+    this.head = 0;
   }
 
   /** The oldest cohorts, as many as it takes to hold `events` (all, if fewer wait). */
