@@ -89,7 +89,8 @@ describe('module handler execution environments (worker threads)', () => {
   });
 
   it('records the peak heap of the invoke', async () => {
-    const { fn, records } = isolatedFunction('allocate');
+    // A 30 s timeout: allocating 40 MB in a thread takes a fraction of a second alone, and has taken past the 3 s default with other test files loading the cores.
+    const { fn, records } = isolatedFunction('allocate', { timeout: '30s' });
     await fn.invoke({ mb: 1 }, 'poll');
     await fn.invoke({ mb: 40 }, 'poll');
     expect(records[1].handlerPeakMemoryMb).toBeGreaterThan(records[0].handlerPeakMemoryMb! + 20);
