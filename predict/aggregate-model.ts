@@ -175,9 +175,9 @@ export function durationQuantilesMs(handler: Scenario['function']['handler']): A
  * scaling is the runtime's own {@link createBurstScaling}; the function's concurrency limit,
  * cold starts (init before the first invoke), idle reclaim, the SQS poller scaling (5 at
  * start, +300 a minute while messages wait longer and longer, 1,250 at most, capped by
- * maximumConcurrency and the function), Kinesis's shards × parallelizationFactor and the defaults table's numbers
- * are the same rules re-stated over counts. What it leaves out is said in the result's
- * warnings and in the prediction's `modelled` list.
+ * maximumConcurrency and the function), Kinesis's shards × parallelizationFactor and the
+ * defaults table's numbers are the same rules re-stated over counts. What it leaves out is
+ * said in the result's warnings and in the prediction's `modelled` list.
  */
 export function simulateAggregate(options: AggregateSimulationOptions): AggregateSimulation {
   const wallStartedMs = performance.now();
