@@ -238,8 +238,6 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   // The run's max queue or iterator age as the largest of its samples (predict/run-maximum.ts).
   const ageMaximum = new RunMaximum();
   let eventsInInvokes = 0;
-  /** Of the invokes the last start began, how many began cold. */
-  let lastStartedCold = 0;
   // Environments: idle ones by when they were last used (most recent last), and the busy count.
   const idle: Array<{ lastUsedMs: number; count: number }> = [];
   let idleHead = 0;
@@ -272,29 +270,31 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   let messagesWaitedAllSecond = true;
   let emptyInSecond = false;
 
-  // A refused invoke is tried again about once a second (the SQS poller's and the async queue's first backoff), not every step.
-  // The arrival time of the oldest event still in an invoke: the oldest arrival by which half
-  // an event (the model's counts are fractions) is still unfinished.
-  const oldestInFlight = (): number => {
+  // SQS, once a second: the events still in invokes by arrival, oldest first (one walk of the
+  // wheel), for the oldest unfinished event and the run's max age.
+  const inFlightOldestFirst = (): Array<[number, number]> => {
     const byArrival = new Map<number, number>();
     for (const ending of wheel) if (ending) for (const cohort of ending.cohorts) byArrival.set(cohort.arrivedAtMs, (byArrival.get(cohort.arrivedAtMs) ?? 0) + cohort.count);
+    return [...byArrival].sort((a, b) => a[0] - b[0]);
+  };
+
+  // The arrival time of the oldest event still in an invoke: the oldest arrival by which half
+  // an event (the model's counts are fractions) is still unfinished.
+  const oldestOf = (inFlight: ReadonlyArray<[number, number]>): number => {
     let unfinished = 0;
-    for (const arrivedAtMs of [...byArrival.keys()].sort((a, b) => a - b)) {
-      unfinished += byArrival.get(arrivedAtMs)!;
+    for (const [arrivedAtMs, count] of inFlight) {
+      unfinished += count;
       if (unfinished >= 0.5) return arrivedAtMs;
     }
     return Infinity;
   };
 
-  // SQS, at a sample: the unfinished events, oldest first, each cohort with its expected count
-  // (waiting, or in an invoke not yet ended), down to the sample's own even-odds age.
-  const observeOldestUnfinished = () => {
-    const byArrival = new Map<number, number>();
-    for (const ending of wheel) if (ending) for (const cohort of ending.cohorts) byArrival.set(cohort.arrivedAtMs, (byArrival.get(cohort.arrivedAtMs) ?? 0) + cohort.count);
-    for (const cohort of backlog.oldest(runMaximumWeightPerSample)) byArrival.set(cohort.arrivedAtMs, (byArrival.get(cohort.arrivedAtMs) ?? 0) + cohort.count);
+  // The unfinished events, waiting or in an invoke, oldest first, each cohort with its expected
+  // count, down to the sample's own even-odds age.
+  const observeOldestUnfinished = (inFlight: ReadonlyArray<[number, number]>) => {
+    const waiting = backlog.oldest(runMaximumWeightPerSample).map((cohort): [number, number] => [cohort.arrivedAtMs, cohort.count]);
     let seen = 0;
-    for (const arrivedAtMs of [...byArrival.keys()].sort((a, b) => a - b)) {
-      const count = byArrival.get(arrivedAtMs)!;
+    for (const [arrivedAtMs, count] of [...inFlight, ...waiting].sort((a, b) => a[0] - b[0])) {
       ageMaximum.observe(nowMs - arrivedAtMs, count);
       seen += count;
       if (seen >= runMaximumWeightPerSample) return;
@@ -332,12 +332,10 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const startInvokes = (invokes: number, events: number, from: CohortQueue = read, shardIndex?: number, taken?: Cohort[]) => {
     const { warm, cold } = takeEnvironments(invokes);
     const started = warm + cold;
-    lastStartedCold = 0;
     if (started < invokes) countThrottles(invokes - started);
-    if (started === 0) return 0;
+    if (started === 0) return { started, cold };
     const eventsTaken = Math.min(events, started * batchMax);
     busy += started;
-    lastStartedCold = cold;
     coldStarts += cold;
     point.coldStarts += cold;
     if (Math.round(cold) > 0) initDuration.recordValueWithCount(Math.max(1, Math.round(initMs)), Math.round(cold));
@@ -369,7 +367,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       }
     }
     invocations += started;
-    return started;
+    return { started, cold };
   };
 
   for (; nowMs < drainEndMs || busy > 0; stepIndex += 1) {
@@ -531,7 +529,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         const allowed = Math.min(wanted, roomLeft);
         if (wanted > roomLeft) countThrottles(wanted - roomLeft);
         if (allowed > 0) {
-          const started = startInvokes(allowed, Math.min(held, allowed * recordsPerInvoke), shard.read, index);
+          const { started, cold } = startInvokes(allowed, Math.min(held, allowed * recordsPerInvoke), shard.read, index);
           roomLeft -= started;
           const waiting = shard.batchesWaitingPerLane;
           if (waiting && started > 0 && shard.lastReadArrivalMs !== undefined) {
@@ -539,7 +537,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
             // lane's later batches go once the earlier ones have ended.
             shard.batchesWaitingPerLane = undefined;
             const readAgeMs = nowMs - shard.lastReadArrivalMs;
-            const coldShare = Math.min(1, lastStartedCold / started);
+            const coldShare = Math.min(1, cold / started);
             for (let batch = 2; batch <= waiting.batches; batch += 1) {
               for (const { durationMs, weight } of quantiles) {
                 const afterMs = readAgeMs + (batch - 2) * meanDurationMs + durationMs;
@@ -551,7 +549,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
           // The iterator age at each batch dispatched, as the mapping's once-a-second gauge takes it.
           if (shard.lastReadArrivalMs !== undefined) {
             iteratorAgeMsInSecond = Math.max(iteratorAgeMsInSecond, nowMs - shard.lastReadArrivalMs);
-            ageMaximum.observe(nowMs - shard.lastReadArrivalMs, allowed);
+            ageMaximum.observe(nowMs - shard.lastReadArrivalMs, started);
           }
         }
       });
@@ -564,7 +562,6 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       // share of an invoke now, as the queue or gateway would the moment an environment frees,
       // instead of idling until a whole one is free (which cost a saturated function ~13 % of
       // its throughput).
-      let eventsPerInvoke = batchMax;
       let wantedInvokes = backlogCount;
       if (pattern.source === 'sqs' && pattern.maximumBatchingWindow === 0) {
         // Each message wakes one waiting long poll: free pollers each take what is there, up to a full receive.
@@ -585,7 +582,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       }
       const allowed = pattern.source === 'sqs' ? Math.floor(Math.min(wantedInvokes, concurrencyRoom)) : Math.min(wantedInvokes, concurrencyRoom);
       if (wantedInvokes > concurrencyRoom && pattern.source !== 'apigateway') countThrottles(wantedInvokes - concurrencyRoom);
-      if (allowed > 0) startInvokes(allowed, Math.min(backlogCount, allowed * eventsPerInvoke));
+      if (allowed > 0) startInvokes(allowed, Math.min(backlogCount, allowed * batchMax));
       if (pattern.source === 'apigateway' && wantedInvokes > concurrencyRoom && read.count > 0) {
         // A synchronous invoke the function cannot take is refused, not queued: the request ends
         // with an error (API Gateway answers 500), one throttle each, as in exact mode.
@@ -609,13 +606,14 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     // Once a second: the series point, the ages, and the SQS pollers' rescale.
     if ((nowMs - loadStartMs) % 1000 < stepMs / 2 || stepMs >= 1000) {
       // The oldest event not yet finished (waiting or in an invoke), as the run's ledger reads it.
-      const oldest = Math.min(backlog.oldestArrivedAtMs() ?? Infinity, read.oldestArrivedAtMs() ?? Infinity, pattern.source === 'sqs' ? oldestInFlight() : Infinity);
+      const inFlight = pattern.source === 'sqs' ? inFlightOldestFirst() : [];
+      const oldest = Math.min(backlog.oldestArrivedAtMs() ?? Infinity, read.oldestArrivedAtMs() ?? Infinity, oldestOf(inFlight));
       const ageMs = Number.isFinite(oldest) ? Math.max(0, nowMs - oldest) : 0;
       const waitingAgeMs = Math.max(0, nowMs - Math.min(backlog.oldestQueuedAtMs() ?? nowMs, read.oldestQueuedAtMs() ?? nowMs));
       if (pattern.source === 'sqs') {
         point.queueDepth = Math.round(read.count + eventsInInvokes);
         point.queueAgeMsMax = Math.round(ageMs);
-        observeOldestUnfinished();
+        observeOldestUnfinished(inFlight);
         const step = awsDefaults.sqsPollerScaleUpPerMinute.value / 60;
         const waitingLonger = sqsWaitTrend.endSecond();
         if (messagesWaitedAllSecond && read.count > 0 && waitingLonger) sqsPollers = Math.min(sqsCap, sqsPollers + step);
@@ -706,7 +704,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   return { result, simulatedEvents: Math.round(sent), steps: stepIndex, wallMs: performance.now() - wallStartedMs };
 }
 
-/** Cohorts a batching window's share walks at most; past it, neighbours are merged. */
+/** Cohorts a batching window's share walks at most; past it, neighbours are merged (mergedInto). */
 const cohortsSharedMax = 512;
 /** Cohorts one gathered batch carries into its invoke (each is spread over the duration quantiles). */
 const takenCohortsMax = 16;
@@ -761,8 +759,13 @@ class CohortQueue {
 
   /** The same share of every cohort: a batch gathered over the time they arrived in. */
   takeShare(share: number): Cohort[] {
-    // A long batching window holds many cohorts: in pairs past a bound, so a share costs a bounded walk.
-    while (this.cohorts.length - this.head > cohortsSharedMax) this.coalescePairs();
+    // A long batching window holds many cohorts: merged past a bound, so a share costs a bounded walk.
+    if (this.cohorts.length - this.head > cohortsSharedMax) {
+      const merged = mergedInto(this.cohorts.slice(this.head), cohortsSharedMax);
+      this.cohorts.length = 0;
+      this.cohorts.push(...merged);
+      this.head = 0;
+    }
     const part = Math.min(1, Math.max(0, share));
     const taken: Cohort[] = [];
     for (let index = this.head; index < this.cohorts.length; index += 1) {
@@ -776,32 +779,6 @@ class CohortQueue {
     while (this.head < this.cohorts.length && this.cohorts[this.head]!.count <= 1e-9) this.head += 1;
     if (this.count < 1e-9) this.count = 0;
     return mergedInto(taken, takenCohortsMax);
-  }
-
-  /** Merges neighbours two by two, at their mean arrival (weighted by count): half the cohorts, each spanning twice the time. */
-  private coalescePairs(): void {
-    const merged: Cohort[] = [];
-    for (let index = this.head; index < this.cohorts.length; index += 2) {
-      const first = this.cohorts[index]!;
-      const second = this.cohorts[index + 1];
-      const sameKind = second !== undefined && second.errors === first.errors && (second.queuedAtMs === undefined) === (first.queuedAtMs === undefined);
-      if (!second || !sameKind) {
-        merged.push(first);
-        if (second) merged.push(second);
-        continue;
-      }
-      const count = first.count + second.count;
-      const meanOf = (a: number, b: number) => (count > 0 ? Math.round((a * first.count + b * second.count) / count) : a);
-      merged.push({
-        arrivedAtMs: meanOf(first.arrivedAtMs, second.arrivedAtMs),
-        count,
-        ...(first.queuedAtMs !== undefined ? { queuedAtMs: meanOf(first.queuedAtMs, second.queuedAtMs!) } : {}),
-        ...(first.errors !== undefined ? { errors: first.errors } : {}),
-      });
-    }
-    this.cohorts.length = 0;
-    this.cohorts.push(...merged);
-    this.head = 0;
   }
 
   /** The oldest cohorts, as many as it takes to hold `events` (all, if fewer wait). */
