@@ -12,7 +12,7 @@ import type { SourceName } from '../drivers/registry.ts';
 import type { SqsPattern } from '../drivers/sqs/schema.ts';
 import type { KinesisPattern } from '../drivers/kinesis/schema.ts';
 import type { EventBridgePattern } from '../drivers/eventbridge/schema.ts';
-import type { S3Pattern } from '../drivers/s3/schema.ts';
+import { notifyPathQuotaRecord, type S3Pattern } from '../drivers/s3/schema.ts';
 import type { ApiGatewayPattern } from '../drivers/apigateway/schema.ts';
 import { SimulatedQueue } from '../drivers/sqs/simulated-queue.ts';
 import { SqsEventSourceMapping, type SqsMappingSettings } from '../drivers/sqs/sqs-mapping.ts';
@@ -432,12 +432,7 @@ const s3: SimulatedSource<S3Pattern> = {
   simulate(context) {
     const { scenario, pattern, clock, ledger, recorder } = context;
     const bucket = new SimulatedBucket(clock, pattern, seededRandom(scenario.workload.seed + 7));
-    // Through a queue (notify: sqs) the notifications are messages the run's SQS mapping
-    // consumes; otherwise each is an asynchronous invoke (notify: lambda, and eventbridge,
-    // whose rule's target is invoked asynchronously).
-    const notify = pattern.notify;
-    const queued = notify.to === 'sqs' ? sqsConsumer(context, notify, 'sluice-predicted-notifications') : undefined;
-    const delivery = queued ? undefined : asyncDelivery(context);
+    const consumer = notifiedConsumer(context);
     let duplicates = 0;
     const put = retryingProducer(context as SimulationContext<unknown>, pattern.producerMaxAttempts, (event) => {
       const outcome = bucket.putObject(event.id, event.key);
@@ -450,38 +445,62 @@ const s3: SimulatedSource<S3Pattern> = {
       ledger.recordAccepted(event.id);
       // A duplicate notification is a second delivery of the same event, not an expected copy.
       if (outcome.notifications > 1) duplicates += 1;
-      if (queued) {
-        for (let copy = 0; copy < outcome.notifications; copy += 1) queued.queue.send(String(event.id), '');
-        return true;
-      }
-      delivery!.deliver(event.id, 1);
-      if (outcome.notifications > 1) delivery!.queue.enqueue({ id: event.id }, { id: event.id });
+      consumer.notify(event.id, outcome.notifications);
       return true;
     });
     return {
-      start() {
-        if (queued) void queued.mapping.start();
-      },
+      start: () => consumer.start(),
       send(events) {
         const nowMs = clock.nowMs();
         for (const event of events) ledger.recordSent(event.id, nowMs);
         recorder.count('sent', nowMs, events.length);
         for (const event of events) put(event);
       },
-      sample: (nowMs) => (queued ? queued.sample(nowMs) : delivery!.sample(nowMs)),
-      isDrained: () => (queued ? queued.isDrained() : delivery!.queue.size === 0 && ledger.unfinished === 0 && context.fn.concurrency === 0),
-      stop: () => (queued ? queued.mapping.stop() : delivery!.queue.stop()),
-      pendingAtEnd: () => (queued ? queued.queue.depth : delivery!.queue.size),
-      extras: () => ({ slowDowns: bucket.slowDowns, duplicateNotifications: duplicates, ...(queued ? queued.extras() : { asyncInvoke: delivery!.queue.stats() }) }),
-      quotas: () => [
-        { name: 's3.put_requests_per_prefix', limit: `${pattern.putRequestsPerSecondPerPrefix} PUT/s per prefix`, enforcedBy: 'sluice' },
-        queued
-          ? { name: 'sqs.standard_throughput', limit: 'nearly unlimited', enforcedBy: 'none' }
-          : { name: 'lambda.async_invoke', limit: `${pattern.asyncInvoke.maximumRetryAttempts} retries, maximum event age ${pattern.asyncInvoke.maximumEventAge / 1000} s`, enforcedBy: 'sluice' },
-      ],
+      sample: (nowMs) => consumer.sample(nowMs),
+      isDrained: () => consumer.isDrained(),
+      stop: () => consumer.stop(),
+      pendingAtEnd: () => consumer.pendingAtEnd(),
+      extras: () => ({ slowDowns: bucket.slowDowns, duplicateNotifications: duplicates, ...consumer.extras() }),
+      quotas: () => [{ name: 's3.put_requests_per_prefix', limit: `${pattern.putRequestsPerSecondPerPrefix} PUT/s per prefix`, enforcedBy: 'sluice' }, notifyPathQuotaRecord(pattern)],
     };
   },
 };
+
+/**
+ * What consumes a bucket's notifications: through a queue (notify: sqs), messages the run's SQS
+ * mapping reads; otherwise (notify: lambda, and eventbridge, whose rule's target is invoked
+ * asynchronously) Lambda's asynchronous invoke, one per notification.
+ */
+function notifiedConsumer(context: SimulationContext<S3Pattern>) {
+  const { pattern, fn, ledger } = context;
+  if (pattern.notify.to === 'sqs') {
+    const queued = sqsConsumer(context, pattern.notify, 'sluice-predicted-notifications');
+    return {
+      notify(eventId: number, notifications: number) {
+        for (let copy = 0; copy < notifications; copy += 1) queued.queue.send(String(eventId), '');
+      },
+      start: () => void queued.mapping.start(),
+      sample: (nowMs: number) => queued.sample(nowMs),
+      isDrained: () => queued.isDrained(),
+      stop: () => queued.mapping.stop(),
+      pendingAtEnd: () => queued.queue.depth,
+      extras: (): Record<string, unknown> => queued.extras(),
+    };
+  }
+  const delivery = asyncDelivery(context);
+  return {
+    notify(eventId: number, notifications: number) {
+      delivery.deliver(eventId, 1);
+      if (notifications > 1) delivery.queue.enqueue({ id: eventId }, { id: eventId });
+    },
+    start: () => undefined,
+    sample: (nowMs: number) => delivery.sample(nowMs),
+    isDrained: () => delivery.queue.size === 0 && ledger.unfinished === 0 && fn.concurrency === 0,
+    stop: () => delivery.queue.stop(),
+    pendingAtEnd: () => delivery.queue.size,
+    extras: (): Record<string, unknown> => ({ asyncInvoke: delivery.queue.stats() }),
+  };
+}
 
 const apigateway: SimulatedSource<ApiGatewayPattern> = {
   simulate({ pattern, clock, fn, ledger, recorder }) {

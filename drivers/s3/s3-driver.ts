@@ -2,7 +2,7 @@ import type { S3Resources } from './s3-resources.ts';
 import { SluiceError } from '../../core/sluice-error.ts';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Driver, PatternRunContext, PatternSession } from '../driver.ts';
-import type { S3Pattern } from './schema.ts';
+import { notifyPathQuotaRecord, type S3Pattern } from './schema.ts';
 import type { OutgoingEvent } from '../../load/event-factory.ts';
 import { sdkClientConfig } from '../../core/client-config.ts';
 import { sluiceControl } from '../../localstack/embedded/sluice-control.ts';
@@ -42,10 +42,7 @@ export const s3Driver: Driver<S3Pattern, S3Resources> = {
     return [
       { name: 's3.put_requests_per_prefix', limit: `${pattern.putRequestsPerSecondPerPrefix} PUT/COPY/POST/DELETE per second per prefix`, enforcedBy },
       { name: 's3.get_requests_per_prefix', limit: `${pattern.getRequestsPerSecondPerPrefix} GET/HEAD per second per prefix`, enforcedBy },
-      // Through a queue the SQS mapping's rules apply (no quota: standard queues take nearly unlimited calls); otherwise Lambda's asynchronous invoke.
-      pattern.notify.to === 'sqs'
-        ? { name: 'sqs.standard_throughput', limit: 'nearly unlimited', enforcedBy: 'none' }
-        : { name: 'lambda.async_invoke', limit: `${pattern.asyncInvoke.maximumRetryAttempts} retries, maximum event age ${pattern.asyncInvoke.maximumEventAge / 1000} s`, enforcedBy: 'sluice' },
+      notifyPathQuotaRecord(pattern),
     ];
   },
   provision: provisionS3,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { QuotaRecord } from '../../analysis/run-result.ts';
 import { eventBridgeDetailTypeOf } from '../../localstack/embedded/s3/object-events.ts';
 import { awsDefaults } from '../../core/aws-defaults.ts';
 import { functionNameSchema } from '../bring-your-own.ts';
@@ -144,3 +145,15 @@ export const s3PatternSchema = z
   });
 
 export type S3Pattern = z.infer<typeof s3PatternSchema>;
+
+/**
+ * The quota on the path from the bucket to the function: through a queue the SQS mapping's
+ * rules apply (no quota: standard queues take nearly unlimited calls); otherwise Lambda's
+ * asynchronous invoke, with its retries and maximum event age, which sluice's own async queue
+ * applies on every target. A run and a prediction list it alike.
+ */
+export function notifyPathQuotaRecord(pattern: Pick<S3Pattern, 'notify' | 'asyncInvoke'>): QuotaRecord {
+  return pattern.notify.to === 'sqs'
+    ? { name: 'sqs.standard_throughput', limit: 'nearly unlimited', enforcedBy: 'none' }
+    : { name: 'lambda.async_invoke', limit: `${pattern.asyncInvoke.maximumRetryAttempts} retries, maximum event age ${pattern.asyncInvoke.maximumEventAge / 1000} s`, enforcedBy: 'sluice' };
+}
