@@ -291,6 +291,11 @@ patterns:
         console.log(rows.at(-1));
         const settled = (a: typeof exact.accounting) => a.completed + a.pendingAtEnd + (a.filtered ?? 0) + a.failed + a.deadLettered;
         expect(Math.abs(settled(aggregate.accounting) - settled(exact.accounting))).toBeLessThanOrEqual(Math.max(5, 0.01 * exact.accounting.sent));
+        // A queue's depth counts the messages waiting and those in invokes (not busy invokes × batch size).
+        if (exact.summary.queueDepthMax !== undefined) {
+          console.log(`${file.split('/').pop()} ${patternNameOf(pattern)} queue depth max: ${exact.summary.queueDepthMax} vs ${aggregate.summary.queueDepthMax}`);
+          expect(Math.abs(aggregate.summary.queueDepthMax! - exact.summary.queueDepthMax), `${file} queue depth`).toBeLessThanOrEqual(Math.max(3, 0.2 * exact.summary.queueDepthMax));
+        }
         // Throughput out counts whole seconds to the last completion: under 10 s of load, one second either side is more than 10 %.
         const loadMs = new ArrivalSchedule(scenario.workload.phases).durationMs;
         if (loadMs >= 10_000) expect(gap(...figures.throughputOut!), file).toBeLessThan(0.1);
