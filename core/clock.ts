@@ -89,9 +89,9 @@ export const realClock: Clock = new RealClock();
 export class VirtualClock implements Clock {
   private currentMs: number;
   private nextId = 1;
-  /** Timers by id, for clearTimer; the heap holds the same entries in firing order. */
-  private readonly live = new Map<number, DueTimer>();
+  /** Timers in firing order; a cleared one stays, marked, until it comes up. */
   private readonly heap: DueTimer[] = [];
+  private liveCount = 0;
   private readonly settle: () => Promise<void>;
   /** Timers fired so far (a prediction reports it). */
   firedTimers = 0;
@@ -116,16 +116,20 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(callback: () => void, delayMs: number): TimerHandle {
-    const id = this.nextId++;
-    const timer: DueTimer = { id, atMs: this.currentMs + Math.max(0, delayMs), callback };
-    this.live.set(id, timer);
+    // The timer is its own handle: clearing it marks it, with no lookup by id.
+    const timer: DueTimer = { id: this.nextId++, atMs: this.currentMs + Math.max(0, delayMs), callback, cleared: false };
     heapPush(this.heap, timer);
-    return { id };
+    this.liveCount += 1;
+    return timer;
   }
 
   clearTimer(handle: TimerHandle): void {
     // Left in the heap and skipped when it comes up: removal from the middle of a heap costs more than it saves.
-    this.live.delete(handle.id);
+    const timer = handle as DueTimer;
+    if (timer.cleared === false) {
+      timer.cleared = true;
+      this.liveCount -= 1;
+    }
   }
 
   sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
@@ -145,7 +149,8 @@ export class VirtualClock implements Clock {
       const next = this.earliest();
       if (!next || next.atMs > targetMs) break;
       heapPop(this.heap);
-      this.live.delete(next.id);
+      next.cleared = true;
+      this.liveCount -= 1;
       this.currentMs = Math.max(this.currentMs, next.atMs);
       this.firedTimers += 1;
       next.callback();
@@ -161,12 +166,12 @@ export class VirtualClock implements Clock {
   }
 
   get pendingTimers(): number {
-    return this.live.size;
+    return this.liveCount;
   }
 
   /** The next live timer: earliest due, and of those the first set. */
   private earliest(): DueTimer | undefined {
-    while (this.heap.length > 0 && !this.live.has(this.heap[0]!.id)) heapPop(this.heap);
+    while (this.heap.length > 0 && this.heap[0]!.cleared) heapPop(this.heap);
     return this.heap[0];
   }
 }
@@ -175,6 +180,8 @@ interface DueTimer {
   id: number;
   atMs: number;
   callback: () => void;
+  /** Cleared, or fired: skipped when it comes up, and a clearTimer after it does nothing. */
+  cleared: boolean;
 }
 
 /** Fires before `b`: due earlier, or due together and set first (ids grow with each timer). */

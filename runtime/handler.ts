@@ -10,8 +10,24 @@ import type { EnvironmentInit } from './worker-protocol.ts';
 /** What a handler is given: the source's event (an SQS batch, a Kinesis batch, an API request, …). */
 export type HandlerEvent = unknown;
 
+/**
+ * An event built only if the handler reads it. A source hands the function one per invoke
+ * (a Kinesis batch of 100 records is 200 objects); the synthetic handler never reads its
+ * event, so a run or a prediction with it skips building them.
+ */
+export class DeferredEvent {
+  constructor(readonly build: () => HandlerEvent) {}
+}
+
+/** The event itself: built now if it was deferred. */
+export function eventOf(event: HandlerEvent): HandlerEvent {
+  return event instanceof DeferredEvent ? event.build() : event;
+}
+
 /** A consumer function that runs in the run's own process: the synthetic handler, and test handlers that only wait on the clock. */
 export interface InProcessHandler {
+  /** False when the handler never reads its event (the synthetic one): a {@link DeferredEvent} is then not built. */
+  readonly readsEvent?: boolean;
   run(event: HandlerEvent, context: { requestId: string; remainingMs: () => number }): Promise<unknown>;
 }
 
@@ -45,6 +61,7 @@ export function syntheticHandler(spec: SyntheticHandlerSpec, clock: Clock, rando
   const from = fn ? { memoryMb: spec.durationAtMemoryMb ?? fn.memoryMb, architecture: spec.durationAtArchitecture ?? fn.architecture } : undefined;
   const outOfMemory = fn !== undefined && spec.peakMemoryMb !== undefined && spec.peakMemoryMb > fn.memoryMb;
   return {
+    readsEvent: false,
     async run() {
       const duration = spec.duration;
       const drawnMs = duration.kind === 'fixed' ? duration.fixedMs : lognormalFromPercentiles(random, duration.p50Ms, duration.p99Ms);

@@ -6,7 +6,7 @@ import { lognormalFromPercentiles, seededRandom, type RandomSource } from './ran
 import { machineArchitecture, modelledModuleDurationMs } from './function-model.ts';
 import { createBurstScaling, type BurstScaling } from './burst-scaling.ts';
 import { ConcurrencyThrottleError, FunctionError } from './errors.ts';
-import { isIsolated, type HandlerEvent, type IsolatedHandler, type RunnableHandler } from './handler.ts';
+import { eventOf, isIsolated, type HandlerEvent, type IsolatedHandler, type RunnableHandler } from './handler.ts';
 import type { EnvironmentInvokeResult, WorkerEnvironment } from './worker-environment.ts';
 import type { FunctionUsage } from '../analysis/run-result.ts';
 
@@ -353,7 +353,8 @@ export class LambdaFunction {
    * Runs the handler in an execution environment. Rejects with
    * {@link ConcurrencyThrottleError} at once when the function is at its limit (what the
    * caller does then — 429, retry later, back off — is the trigger's business), or with
-   * {@link FunctionError} when the handler fails or times out.
+   * {@link FunctionError} when the handler fails or times out. `event` may be a
+   * DeferredEvent (runtime/handler.ts): it is built when the handler reads events.
    */
   async invoke(event: HandlerEvent, trigger: InvokeTrigger): Promise<unknown> {
     const handler = this.options.handler;
@@ -378,7 +379,7 @@ export class LambdaFunction {
       throw new FunctionError(timeoutMessage(spec.timeout), 'Timeout');
     });
     try {
-      result = await Promise.race([handler.run(event, { requestId, remainingMs: () => deadlineMs - clock.nowMs() }), timeout.promise]);
+      result = await Promise.race([handler.run(handler.readsEvent === false ? event : eventOf(event), { requestId, remainingMs: () => deadlineMs - clock.nowMs() }), timeout.promise]);
     } catch (error) {
       outcome = error instanceof FunctionError && error.kind === 'Timeout' ? 'timeout' : 'error';
       errorMessage = (error as Error).message;
@@ -451,7 +452,7 @@ export class LambdaFunction {
         timedOut = true;
         return { ok: false, errorType: 'Sandbox.Timedout', errorMessage: timeoutMessage(spec.timeout), environmentDied: true };
       });
-      invoked = await Promise.race([worker.invoke(event, { requestId, deadlineEpochMs: Date.now() + spec.timeout, synchronous: trigger === 'sync' }), timeout.promise]);
+      invoked = await Promise.race([worker.invoke(eventOf(event), { requestId, deadlineEpochMs: Date.now() + spec.timeout, synchronous: trigger === 'sync' }), timeout.promise]);
       timeout.cancel();
       discard = !invoked.ok && invoked.environmentDied;
     }

@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { LambdaFunction } from '../../runtime/lambda-function.ts';
 import { ConcurrencyThrottleError } from '../../runtime/errors.ts';
+import { DeferredEvent } from '../../runtime/handler.ts';
 import { awsDefaults } from '../../core/aws-defaults.ts';
 import type { KinesisPattern } from './schema.ts';
 import { ExpiredShardIteratorError, ShardReadThrottledError, type IteratorPosition, type ShardReader, type StreamRecord } from './shard-reader.ts';
@@ -203,6 +204,11 @@ export class KinesisEventSourceMapping {
   /** Stops reading and dispatching; batches already handed to the function finish first. */
   async stop(): Promise<void> {
     this.abort.abort(new Error('mapping stopped'));
+    // Every poller and lane waiting on records or room wakes, sees the mapping stopped and ends.
+    for (const poller of this.pollers) {
+      this.wake(poller);
+      for (const lane of poller.lanes) this.wake(lane);
+    }
     await Promise.allSettled([...this.running]);
   }
 
@@ -426,7 +432,7 @@ export class KinesisEventSourceMapping {
       observer?.onDelivered?.(batch);
       this.counters.batchesInvoked += 1;
       try {
-        await fn.invoke(kinesisEvent(batch, this.options.streamArn, this.options.region), 'poll');
+        await fn.invoke(new DeferredEvent(() => kinesisEvent(batch, this.options.streamArn, this.options.region)), 'poll');
         this.counters.batchesSucceeded += 1;
         observer?.onCompleted?.(batch);
         return;
@@ -467,22 +473,22 @@ export class KinesisEventSourceMapping {
   // Waiting
   // -------------------------------------------------------------------------------------
 
-  /** Resolves when `target` is woken, after `timeoutMs`, or when the mapping stops. */
+  /**
+   * Resolves when `target` is woken, after `timeoutMs`, or when the mapping stops ({@link stop}
+   * wakes every waiter: one listener on the abort signal per wait cost more than the wait).
+   */
   private waitOn(target: Waitable, timeoutMs?: number): Promise<void> {
     const { clock } = this.options;
-    const signal = this.abort.signal;
     return new Promise<void>((resolve) => {
-      if (signal.aborted) return resolve();
+      if (this.stopped) return resolve();
       let timer: TimerHandle | undefined;
       const done = () => {
         if (target.waiter === done) target.waiter = undefined;
         if (timer) clock.clearTimer(timer);
-        signal.removeEventListener('abort', done);
         resolve();
       };
       target.waiter = done;
       if (timeoutMs !== undefined) timer = clock.setTimer(done, Math.max(0, timeoutMs));
-      signal.addEventListener('abort', done, { once: true });
     });
   }
 

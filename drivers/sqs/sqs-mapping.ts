@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { LambdaFunction } from '../../runtime/lambda-function.ts';
 import { ConcurrencyThrottleError } from '../../runtime/errors.ts';
+import { DeferredEvent } from '../../runtime/handler.ts';
 import { awsDefaults } from '../../core/aws-defaults.ts';
 import type { SqsPattern } from './schema.ts';
 import type { PolledQueue, QueueMessage } from './polled-queue.ts';
@@ -248,7 +249,7 @@ export class SqsEventSourceMapping {
       backoffMs = 0;
       observer?.onDelivered?.(batch);
       try {
-        await fn.invoke(sqsEvent(batch, this.options.queueArn, this.options.region), 'poll');
+        await fn.invoke(new DeferredEvent(() => sqsEvent(batch, this.options.queueArn, this.options.region)), 'poll');
       } catch (error) {
         if (error instanceof ConcurrencyThrottleError) {
           this.throttledInTick += 1;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../core/clock.ts';
 import { LambdaFunction, type InvocationRecord } from '../../runtime/lambda-function.ts';
-import { syntheticHandler } from '../../runtime/handler.ts';
+import { DeferredEvent, syntheticHandler } from '../../runtime/handler.ts';
 import { seededRandom } from '../../runtime/random.ts';
 import { ConcurrencyThrottleError, FunctionError } from '../../runtime/errors.ts';
 import { account, functionSpec } from '../support/scenarios.ts';
@@ -130,5 +130,36 @@ describe('lambda function runtime', () => {
     const errors = records.filter((r) => r.outcome === 'error').length;
     expect(errors).toBeGreaterThan(250);
     expect(errors).toBeLessThan(350);
+  });
+
+  it('builds a deferred event only for a handler that reads events', async () => {
+    const { clock, fn } = makeFunction({ handler: { duration: '10ms' } });
+    let builds = 0;
+    const deferred = new DeferredEvent(() => {
+      builds += 1;
+      return { Records: [{ body: 'a' }] };
+    });
+    const synthetic = fn.invoke(deferred, 'poll');
+    await clock.advanceBy(2000);
+    await synthetic;
+    expect(builds).toBe(0);
+
+    const seen: unknown[] = [];
+    const reading = new LambdaFunction({
+      spec: functionSpec({}),
+      account: account({}),
+      clock,
+      handler: {
+        async run(event) {
+          seen.push(event);
+          return { ok: true };
+        },
+      },
+    });
+    const invoked = reading.invoke(deferred, 'poll');
+    await clock.advanceBy(2000);
+    await invoked;
+    expect(builds).toBe(1);
+    expect(seen).toEqual([{ Records: [{ body: 'a' }] }]);
   });
 });
