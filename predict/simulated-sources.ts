@@ -219,18 +219,18 @@ const kinesis: SimulatedSource<KinesisPattern> = {
         },
       },
     });
-    // One PutRecords per arrival; refused entries are retried with backoff, as the run's producer does.
+    // One PutRecords per arrival, each record judged on its own (VirtualStream.putRecords, one
+    // put at a time with no request arrays); refused entries are retried with backoff, as the
+    // run's producer does.
     const put = (events: SimulatedEvent[], attempt: number) => {
-      const results = stream.putRecords(events.map((event) => ({ partitionKey: event.key, data, eventId: event.id })));
       const nowMs = clock.nowMs();
-      const refused: SimulatedEvent[] = [];
-      results.forEach((result, index) => {
-        const event = events[index]!;
-        if ('sequenceNumber' in result) ledger.recordAccepted(event.id);
-        else refused.push(event);
-      });
-      recorder.count('accepted', nowMs, events.length - refused.length);
-      if (refused.length === 0) return;
+      let refused: SimulatedEvent[] | undefined;
+      for (const event of events) {
+        if ('sequenceNumber' in stream.put(event.key, data, event.id)) ledger.recordAccepted(event.id);
+        else (refused ??= []).push(event);
+      }
+      recorder.count('accepted', nowMs, events.length - (refused?.length ?? 0));
+      if (refused === undefined) return;
       counters.recordsThrottled += refused.length;
       recorder.count('sourceThrottles', nowMs, refused.length);
       for (const event of refused) ledger.recordThrottled(event.id);

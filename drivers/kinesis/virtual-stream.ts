@@ -24,6 +24,25 @@ export interface VirtualStreamOptions {
   releaseReadRecords?: boolean;
 }
 
+/**
+ * A stored record; its sequence number is a string only when read (a prediction's mapping
+ * reads one a GetRecords page), and it doubles as the put's result.
+ */
+class VirtualRecord implements StreamRecord {
+  constructor(
+    private readonly sequence: number,
+    readonly partitionKey: string,
+    readonly data: Uint8Array,
+    readonly approximateArrivalTimestampMs: number,
+    readonly eventId: number | undefined,
+    readonly shardId: string,
+  ) {}
+
+  get sequenceNumber(): string {
+    return String(this.sequence).padStart(21, '0');
+  }
+}
+
 /** Released records are dropped from the front of a shard's array in runs of at least this many. */
 const releaseRunRecordsMin = 4096;
 
@@ -118,27 +137,19 @@ export class VirtualStream implements ShardReader {
 
   /** Writes records as one PutRecords would: each is judged on its own by its shard's write quota. */
   putRecords(entries: readonly { partitionKey: string; data: Uint8Array | string; eventId?: number }[]): VirtualPutResult[] {
-    const routes = entries.map((entry) => this.route(entry.partitionKey));
-    const datas = entries.map((entry) => (typeof entry.data === 'string' ? Buffer.from(entry.data) : entry.data));
-    const admission = this.quotas.admitWrites(
-      this.streamName,
-      entries.map((_, index) => ({ shardId: routes[index].shard.range.shardId, sizeBytes: datas[index].length + routes[index].keyBytes })),
-    );
-    this.quotas.settleWrites(admission, admission.admitted);
-    const nowMs = this.clock.nowMs();
-    return entries.map((entry, index) => {
-      const { shard } = routes[index];
-      const shardId = shard.range.shardId;
-      if (!admission.admitted[index]) return { shardId, errorCode: 'ProvisionedThroughputExceededException' as const };
-      const sequenceNumber = String(this.nextSequence++).padStart(21, '0');
-      shard.records.push({ sequenceNumber, partitionKey: entry.partitionKey, data: datas[index], approximateArrivalTimestampMs: nowMs, eventId: entry.eventId });
-      return { shardId, sequenceNumber };
-    });
+    // Record by record in request order: what the quotas admit is stored at once.
+    return entries.map((entry) => this.put(entry.partitionKey, entry.data, entry.eventId));
   }
 
   /** Writes one record (PutRecord). */
   put(partitionKey: string, data: Uint8Array | string, eventId?: number): VirtualPutResult {
-    return this.putRecords([{ partitionKey, data, eventId }])[0];
+    const { shard, keyBytes } = this.route(partitionKey);
+    const shardId = shard.range.shardId;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    if (!this.quotas.admitStoredWrite(this.streamName, shardId, bytes.length + keyBytes)) return { shardId, errorCode: 'ProvisionedThroughputExceededException' };
+    const record = new VirtualRecord(this.nextSequence++, partitionKey, bytes, this.clock.nowMs(), eventId, shardId);
+    shard.records.push(record);
+    return record;
   }
 
   async getShardIterator(shardId: string, position: IteratorPosition): Promise<string> {

@@ -230,21 +230,35 @@ export class KinesisShardQuotas {
    * record of a PutRecords on its own.
    */
   admitWrites(streamName: string, records: readonly QuotaRecord[]): WriteAdmission {
-    const admitted = records.map((record) => {
-      const shard = this.shard(streamName, record.shardId);
-      if (!this.enforce) return true;
-      // A record larger than the byte bucket (1 MiB of data plus its key) could never fit;
-      // it is let through when the bucket is full, and the debt throttles what follows.
-      const bytesNeeded = Math.min(record.sizeBytes, shard.writeBytes.burst);
-      if (!shard.writeRecords.has(1) || !shard.writeBytes.has(bytesNeeded)) {
-        shard.counters.recordsThrottled++;
-        return false;
-      }
-      shard.writeRecords.forceTake(1);
-      shard.writeBytes.forceTake(record.sizeBytes);
-      return true;
-    });
+    const admitted = records.map((record) => this.admitWrite(this.shard(streamName, record.shardId), record.sizeBytes));
     return { streamName, admitted, records };
+  }
+
+  /**
+   * One record written to an upstream that stores every record it is let through (a
+   * simulated stream): judged as {@link admitWrites} judges it and, when admitted, counted as
+   * accepted at once, with no admission to settle.
+   */
+  admitStoredWrite(streamName: string, shardId: string, sizeBytes: number): boolean {
+    const shard = this.shard(streamName, shardId);
+    if (!this.admitWrite(shard, sizeBytes)) return false;
+    shard.counters.recordsAccepted++;
+    shard.counters.bytesIn += sizeBytes;
+    return true;
+  }
+
+  private admitWrite(shard: ShardState, sizeBytes: number): boolean {
+    if (!this.enforce) return true;
+    // A record larger than the byte bucket (1 MiB of data plus its key) could never fit;
+    // it is let through when the bucket is full, and the debt throttles what follows.
+    const bytesNeeded = Math.min(sizeBytes, shard.writeBytes.burst);
+    if (!shard.writeRecords.has(1) || !shard.writeBytes.has(bytesNeeded)) {
+      shard.counters.recordsThrottled++;
+      return false;
+    }
+    shard.writeRecords.forceTake(1);
+    shard.writeBytes.forceTake(sizeBytes);
+    return true;
   }
 
   /**
