@@ -70,6 +70,9 @@ export class MetricsRecorder implements SourceMetrics {
   readonly handlerCpuMicros = newUsageHistogram();
   readonly handlerPeakMemoryKb = newUsageHistogram();
   private readonly shardAges = new Map<number, Record<string, number>>();
+  /** The second the last end-to-end latency went to, and its histogram. */
+  private latestLatencySecond: number | undefined;
+  private latestLatencyHistogram: Histogram | undefined;
   private originAtMs: number | undefined;
   /** Per-second records made before the origin was known, replayed once it is. */
   private waiting: Array<{ atMs: number; replay: () => void }> = [];
@@ -151,15 +154,24 @@ export class MetricsRecorder implements SourceMetrics {
   endToEndLatency(atMs: number, latencyMs: number): void {
     const value = clampMs(latencyMs);
     this.endToEnd.recordValue(value);
-    this.placed(atMs, () => {
-      const tSec = this.second(atMs);
+    // Once per event: no replay closure once the origin is known, and the second's histogram
+    // looked up once per second rather than per event.
+    if (this.originAtMs === undefined) this.placed(atMs, () => this.secondLatency(atMs, value));
+    else this.secondLatency(atMs, value);
+  }
+
+  private secondLatency(atMs: number, value: number): void {
+    const tSec = this.second(atMs);
+    if (tSec !== this.latestLatencySecond) {
       let histogram = this.secondHistograms.get(tSec);
       if (!histogram) {
         histogram = newLatencyHistogram();
         this.secondHistograms.set(tSec, histogram);
       }
-      histogram.recordValue(value);
-    });
+      this.latestLatencySecond = tSec;
+      this.latestLatencyHistogram = histogram;
+    }
+    this.latestLatencyHistogram!.recordValue(value);
   }
 
   invocation(durationMs: number, initDurationMs: number, coldStart: boolean, endedAtMs: number): void {

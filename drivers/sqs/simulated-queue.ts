@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.ts';
+import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { PolledQueue, QueueMessage } from './polled-queue.ts';
 
 export interface SimulatedQueueOptions {
@@ -17,10 +17,15 @@ interface StoredMessage {
   inFlight: boolean;
 }
 
+/** A receive waiting on a long poll: answered by a send, its wait's end, or its signal. */
 interface Waiter {
   maxMessages: number;
+  /** Answered already: it stays in the list until it comes up, and is skipped then. */
+  done: boolean;
+  timer: TimerHandle;
+  signal: AbortSignal;
   resolve(messages: QueueMessage[]): void;
-  finish(): void;
+  reject(reason: unknown): void;
 }
 
 /** A first-in, first-out list with O(1) push and shift that reuses its array. */
@@ -85,6 +90,7 @@ export class SimulatedQueue implements PolledQueue {
   private readonly readyGroups = new Deque<string>();
   private readonly readyGroupSet = new Set<string>();
   private readonly waiters = new Deque<Waiter>();
+  private readonly waitingBySignal = new WeakMap<AbortSignal, Set<Waiter>>();
   /** Received batches in the order their visibility timeouts end. */
   private readonly hiddenBatches = new Deque<{ visibleAgainAtMs: number; batch: StoredMessage[] }>();
   private visibleCount = 0;
@@ -110,18 +116,12 @@ export class SimulatedQueue implements PolledQueue {
   /** SendMessage: the message is visible at once (no delay queues). */
   send(messageId: string, body: string, messageGroupId?: string): void {
     const sequence = this.nextSequence++;
-    const stored: StoredMessage = {
-      message: {
-        messageId,
-        receiptHandle: messageId,
-        body,
-        receiveCount: 0,
-        sentTimestampMs: this.clock.nowMs(),
-        ...(this.options.fifo ? { messageGroupId: messageGroupId ?? 'default', sequenceNumber: String(sequence) } : {}),
-      },
-      deleted: false,
-      inFlight: false,
-    };
+    const message: StoredMessage['message'] = { messageId, receiptHandle: messageId, body, receiveCount: 0, sentTimestampMs: this.clock.nowMs() };
+    if (this.options.fifo) {
+      message.messageGroupId = messageGroupId ?? 'default';
+      message.sequenceNumber = String(sequence);
+    }
+    const stored: StoredMessage = { message, deleted: false, inFlight: false };
     this.makeVisible([stored], false);
     this.wakeWaiters();
   }
@@ -131,33 +131,48 @@ export class SimulatedQueue implements PolledQueue {
     if (now.length > 0 || waitMs <= 0) return now;
     if (signal.aborted) throw signal.reason;
     return new Promise<QueueMessage[]>((resolve, reject) => {
-      const onAbort = () => {
-        waiter.finish();
-        reject(signal.reason);
-      };
-      const timer = this.clock.setTimer(() => {
-        waiter.finish();
-        resolve([]);
-      }, waitMs);
-      let done = false;
       const waiter: Waiter = {
         maxMessages,
-        resolve: (messages) => {
-          waiter.finish();
-          resolve(messages);
-        },
-        finish: () => {
-          if (done) return;
-          done = true;
-          this.clock.clearTimer(timer);
-          signal.removeEventListener('abort', onAbort);
-        },
+        done: false,
+        timer: this.clock.setTimer(() => this.answer(waiter, []), waitMs),
+        signal,
+        resolve,
+        reject,
       };
-      signal.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
-      // A finished waiter stays in the list until it comes up; wakeWaiters skips it then.
-      (waiter as Waiter & { isDone: () => boolean }).isDone = () => done;
+      this.watchAbort(waiter);
     });
+  }
+
+  /**
+   * One listener per signal for all its waiting receives (a mapping's pollers share one):
+   * a listener added and removed per receive cost more than the receive.
+   */
+  private watchAbort(waiter: Waiter): void {
+    let waiting = this.waitingBySignal.get(waiter.signal);
+    if (waiting === undefined) {
+      const ofSignal = new Set<Waiter>();
+      waiting = ofSignal;
+      this.waitingBySignal.set(waiter.signal, ofSignal);
+      waiter.signal.addEventListener(
+        'abort',
+        () => {
+          for (const aborted of [...ofSignal]) this.answer(aborted, undefined);
+        },
+        { once: true },
+      );
+    }
+    waiting.add(waiter);
+  }
+
+  /** Answers a waiting receive once: with messages, empty at its wait's end, or (undefined) with its signal's reason. */
+  private answer(waiter: Waiter, messages: QueueMessage[] | undefined): void {
+    if (waiter.done) return;
+    waiter.done = true;
+    this.clock.clearTimer(waiter.timer);
+    this.waitingBySignal.get(waiter.signal)?.delete(waiter);
+    if (messages === undefined) waiter.reject(waiter.signal.reason);
+    else waiter.resolve(messages);
   }
 
   async deleteBatch(messages: QueueMessage[]): Promise<void> {
@@ -177,14 +192,14 @@ export class SimulatedQueue implements PolledQueue {
 
   private wakeWaiters(): void {
     while (this.visibleCount > 0 && this.waiters.length > 0) {
-      const waiter = this.waiters.shift()! as Waiter & { isDone?: () => boolean };
-      if (waiter.isDone?.()) continue;
+      const waiter = this.waiters.shift()!;
+      if (waiter.done) continue;
       const messages = this.take(waiter.maxMessages);
       if (messages.length === 0) {
         this.waiters.unshiftAll([waiter]);
         return;
       }
-      waiter.resolve(messages);
+      this.answer(waiter, messages);
     }
   }
 
