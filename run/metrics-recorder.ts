@@ -128,17 +128,20 @@ export class MetricsRecorder implements SourceMetrics {
   }
 
   count(name: CounterName, atMs: number, amount = 1): void {
-    this.placed(atMs, () => {
+    // Several times per arrival: no replay closure once the origin is known.
+    if (this.originAtMs === undefined) this.placed(atMs, () => this.count(name, atMs, amount));
+    else {
       const point = this.point(atMs);
       point[name] = (point[name] ?? 0) + amount;
-    });
+    }
   }
 
   gauge(name: GaugeName, atMs: number, value: number): void {
-    this.placed(atMs, () => {
+    if (this.originAtMs === undefined) this.placed(atMs, () => this.gauge(name, atMs, value));
+    else {
       const point = this.point(atMs);
       point[name] = Math.max(point[name] ?? 0, value);
-    });
+    }
   }
 
   shardIteratorAge(shardId: string, atMs: number, ageMs: number): void {
