@@ -10,6 +10,7 @@ import { resolvePrices } from '../analysis/pricing.ts';
 import type { EventAccounting, PatternResult, SeriesPoint } from '../analysis/run-result.ts';
 import type { PatternSpec, Scenario } from '../scenario/schema.ts';
 import { coldStartDistributionOf } from '../scenario/parts.ts';
+import { syntheticDurationFactor, syntheticHandlerRunsOutOfMemory } from '../runtime/handler.ts';
 import { sourceModules } from '../drivers/registry.ts';
 import { ReceiveWaitTrend } from '../drivers/sqs/receive-wait-trend.ts';
 import { SimulatedBus } from '../drivers/eventbridge/simulated-bus.ts';
@@ -158,13 +159,16 @@ function normalQuantile(p: number): number {
 }
 
 /** The synthetic handler's duration distribution (runtime/handler.ts) as buckets: duration at each bucket's midpoint, and its probability. */
-export function durationQuantilesMs(handler: Scenario['function']['handler']): Array<{ durationMs: number; weight: number }> {
+export function durationQuantilesMs(fnSpec: Scenario['function']): Array<{ durationMs: number; weight: number }> {
+  const handler = fnSpec.handler;
   if (handler.type !== 'synthetic') return [{ durationMs: 0, weight: 1 }];
+  // At the function's memory size and architecture, as the handler draws them in a run.
+  const factor = syntheticDurationFactor(handler, fnSpec);
   const duration = handler.duration;
-  if (duration.kind === 'fixed') return [{ durationMs: duration.fixedMs, weight: 1 }];
-  if (duration.p99Ms <= duration.p50Ms) return [{ durationMs: duration.p50Ms, weight: 1 }];
+  if (duration.kind === 'fixed') return [{ durationMs: duration.fixedMs * factor, weight: 1 }];
+  if (duration.p99Ms <= duration.p50Ms) return [{ durationMs: duration.p50Ms * factor, weight: 1 }];
   const sigma = Math.log(duration.p99Ms / duration.p50Ms) / z99;
-  return quantileBuckets.map(([low, high]) => ({ durationMs: duration.p50Ms * Math.exp(sigma * normalQuantile((low + high) / 2)), weight: high - low }));
+  return quantileBuckets.map(([low, high]) => ({ durationMs: duration.p50Ms * Math.exp(sigma * normalQuantile((low + high) / 2)) * factor, weight: high - low }));
 }
 
 /**
@@ -193,11 +197,13 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const clock: NowClock = { nowMs: () => nowMs };
   const burst = createBurstScaling(scenario.account, { ...clock, setTimer: () => ({ id: 0 }), clearTimer: () => undefined, sleep: async () => undefined });
   const concurrencyLimit = fnSpec.reservedConcurrency ?? scenario.account.concurrencyLimit;
-  const quantiles = durationQuantilesMs(fnSpec.handler);
+  const quantiles = durationQuantilesMs(fnSpec);
   const meanDurationMs = quantiles.reduce((sum, { durationMs, weight }) => sum + durationMs * weight, 0);
   // A cold start's INIT: the fixed initDuration, else the median of the runtime's distribution (scenario/parts.ts).
   const initMs = coldStartDistributionOf(fnSpec).p50Ms;
-  const errorRate = fnSpec.handler.type === 'synthetic' ? fnSpec.handler.errorRate : 0;
+  // A declared peak memory above memoryMb fails every invoke (runtime/handler.ts).
+  const outOfMemory = fnSpec.handler.type === 'synthetic' && syntheticHandlerRunsOutOfMemory(fnSpec.handler, fnSpec);
+  const errorRate = fnSpec.handler.type !== 'synthetic' ? 0 : outOfMemory ? 1 : fnSpec.handler.errorRate;
 
   // What limits concurrent invokes, and how many events one invoke takes, by source.
   const batchMax = pattern.source === 'sqs' ? Math.min(pattern.batchSize, pattern.maximumBatchingWindow > 0 ? pattern.batchSize : 10) : pattern.source === 'kinesis' ? pattern.batchSize : 1;
@@ -698,7 +704,8 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     series,
     quotas: pattern.source === 'eventbridge' ? [invocationQuotaRecord(invocationRate, scenario.region, 'sluice')] : [],
     extras: { fidelity: 'aggregate', stepMs },
-    warnings: [],
+    // Lambda ends an environment that runs out of memory, so each invoke cold-starts: the exact mode runs that, this model keeps environments warm.
+    warnings: outOfMemory ? ['every invoke runs out of memory (function.handler.peakMemoryMb above memoryMb); the aggregate model counts them as errors but does not end their environments: predict with --fidelity exact for the cold starts'] : [],
   };
   result.cost = estimateCost(result, resolvePrices(scenario.prices ?? {}), sourceModules[declared.source].cost);
   return { result, simulatedEvents: Math.round(sent), steps: stepIndex, wallMs: performance.now() - wallStartedMs };

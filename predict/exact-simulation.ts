@@ -87,7 +87,9 @@ export async function simulateExact(options: ExactSimulationOptions): Promise<Ex
   const fn = new LambdaFunction({
     spec: scenario.function,
     account: scenario.account,
-    handler: syntheticHandler(scenario.function.handler, clock, seededRandom(scenario.workload.seed + 1)),
+    // The function's settings, as a run gives them: durations move to its memory size and
+    // architecture, and a declared peak memory above memoryMb fails every invoke.
+    handler: syntheticHandler(scenario.function.handler, clock, seededRandom(scenario.workload.seed + 1), scenario.function),
     clock,
     observer,
   });

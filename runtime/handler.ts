@@ -59,7 +59,7 @@ export type SyntheticHandlerSpec = Omit<Extract<FunctionSpec['handler'], { type:
 export function syntheticHandler(spec: SyntheticHandlerSpec, clock: Clock, random: RandomSource, fn?: CpuSettings): InProcessHandler {
   const cpuShare = spec.cpuShare ?? awsDefaults.syntheticHandlerCpuShare.value;
   const from = fn ? { memoryMb: spec.durationAtMemoryMb ?? fn.memoryMb, architecture: spec.durationAtArchitecture ?? fn.architecture } : undefined;
-  const outOfMemory = fn !== undefined && spec.peakMemoryMb !== undefined && spec.peakMemoryMb > fn.memoryMb;
+  const outOfMemory = fn !== undefined && syntheticHandlerRunsOutOfMemory(spec, fn);
   return {
     readsEvent: false,
     async run() {
@@ -73,6 +73,22 @@ export function syntheticHandler(spec: SyntheticHandlerSpec, clock: Clock, rando
       return { ok: true };
     },
   };
+}
+
+/** Whether the synthetic handler's declared peak memory is above the function's memoryMb (every invoke then fails). */
+export function syntheticHandlerRunsOutOfMemory(spec: SyntheticHandlerSpec, fn: CpuSettings): boolean {
+  return spec.peakMemoryMb !== undefined && spec.peakMemoryMb > fn.memoryMb;
+}
+
+/**
+ * What the synthetic handler's durations are multiplied by at the function's memory size and
+ * architecture ({@link syntheticHandler}: the scaling is linear in the duration), for a model
+ * that draws no durations itself.
+ */
+export function syntheticDurationFactor(spec: SyntheticHandlerSpec, fn: CpuSettings): number {
+  const cpuShare = spec.cpuShare ?? awsDefaults.syntheticHandlerCpuShare.value;
+  const from = { memoryMb: spec.durationAtMemoryMb ?? fn.memoryMb, architecture: spec.durationAtArchitecture ?? fn.architecture };
+  return scaledDurationMs({ durationMs: 1, cpuShare, from, to: fn });
 }
 
 /** The handler needed more memory than the function has: its environment is ended. */
