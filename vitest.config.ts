@@ -62,6 +62,17 @@ export default defineConfig({
           sequence: { groupOrder: 2 },
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'agreement',
+          // Every shipped scenario run at full length beside its prediction (~8 min): `npm run test:agreement` and nightly, not `npm test`.
+          include: ['test/agreement/**/*.test.ts'],
+          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 3 },
+        },
+      },
     ],
   },
 });

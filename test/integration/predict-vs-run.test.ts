@@ -6,7 +6,7 @@ import { predictScenario } from '../../predict/predict-scenario.ts';
 import { agreementOf, formatAgreement } from '../../predict/agreement.ts';
 
 // Shipped scenarios with a 3 s phase, run on the embedded target and predicted (exact). Every
-// shipped scenario at full length: `node --import ./bin/register.mjs scripts/predict-vs-run.ts`.
+// shipped scenario at full length: test/agreement/predict-vs-run-all.test.ts (`npm run test:agreement`).
 /** A shipped scenario with one 3 s phase at `arrivalRate`: run on the embedded target, then predicted exactly. */
 async function runAndPredict(file: string, arrivalRate: number, drainTimeoutMs: number) {
   const scenario = parseScenario(readFileSync(file, 'utf8'), file);
@@ -40,7 +40,7 @@ describe('sluice predict against a real embedded run', () => {
       // reads fall against the 3 s (and against a loaded machine's timers) moves a batch between
       // seconds and invokes, so the steady throughput and the GB-seconds of a few draws part by
       // 15–30 % while every record completes in both. Checked here as records and invokes (one
-      // batch per shard either way); at full length (scripts/predict-vs-run.ts) throughput agrees
+      // batch per shard either way); at full length (test/agreement/predict-vs-run-all.test.ts) throughput agrees
       // within 5 % and cost within 6 %.
       const readsPerShard = pattern.source === 'kinesis' ? (pattern.settings as { shards: number }).shards : 0;
       for (const row of rows.filter((r) => (r.figure === 'throughputOut' || r.figure === 'costUsd') && readsPerShard === 0)) expect(row.gap, `${pattern.name} ${row.figure}: ${row.rule}`).toBeLessThan(0.1);
