@@ -26,7 +26,7 @@ export const exactEventsMax = 2_000_000;
 export const modelledFigures = [
   'poller timing: long polls wake one poller per message; receives and deletes take no time',
   'producer retries back off 100 ms doubling (SDK jitter not modelled)',
-  'the handler duration is the scenario’s synthetic distribution; no network or service latency is added',
+  'the handler duration is the scenario’s synthetic distribution at the function’s memory size and architecture (as a run scales it); no network or service latency is added',
   'cold start = initDuration exactly; idle environments reclaimed after function.idleReclaim',
 ] as const;
 
