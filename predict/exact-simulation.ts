@@ -43,6 +43,9 @@ export interface ExactSimulation {
  */
 export const defaultSettleTurns = 12;
 
+/** How often a drain checks whether every event has its fate, ms. */
+const drainCheckMs = 10;
+
 /**
  * One pattern on simulated time, every event: the scenario's arrivals into the source's
  * simulated store, consumed by the same mapping (or invoke path), the same Lambda runtime
@@ -134,22 +137,26 @@ export async function simulateExact(options: ExactSimulationOptions): Promise<Ex
   // Drain: until every accepted event has a fate, or the drain timeout.
   const drainDeadlineMs = loadEndMs + scenario.drainTimeout;
   let drained = false;
+  // Checked every 10 ms (the aggregate's step): the run's end, which shard-hours and
+  // provisioned capacity are billed to, is then the drain's own, not a coarser poll's.
   while (clock.nowMs() < drainDeadlineMs) {
     if (session.isDrained()) {
       drained = true;
       break;
     }
-    await clock.advanceTo(Math.min(drainDeadlineMs, clock.nowMs() + 250));
+    await clock.advanceTo(Math.min(drainDeadlineMs, clock.nowMs() + drainCheckMs));
   }
   drained ||= session.isDrained();
   sampling = false;
   const stopping = session.stop();
-  // Stopping waits for invokes in flight, which finish on simulated time.
+  // Stopping waits for invokes in flight, which finish on simulated time: timer by timer, so
+  // the end is when the last of them finished, not the next whole second.
   let settled = false;
   void stopping.finally(() => {
     settled = true;
   });
-  for (let step = 0; !settled && step < 100_000; step += 1) await clock.advanceBy(1000);
+  await clock.advanceBy(0);
+  for (let step = 0; !settled && step < 1_000_000; step += 1) await clock.advanceTo(clock.nextDueMs() ?? clock.nowMs() + 1000);
   await stopping;
   const endMs = clock.nowMs();
   recorder.gauge('concurrency', endMs, fn.takePeakConcurrency());
