@@ -164,11 +164,15 @@ export function durationQuantilesMs(fnSpec: Scenario['function']): Array<{ durat
   if (handler.type !== 'synthetic') return [{ durationMs: 0, weight: 1 }];
   // At the function's memory size and architecture, as the handler draws them in a run.
   const factor = syntheticDurationFactor(handler, fnSpec);
-  const duration = handler.duration;
-  if (duration.kind === 'fixed') return [{ durationMs: duration.fixedMs * factor, weight: 1 }];
-  if (duration.p99Ms <= duration.p50Ms) return [{ durationMs: duration.p50Ms * factor, weight: 1 }];
+  return drawnDurationQuantilesMs(handler.duration).map(({ durationMs, weight }) => ({ durationMs: durationMs * factor, weight }));
+}
+
+/** The duration distribution as the scenario gives it, in buckets. */
+function drawnDurationQuantilesMs(duration: Extract<Scenario['function']['handler'], { type: 'synthetic' }>['duration']): Array<{ durationMs: number; weight: number }> {
+  if (duration.kind === 'fixed') return [{ durationMs: duration.fixedMs, weight: 1 }];
+  if (duration.p99Ms <= duration.p50Ms) return [{ durationMs: duration.p50Ms, weight: 1 }];
   const sigma = Math.log(duration.p99Ms / duration.p50Ms) / z99;
-  return quantileBuckets.map(([low, high]) => ({ durationMs: duration.p50Ms * Math.exp(sigma * normalQuantile((low + high) / 2)) * factor, weight: high - low }));
+  return quantileBuckets.map(([low, high]) => ({ durationMs: duration.p50Ms * Math.exp(sigma * normalQuantile((low + high) / 2)), weight: high - low }));
 }
 
 /**

@@ -57,15 +57,14 @@ export type SyntheticHandlerSpec = Omit<Extract<FunctionSpec['handler'], { type:
  * with Runtime.OutOfMemory, as Lambda ends an environment that runs out of memory.
  */
 export function syntheticHandler(spec: SyntheticHandlerSpec, clock: Clock, random: RandomSource, fn?: CpuSettings): InProcessHandler {
-  const cpuShare = spec.cpuShare ?? awsDefaults.syntheticHandlerCpuShare.value;
-  const from = fn ? { memoryMb: spec.durationAtMemoryMb ?? fn.memoryMb, architecture: spec.durationAtArchitecture ?? fn.architecture } : undefined;
+  const factor = fn ? syntheticDurationFactor(spec, fn) : 1;
   const outOfMemory = fn !== undefined && syntheticHandlerRunsOutOfMemory(spec, fn);
   return {
     readsEvent: false,
     async run() {
       const duration = spec.duration;
       const drawnMs = duration.kind === 'fixed' ? duration.fixedMs : lognormalFromPercentiles(random, duration.p50Ms, duration.p99Ms);
-      const durationMs = fn && from ? scaledDurationMs({ durationMs: drawnMs, cpuShare, from, to: fn }) : drawnMs;
+      const durationMs = drawnMs * factor;
       const fails = spec.errorRate > 0 && random.next() < spec.errorRate;
       await clock.sleep(durationMs);
       if (outOfMemory) throw new OutOfMemoryError(spec.peakMemoryMb!, fn!.memoryMb);
@@ -82,8 +81,8 @@ export function syntheticHandlerRunsOutOfMemory(spec: SyntheticHandlerSpec, fn: 
 
 /**
  * What the synthetic handler's durations are multiplied by at the function's memory size and
- * architecture ({@link syntheticHandler}: the scaling is linear in the duration), for a model
- * that draws no durations itself.
+ * architecture: the scaling (runtime/function-model.ts) is linear in the duration, so one
+ * factor serves every draw, and the aggregate model's duration quantiles.
  */
 export function syntheticDurationFactor(spec: SyntheticHandlerSpec, fn: CpuSettings): number {
   const cpuShare = spec.cpuShare ?? awsDefaults.syntheticHandlerCpuShare.value;
