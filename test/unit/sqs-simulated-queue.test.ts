@@ -83,4 +83,26 @@ describe('simulated SQS queue', () => {
     const messages = await waiting;
     expect(messages.map((m) => [m.messageId, m.sentTimestampMs])).toEqual([['m1', 300]]);
   });
+
+  it('ends every waiting receive of an aborted signal with its reason, and hands later messages to the receives still waiting', async () => {
+    const clock = new VirtualClock(0);
+    const { queue } = queueOn(clock);
+    const stopping = new AbortController();
+    const outcomes: string[] = [];
+    const keep = (name: string, receive: Promise<QueueMessage[]>) =>
+      receive.then(
+        (messages) => outcomes.push(`${name}: ${messages.map((m) => m.messageId).join(',')}`),
+        (error: Error) => outcomes.push(`${name}: ${error.message}`),
+      );
+    const first = keep('first', queue.receive(10, 20_000, stopping.signal));
+    const second = keep('second', queue.receive(10, 20_000, stopping.signal));
+    const other = keep('other', queue.receive(10, 20_000, signal));
+    stopping.abort(new Error('mapping stopped'));
+    await Promise.all([first, second]);
+    queue.send('m1', 'body');
+    await other;
+    expect(outcomes).toEqual(['first: mapping stopped', 'second: mapping stopped', 'other: m1']);
+    // The receives' wait timers are gone with them: what is left is m1's visibility timeout.
+    expect(clock.pendingTimers).toBe(1);
+  });
 });
