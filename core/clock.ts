@@ -116,8 +116,23 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(callback: () => void, delayMs: number): TimerHandle {
+    return this.schedule(callback, delayMs, laterAtTheInstant);
+  }
+
+  /**
+   * A timer that fires before every {@link setTimer} timer due at the same instant, whenever
+   * those were set. Live, two things are never due at exactly the same time; on a virtual
+   * clock they are whenever their delays add up alike, and the order must be chosen: a
+   * prediction's arrivals are written first, so a record due on a poller's beat is in that read
+   * instead of waiting a whole poll interval for the next.
+   */
+  setTimerFirst(callback: () => void, delayMs: number): TimerHandle {
+    return this.schedule(callback, delayMs, firstAtTheInstant);
+  }
+
+  private schedule(callback: () => void, delayMs: number, rank: number): TimerHandle {
     // The timer is its own handle: clearing it marks it, with no lookup by id.
-    const timer: DueTimer = { id: this.nextId++, atMs: this.currentMs + Math.max(0, delayMs), callback, cleared: false };
+    const timer: DueTimer = { id: this.nextId++, atMs: this.currentMs + Math.max(0, delayMs), rank, callback, cleared: false };
     heapPush(this.heap, timer);
     this.liveCount += 1;
     return timer;
@@ -169,24 +184,29 @@ export class VirtualClock implements Clock {
     return this.liveCount;
   }
 
-  /** The next live timer: earliest due, and of those the first set. */
+  /** The next live timer: earliest due, and of those the lowest rank, first set. */
   private earliest(): DueTimer | undefined {
     while (this.heap.length > 0 && this.heap[0]!.cleared) heapPop(this.heap);
     return this.heap[0];
   }
 }
 
+/** Ranks of timers due at the same instant: the lower fires first. */
+const firstAtTheInstant = 0;
+const laterAtTheInstant = 1;
+
 interface DueTimer {
   id: number;
   atMs: number;
+  rank: number;
   callback: () => void;
   /** Cleared, or fired: skipped when it comes up, and a clearTimer after it does nothing. */
   cleared: boolean;
 }
 
-/** Fires before `b`: due earlier, or due together and set first (ids grow with each timer). */
+/** Fires before `b`: due earlier, or due together and of a lower rank, or of the same and set first (ids grow with each timer). */
 function firesBefore(a: DueTimer, b: DueTimer): boolean {
-  return a.atMs < b.atMs || (a.atMs === b.atMs && a.id < b.id);
+  return a.atMs < b.atMs || (a.atMs === b.atMs && (a.rank < b.rank || (a.rank === b.rank && a.id < b.id)));
 }
 
 function heapPush(heap: DueTimer[], timer: DueTimer): void {

@@ -117,10 +117,11 @@ export async function simulateExact(options: ExactSimulationOptions): Promise<Ex
     }
     if (nextArrival < schedule.totalArrivals) {
       const dueAtMs = loadStartMs + schedule.dueAtMs(nextArrival);
-      clock.setTimer(sendDue, Math.max(1, dueAtMs - clock.nowMs()));
+      clock.setTimerFirst(sendDue, Math.max(1, dueAtMs - clock.nowMs()));
     }
   };
-  if (schedule.totalArrivals > 0) clock.setTimer(sendDue, schedule.dueAtMs(0));
+  // Arrivals go first at their instant: one due on a poller's beat is in that read.
+  if (schedule.totalArrivals > 0) clock.setTimerFirst(sendDue, schedule.dueAtMs(0));
 
   let sampling = true;
   const sample = () => {

@@ -12,6 +12,23 @@ describe('VirtualClock', () => {
     expect(clock.pendingTimers).toBe(1);
   });
 
+  it('fires a setTimerFirst timer before the timers due at its instant that were set before it, and in set order among its own kind', async () => {
+    const clock = new VirtualClock();
+    const fired: string[] = [];
+    // A poller's beat set a second ahead, then arrivals set to fall on it, as a prediction has them.
+    clock.setTimer(() => fired.push(`read@${clock.nowMs()}`), 1000);
+    clock.setTimer(() => fired.push(`sample@${clock.nowMs()}`), 1000);
+    clock.setTimerFirst(() => fired.push(`write1@${clock.nowMs()}`), 1000);
+    clock.setTimerFirst(() => fired.push(`write2@${clock.nowMs()}`), 1000);
+    // Earlier timers still fire first, whatever their kind.
+    clock.setTimer(() => fired.push(`early@${clock.nowMs()}`), 999);
+    const cleared = clock.setTimerFirst(() => fired.push('cleared'), 1000);
+    clock.clearTimer(cleared);
+    await clock.advanceBy(1000);
+    expect(fired).toEqual(['early@999', 'write1@1000', 'write2@1000', 'read@1000', 'sample@1000']);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('skips a cleared timer and lets the promise jobs a timer starts run before the next one', async () => {
     const clock = new VirtualClock();
     const order: string[] = [];
