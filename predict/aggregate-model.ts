@@ -243,6 +243,9 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const kinesisPollIntervalMs = awsDefaults.kinesisPollIntervalMs.value;
   let nextKinesisReadMs = options.startMs;
   const shards: ShardState[] = pattern.source === 'kinesis' ? shardSharesOf(scenario, pattern.shards).map((share) => ({ share, unread: new CohortQueue(), read: new CohortQueue(), busy: 0, writeTokens: kinesisWritePerShardPerSecond })) : [];
+  // Counts spread each record over the shards by their shares, so a shard's part of half a
+  // record is its share of one half: the stream holds a record's even odds when the parts add up to it.
+  const halfRecordOf = (shard: ShardState) => 0.5 * shard.share;
   const shardsHold = () => shards.reduce((sum, shard) => sum + shard.unread.count + shard.read.count, 0);
   let iteratorAgeMsInSecond = 0;
   // The run's max queue or iterator age as the largest of its samples (predict/run-maximum.ts).
@@ -496,10 +499,10 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       let roomLeft = Math.max(0, concurrencyLimit - busy);
       const lanes = pattern.parallelizationFactor;
       shards.forEach((shard, index) => {
-        // A read takes what was written before it: records of this step are still being written
-        // (the run's poller reads first when a read and a write fall on the same instant).
+        // A read takes what was written by its instant, one due on the instant included (the
+        // exact mode writes first: core/clock.ts setTimerFirst); this step's records are due after it.
         const written = read ? shard.unread.countArrivedBefore(nowMs) : 0;
-        if (written >= 0.5) {
+        if (written >= halfRecordOf(shard)) {
           // The last record read is the shard's newest. Counts spread a shard's records over
           // every step; where they are few (under one a step), the newest whole record is older
           // than the last step: whether a record reached this shard by a given step has the odds
@@ -518,11 +521,12 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
           // What was read goes out in whole batches, each lane its own keys: the batch size the
           // lanes' invokes carry until the next read. A shard whose lanes had not finished the
           // last read is behind, and its poller reads on (five reads a second), so its batches are full.
-          const behind = shard.read.count >= 0.5;
+          const behind = shard.read.count >= halfRecordOf(shard);
           for (const cohort of shard.unread.take(written)) shard.read.push(cohort);
           const heldNow = shard.read.count;
           const batchesPerLane = Math.ceil(heldNow / lanes / batchMax);
-          shard.recordsPerInvoke = behind ? batchMax : heldNow / Math.min(Math.ceil(heldNow), lanes * batchesPerLane);
+          // A batch carries whole records: a shard's part of a lone record is that part of one invoke.
+          shard.recordsPerInvoke = behind ? batchMax : Math.max(1, heldNow / Math.min(Math.ceil(heldNow), lanes * batchesPerLane));
           // A lane runs its batches one after another, so its j-th batch of this read is
           // dispatched once the earlier ones have ended: the iterator age then is the read's
           // plus their durations (one of them slow, at each quantile, the rest typical). The
@@ -530,7 +534,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
           shard.batchesWaitingPerLane = behind ? undefined : { batches: batchesPerLane, lanes: Math.min(lanes, Math.ceil(heldNow / batchMax)) };
         }
         const held = shard.read.count;
-        if (held < 0.5) return;
+        if (held < halfRecordOf(shard)) return;
         // Counts, as for one-event invokes: a lane whose last invoke ended in part (its duration
         // spread over quantiles) takes that part of its next batch now. Whole lanes would wait
         // for the slowest quantile to end, so a lane's pace would be the tail's, not the mean's.
