@@ -423,23 +423,29 @@ patterns:
 
   // A published SQS scale-up experiment (rehanvdm.com, "SQS Lambda ESM Scaling Behaviour —
   // Experiment Batch Size vs Processing Time", batch size 1, a generator at a constant rate of
-  // about 2,000 messages/s): 100 ms handler — ~195 cold starts, ramp-up ~1 min 10 s, 50,871
-  // invocations during it; 400 ms — ~795 cold starts, ramp-up ~2 min 50 s, 128,758 invocations.
+  // about 2,000 messages/s, the runs that stayed under the account's concurrency): cold starts,
+  // ramp-up and the invocations during it — 100 ms: ~195, 1 min 10 s, 50,871; 200 ms: ~358,
+  // 1 min 20 s, 55,734; 400 ms: ~795, 2 min 50 s, 128,758; 600 ms: ~1,060, 3 min 30 s, 163,997.
   // https://rehanvdm.com/blog/sqs-lambda-esm-scaling-behaviour--experiment-lambda-time-vs-batch-size
-  it('reproduces the published SQS scale-up experiment within 20 % (both runs\' cold starts; the 400 ms ramp-up and its invocations)', () => {
+  it('reproduces the published SQS scale-up experiment within 20 % (every run\'s cold starts; the 200, 400 and 600 ms ramp-ups; the 400 ms invocations)', () => {
     const results: string[] = [];
     const gaps: Array<{ handlerMs: number; coldStartsGap: number; rampUpGap: number; rampInvocationsGap: number }> = [];
     // Published per run: cold starts, ramp-up time, and the invocations during the ramp-up.
     for (const [handlerMs, coldStartsPublished, rampUpSecondsPublished, rampInvocationsPublished] of [
       [100, 195, 70, 50_871],
+      [200, 358, 80, 55_734],
       [400, 795, 170, 128_758],
+      [600, 1060, 210, 163_997],
     ] as const) {
+      // The experiment's account allowed more than the default 1,000 concurrent executions (its
+      // 600 ms run reached 1,060), so the function's ceiling is not what stops the ramp here.
       const scenario = scenarioOf(`name: sqs-experiment
 workload:
-  phases: [{ duration: 250, arrivalRate: 2000 }]
+  phases: [{ duration: 300, arrivalRate: 2000 }]
 function:
   handler: { duration: ${handlerMs}ms }
   initDuration: 200ms
+account: { concurrencyLimit: 3000 }
 drainTimeout: 60s
 patterns:
   - source: sqs
@@ -448,9 +454,9 @@ patterns:
       const { result } = simulateAggregate({ scenario, pattern: scenario.patterns[0]!, patternName: 'sqs', startMs });
       const steady = result.summary.peakConcurrency;
       const rampUpSeconds = result.series.findIndex((point) => point.concurrency >= 0.95 * (2000 * handlerMs) / 1000);
+      expect(rampUpSeconds, `${handlerMs} ms ramps up within the load`).toBeGreaterThan(0);
       // Batch size 1: one invocation per message completed.
-      const rampInvocations = result.series.slice(0, rampUpSeconds).reduce((sum, point) => sum + point.completed, 0);
-      console.log(`${handlerMs} ms: cold starts ${result.summary.coldStarts}, ramp-up ${rampUpSeconds} s, ${rampInvocations} invocations during it, peak ${steady}`);
+      const rampInvocations = Math.round(result.series.slice(0, rampUpSeconds).reduce((sum, point) => sum + point.completed, 0));
       results.push(
         `${handlerMs} ms: cold starts ${result.summary.coldStarts} (published ${coldStartsPublished}), ramp-up ${rampUpSeconds} s (published ${rampUpSecondsPublished} s), ` +
           `invocations during the ramp-up ${rampInvocations} (published ${rampInvocationsPublished}), peak concurrency ${steady}`,
@@ -461,10 +467,15 @@ patterns:
     // Cold starts: pollers add while messages wait longer and longer, so they stop at what the
     // arrivals need rather than growing on over the backlog the ramp left (sqsScaleUpWaitRiseMs).
     for (const { handlerMs, coldStartsGap } of gaps) expect(coldStartsGap, `${handlerMs} ms cold starts`).toBeLessThan(0.2);
-    // Ramp-up: the 400 ms run's (+300 pollers a minute). The 100 ms run ramped at about half
-    // that rate on AWS (~157 cold starts a minute against 281 and 297 with 400 and 600 ms
-    // handlers); the documented rule has one rate, so that gap is left named, not fitted.
-    expect(gaps.find((g) => g.handlerMs === 400)!.rampUpGap).toBeLessThan(0.2);
+    // Ramp-up: +300 pollers a minute holds for three of the four runs. The 100 ms run ramped at
+    // about half that rate on AWS (~157 cold starts a minute against 265–297 for the others); the
+    // documented rule has one rate, so that gap is left named, not fitted.
+    for (const { handlerMs, rampUpGap } of gaps.filter((g) => g.handlerMs !== 100)) expect(rampUpGap, `${handlerMs} ms ramp-up`).toBeLessThan(0.2);
+    // Invocations during the ramp-up: the published counts average 700–780 a second over ramps
+    // of 70–210 s, where a constant 2,000 messages/s ramped up linearly gives about 1,000 a second
+    // whatever the ramp's length. They fit a generator of about 1,500 a second, which the cold
+    // starts do not (each run's is about 2,000/s × its duration); only the 400 ms count fits both,
+    // so only it is held.
     expect(gaps.find((g) => g.handlerMs === 400)!.rampInvocationsGap).toBeLessThan(0.2);
   });
 });
