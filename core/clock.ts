@@ -139,12 +139,24 @@ export class VirtualClock implements Clock {
   }
 
   clearTimer(handle: TimerHandle): void {
-    // Left in the heap and skipped when it comes up: removal from the middle of a heap costs more than it saves.
+    // Left in the heap and skipped when it comes up: removal from the middle of a heap costs
+    // more than it saves. Its callback is let go at once, though: a receive's 20 s wait timer,
+    // cleared when a message answers it, would otherwise hold the receive (its promise, its
+    // messages) for 20 simulated seconds, into the old generation the collector sweeps slowly.
     const timer = handle as DueTimer;
     if (timer.cleared === false) {
       timer.cleared = true;
+      timer.callback = doNothing;
       this.liveCount -= 1;
+      // Mostly cleared timers: rebuilt from the live ones, so the heap is as deep as what can still fire.
+      if (this.heap.length > compactAtTimers && this.liveCount < this.heap.length / 4) this.compact();
     }
+  }
+
+  private compact(): void {
+    const live = this.heap.filter((timer) => !timer.cleared);
+    this.heap.length = 0;
+    for (const timer of live) heapPush(this.heap, timer);
   }
 
   sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
@@ -190,6 +202,11 @@ export class VirtualClock implements Clock {
     return this.heap[0];
   }
 }
+
+const doNothing = (): void => undefined;
+
+/** A heap this long whose timers are mostly cleared is rebuilt from the live ones. */
+const compactAtTimers = 4096;
 
 /** Ranks of timers due at the same instant: the lower fires first. */
 const firstAtTheInstant = 0;
