@@ -84,6 +84,13 @@ export interface LambdaFunctionOptions {
  */
 export class LambdaFunction {
   private readonly idle: ExecutionEnvironment[] = [];
+  /** Of `idle`, how many are provisioned: none, and an invoke takes the most recent idle one without a search. */
+  private idleProvisioned = 0;
+  /**
+   * No idle on-demand environment was last used before this: until the idle time has passed
+   * it, none is due to be reclaimed, and an invoke skips the search.
+   */
+  private idleOnDemandSinceMs = Infinity;
   private busyCount = 0;
   private liveCount = 0;
   private nextEnvironmentId = 1;
@@ -164,13 +171,24 @@ export class LambdaFunction {
       this.liveCount += 1;
       // Provisioned environments are initialised before traffic reaches them, as Lambda does.
       if (isIsolated(handler)) environment.starting = this.startProvisioned(handler, environment);
-      if (options.warmAtOnce || isIsolated(handler)) this.idle.push(environment);
-      else this.after(this.drawInitMs(), () => this.idle.push(environment));
+      if (options.warmAtOnce || isIsolated(handler)) this.becomeIdle(environment);
+      else this.after(this.drawInitMs(), () => this.becomeIdle(environment));
     }
     for (let i = this.idle.length - 1; i >= 0 && this.provisionedLive > this.provisionedTarget; i -= 1) {
       const environment = this.idle[i]!;
-      if (environment.provisioned) this.unprovision(environment);
+      if (environment.provisioned) {
+        this.unprovision(environment);
+        // Idle and on-demand now: reclaimed once idle for the idle time.
+        this.idleProvisioned -= 1;
+        this.idleOnDemandSinceMs = Math.min(this.idleOnDemandSinceMs, environment.lastUsedMs);
+      }
     }
+  }
+
+  private becomeIdle(environment: ExecutionEnvironment): void {
+    this.idle.push(environment);
+    if (environment.provisioned) this.idleProvisioned += 1;
+    else this.idleOnDemandSinceMs = Math.min(this.idleOnDemandSinceMs, environment.lastUsedMs);
   }
 
   private unprovision(environment: ExecutionEnvironment): void {
@@ -543,9 +561,10 @@ export class LambdaFunction {
     // Provisioned environments serve first (spill-over goes on-demand); within each kind, most
     // recently used first: that is the environment most likely still warm on AWS too.
     let index = -1;
-    for (let i = this.idle.length - 1; i >= 0; i -= 1) {
+    for (let i = this.idle.length - 1; i >= 0 && this.idleProvisioned > 0; i -= 1) {
       if (this.idle[i]!.provisioned) {
         index = i;
+        this.idleProvisioned -= 1;
         break;
       }
     }
@@ -577,7 +596,7 @@ export class LambdaFunction {
     environment.lastUsedMs = this.options.clock.nowMs();
     // Scaled in while it was busy: it stays as an on-demand environment.
     if (environment.provisioned && this.provisionedLive > this.provisionedTarget) this.unprovision(environment);
-    this.idle.push(environment);
+    this.becomeIdle(environment);
   }
 
   private throttle(trigger: InvokeTrigger, reason: ConcurrencyThrottleError['reason'], silent = false): never {
@@ -589,17 +608,21 @@ export class LambdaFunction {
   /** Idle environments past the idle time are gone; provisioned ones are kept warm. */
   private reclaimIdle(): void {
     const oldestAllowedMs = this.options.clock.nowMs() - this.options.spec.idleReclaim;
+    if (!(this.idleOnDemandSinceMs < oldestAllowedMs)) return;
+    let sinceMs = Infinity;
     for (let i = this.idle.length - 1; i >= 0; i -= 1) {
       const environment = this.idle[i];
-      if (!environment.provisioned && environment.lastUsedMs < oldestAllowedMs) {
+      if (environment.provisioned) continue;
+      if (environment.lastUsedMs < oldestAllowedMs) {
         this.idle.splice(i, 1);
         this.liveCount -= 1;
         if (environment.worker) {
           this.workers.delete(environment.worker);
           void environment.worker.terminate();
         }
-      }
+      } else sinceMs = Math.min(sinceMs, environment.lastUsedMs);
     }
+    this.idleOnDemandSinceMs = sinceMs;
   }
 }
 

@@ -106,6 +106,38 @@ describe('lambda function runtime', () => {
     expect(records.map((r) => r.coldStart)).toEqual([true, true]);
   });
 
+  it('reclaims each idle environment once it has been idle for the idle time, counting a provisioned one scaled in while idle from its own last use', async () => {
+    const { clock, fn, records } = makeFunction({ handler: { duration: '10ms' }, initDuration: '100ms', idleReclaim: '60s', provisionedConcurrency: 1, reservedConcurrency: 5 });
+    await clock.advanceBy(2000);
+    // One invoke on the provisioned environment, one on a new on-demand one.
+    start(fn);
+    start(fn);
+    await clock.advanceBy(200);
+    // 30 s on, the provisioned environment serves first; then provisioned concurrency goes to 0.
+    await clock.advanceBy(30_000);
+    start(fn);
+    await clock.advanceBy(10_000);
+    fn.setProvisionedTarget(0);
+    // 61 s after the first pair: the on-demand environment is gone, the one provisioned until
+    // 40 s (last used at 30 s) is still warm.
+    await clock.advanceBy(21_000);
+    start(fn);
+    await clock.advanceBy(200);
+    expect(fn.environmentCount).toBe(1);
+    // 61 s after its last use, it is gone too.
+    await clock.advanceBy(61_000);
+    start(fn);
+    await clock.advanceBy(200);
+    expect(records.map((r) => [r.coldStart, r.provisioned])).toEqual([
+      [false, true],
+      [true, false],
+      [false, true],
+      [false, false],
+      [true, false],
+    ]);
+    expect(fn.environmentCount).toBe(1);
+  });
+
   it('provisioned environments start warm', async () => {
     const { clock, fn, records } = makeFunction({ handler: { duration: '10ms' }, initDuration: '1s', provisionedConcurrency: 2, reservedConcurrency: 5 });
     start(fn);
