@@ -167,6 +167,27 @@ export function durationQuantilesMs(fnSpec: Scenario['function']): Array<{ durat
   return drawnDurationQuantilesMs(handler.duration).map(({ durationMs, weight }) => ({ durationMs: durationMs * factor, weight }));
 }
 
+/**
+ * How long a message that finds every poller busy waits, on average, for the first of them to
+ * finish: each poller is partway through an invoke, its time left has the equilibrium residual
+ * distribution of the invoke durations, F̄e(t) = (1 / E[D]) ∫t^∞ F̄(u) du, and the first of n
+ * such pollers finishes after E[min] = ∫0^∞ F̄e(t)^n dt.
+ */
+function meanWaitForFirstOfMs(quantiles: ReadonlyArray<{ durationMs: number; weight: number }>, meanDurationMs: number, pollers: number): number {
+  if (pollers < 1 || meanDurationMs <= 0) return 0;
+  const longestMs = Math.max(...quantiles.map((q) => q.durationMs));
+  const stepMs = longestMs / 2000;
+  const survival = (tMs: number) => quantiles.reduce((sum, q) => (q.durationMs > tMs ? sum + q.weight : sum), 0);
+  // ∫t^∞ F̄(u) du from the longest duration down, then the integral of its n-th power.
+  let tail = 0;
+  let waitMs = 0;
+  for (let t = longestMs; t > 0; t -= stepMs) {
+    tail += survival(t - stepMs / 2) * stepMs;
+    waitMs += (tail / meanDurationMs) ** pollers * stepMs;
+  }
+  return waitMs;
+}
+
 /** The duration distribution as the scenario gives it, in buckets. */
 function drawnDurationQuantilesMs(duration: Extract<Scenario['function']['handler'], { type: 'synthetic' }>['duration']): Array<{ durationMs: number; weight: number }> {
   if (duration.kind === 'fixed') return [{ durationMs: duration.fixedMs, weight: 1 }];
@@ -203,6 +224,15 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const concurrencyLimit = fnSpec.reservedConcurrency ?? scenario.account.concurrencyLimit;
   const quantiles = durationQuantilesMs(fnSpec);
   const meanDurationMs = quantiles.reduce((sum, { durationMs, weight }) => sum + durationMs * weight, 0);
+  const residualWaits = new Map<number, number>();
+  const residualWaitForPollerMs = (pollers: number): number => {
+    let waitMs = residualWaits.get(pollers);
+    if (waitMs === undefined) {
+      waitMs = meanWaitForFirstOfMs(quantiles, meanDurationMs, pollers);
+      residualWaits.set(pollers, waitMs);
+    }
+    return waitMs;
+  };
   // A cold start's INIT: the fixed initDuration, else the median of the runtime's distribution (scenario/parts.ts).
   const initMs = coldStartDistributionOf(fnSpec).p50Ms;
   // A declared peak memory above memoryMb fails every invoke (runtime/handler.ts).
@@ -342,7 +372,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     return { warm, cold: Math.min(cold, Math.max(0, wanted - warm)) };
   };
 
-  const startInvokes = (invokes: number, events: number, from: CohortQueue = read, shardIndex?: number, taken?: Cohort[]) => {
+  const startInvokes = (invokes: number, events: number, from: CohortQueue = read, shardIndex?: number, taken?: Cohort[], waitedForPollerMs = 0) => {
     const { warm, cold } = takeEnvironments(invokes);
     const started = warm + cold;
     if (started < invokes) countThrottles(invokes - started);
@@ -373,7 +403,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
           ending.byShard ??= new Map();
           ending.byShard.set(shardIndex, (ending.byShard.get(shardIndex) ?? 0) + invokesHere);
         }
-        for (const cohort of cohorts) ending.cohorts.push({ ...cohort, count: cohort.count * weight * share });
+        for (const cohort of cohorts) ending.cohorts.push({ ...cohort, arrivedAtMs: cohort.arrivedAtMs - waitedForPollerMs, count: cohort.count * weight * share });
         wheel[slot] = ending;
         invokeDuration.record(durationMs, invokesHere);
         invocationGbMsTotal += invokesHere * durationMs;
@@ -388,6 +418,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     if (nowMs >= drainEndMs + 900_000) break;
     // Invokes that end now free their environments; their events complete (or fail).
     const ending = wheel[stepIndex % wheelSize];
+    const busyBeforeEnding = busy;
     if (ending) {
       wheel[stepIndex % wheelSize] = undefined;
       busy -= ending.invokes;
@@ -596,7 +627,10 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       }
       const allowed = pattern.source === 'sqs' ? Math.floor(Math.min(wantedInvokes, concurrencyRoom)) : Math.min(wantedInvokes, concurrencyRoom);
       if (wantedInvokes > concurrencyRoom && pattern.source !== 'apigateway') countThrottles(wantedInvokes - concurrencyRoom);
-      if (allowed > 0) startInvokes(allowed, Math.min(backlogCount, allowed * batchMax));
+      // SQS: where no poller was idle before this step's invokes ended, the messages waited for
+      // one of the busy pollers to finish, which counts cannot see within a step.
+      const waitedForPollerMs = pattern.source === 'sqs' && sqsPollers - busyBeforeEnding < 1 ? residualWaitForPollerMs(Math.floor(sqsPollers)) : 0;
+      if (allowed > 0) startInvokes(allowed, Math.min(backlogCount, allowed * batchMax), read, undefined, undefined, waitedForPollerMs);
       if (pattern.source === 'apigateway' && wantedInvokes > concurrencyRoom && read.count > 0) {
         // A synchronous invoke the function cannot take is refused, not queued: the request ends
         // with an error (API Gateway answers 500), one throttle each, as in exact mode.
