@@ -21,6 +21,7 @@ import { VirtualStream } from '../drivers/kinesis/virtual-stream.ts';
 import { keyPicker } from '../load/key-distribution.ts';
 import { seededRandom } from '../runtime/random.ts';
 import { eventDetailFor } from './simulated-sources.ts';
+import { ChancePeak } from './chance-peak.ts';
 import { RunMaximum, runMaximumWeightPerSample } from './run-maximum.ts';
 
 /** Events sampled to learn which share of them the EventBridge rules match (and how many copies). */
@@ -294,6 +295,9 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const invokeDuration = new FractionalHistogram();
   const initDuration = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
   const series: SeriesPoint[] = [];
+  // One event per invoke: the busiest instant's chance peak over the mean the counts carry.
+  const chancePeak = pattern.source === 'eventbridge' || pattern.source === 's3' || pattern.source === 'apigateway' ? new ChancePeak(quantiles) : undefined;
+  let invocationsBySecond = 0;
   let point = emptyPoint(0);
   let invocations = 0;
   let invocationErrors = 0;
@@ -653,6 +657,8 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     nowMs += stepMs;
     // Once a second: the series point, the ages, and the SQS pollers' rescale.
     if ((nowMs - loadStartMs) % 1000 < stepMs / 2 || stepMs >= 1000) {
+      chancePeak?.observeSecond(((invocations - invocationsBySecond) * 1000) / Math.max(1000, stepMs));
+      invocationsBySecond = invocations;
       // The oldest event not yet finished (waiting or in an invoke), as the run's ledger reads it.
       const inFlight = pattern.source === 'sqs' ? inFlightOldestFirst() : [];
       const oldest = Math.min(backlog.oldestArrivedAtMs() ?? Infinity, read.oldestArrivedAtMs() ?? Infinity, oldestOf(inFlight));
@@ -715,6 +721,15 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   const invocationCount = Math.round(invocations);
   const summary = summarize({ series, accounting, invocations: invocationCount, invocationErrors: Math.round(invocationErrors), loadDurationMs: Math.max(1000, schedule.durationMs) });
   Object.assign(summary, invokeThrottleRate(summary));
+  // The peak is the run's busiest instant, a tail figure where environments are few; each
+  // environment it needs beyond the counts' busiest started cold once, as in a run.
+  if (chancePeak) {
+    const peak = Math.min(concurrencyLimit, Math.max(summary.peakConcurrency, chancePeak.estimate()));
+    const beyondCounts = peak - summary.peakConcurrency;
+    if (beyondCounts > 0 && initMs > 0) initDuration.recordValueWithCount(Math.max(1, Math.round(initMs)), beyondCounts);
+    coldStarts += beyondCounts;
+    summary.peakConcurrency = peak;
+  }
   // The max age is the run's largest sample, a tail figure where events are few; the series keeps each second's typical value.
   if (pattern.source === 'sqs') summary.queueAgeMsMax = Math.max(summary.queueAgeMsMax ?? 0, ageMaximum.estimateMs());
   if (pattern.source === 'kinesis') summary.iteratorAgeMsMax = Math.max(summary.iteratorAgeMsMax ?? 0, ageMaximum.estimateMs());
