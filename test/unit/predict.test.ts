@@ -254,9 +254,9 @@ patterns:
     // Known gaps of the aggregate model, each naming the rule it restates differently (printed above):
     // SQS — the wait for the first busy poller to finish is its mean (8 ms here, was left out:
     // 8.9 %), but a take of more than ten messages, which leaves the rest for the next poller,
-    // happens only in the exact run's chance peaks, so p99 parts (6.8 %). Kinesis's max iterator age is a tail figure of one run
-    // (340–557 ms over 16 seeds of this scenario); the aggregate's even-odds max
-    // (predict/run-maximum.ts) is held to that spread in the seed-range test below. Kinesis
+    // happens only in the exact run's chance peaks, so p99 parts (6.8 %). Kinesis's max iterator
+    // age is a tail figure of one run (340–557 ms over 16 seeds of this scenario); the aggregate's
+    // even-odds max (predict/run-maximum.ts) is held to that spread in the seed-range test below. Kinesis
     // throughput out and cost agree (0.0 % and 0.3 %; they were 8.3 % and 4.1 %) since the exact
     // mode writes an arrival due on a read's beat before that read (core/clock.ts setTimerFirst):
     // the last record no longer waited a poll interval, into a second of its own.
