@@ -242,9 +242,13 @@ export class KinesisShardQuotas {
   admitStoredWrite(streamName: string, shardId: string, sizeBytes: number): boolean {
     const shard = this.shard(streamName, shardId);
     if (!this.admitWrite(shard, sizeBytes)) return false;
+    this.countStored(shard, sizeBytes);
+    return true;
+  }
+
+  private countStored(shard: ShardState, sizeBytes: number): void {
     shard.counters.recordsAccepted++;
     shard.counters.bytesIn += sizeBytes;
-    return true;
   }
 
   private admitWrite(shard: ShardState, sizeBytes: number): boolean {
@@ -271,10 +275,8 @@ export class KinesisShardQuotas {
     admission.records.forEach((record, index) => {
       if (!admission.admitted[index]) return;
       const shard = this.shard(admission.streamName, record.shardId);
-      if (stored?.[index]) {
-        shard.counters.recordsAccepted++;
-        shard.counters.bytesIn += record.sizeBytes;
-      } else {
+      if (stored?.[index]) this.countStored(shard, record.sizeBytes);
+      else {
         shard.writeRecords.giveBack(1);
         shard.writeBytes.giveBack(record.sizeBytes);
       }
