@@ -22,6 +22,7 @@ import { keyPicker } from '../load/key-distribution.ts';
 import { seededRandom } from '../runtime/random.ts';
 import { eventDetailFor } from './simulated-sources.ts';
 import { ChancePeak } from './chance-peak.ts';
+import { meanWaitForFirstOfMs } from './duration-quantiles.ts';
 import { RunMaximum, runMaximumWeightPerSample } from './run-maximum.ts';
 
 /** Events sampled to learn which share of them the EventBridge rules match (and how many copies). */
@@ -166,27 +167,6 @@ export function durationQuantilesMs(fnSpec: Scenario['function']): Array<{ durat
   // At the function's memory size and architecture, as the handler draws them in a run.
   const factor = syntheticDurationFactor(handler, fnSpec);
   return drawnDurationQuantilesMs(handler.duration).map(({ durationMs, weight }) => ({ durationMs: durationMs * factor, weight }));
-}
-
-/**
- * How long a message that finds every poller busy waits, on average, for the first of them to
- * finish: each poller is partway through an invoke, its time left has the equilibrium residual
- * distribution of the invoke durations, F̄e(t) = (1 / E[D]) ∫t^∞ F̄(u) du, and the first of n
- * such pollers finishes after E[min] = ∫0^∞ F̄e(t)^n dt.
- */
-function meanWaitForFirstOfMs(quantiles: ReadonlyArray<{ durationMs: number; weight: number }>, meanDurationMs: number, pollers: number): number {
-  if (pollers < 1 || meanDurationMs <= 0) return 0;
-  const longestMs = Math.max(...quantiles.map((q) => q.durationMs));
-  const stepMs = longestMs / 2000;
-  const survival = (tMs: number) => quantiles.reduce((sum, q) => (q.durationMs > tMs ? sum + q.weight : sum), 0);
-  // ∫t^∞ F̄(u) du from the longest duration down, then the integral of its n-th power.
-  let tail = 0;
-  let waitMs = 0;
-  for (let t = longestMs; t > 0; t -= stepMs) {
-    tail += survival(t - stepMs / 2) * stepMs;
-    waitMs += (tail / meanDurationMs) ** pollers * stepMs;
-  }
-  return waitMs;
 }
 
 /** The duration distribution as the scenario gives it, in buckets. */

@@ -1,3 +1,5 @@
+import { survivalAt, type DurationQuantiles } from './duration-quantiles.ts';
+
 /**
  * The peak concurrency of a run where each event is its own invoke (EventBridge, S3 and API
  * Gateway), as the tail figure it is.
@@ -19,7 +21,7 @@
  * peak.estimate(); // the even-odds peak of 15 s at 100 invokes a second
  */
 export class ChancePeak {
-  private readonly quantiles: ReadonlyArray<{ durationMs: number; weight: number }>;
+  private readonly quantiles: DurationQuantiles;
   /** ∫F̄ and ∫F̄² over the durations (ms): the mean and variance of the count busy, per unit of rate. */
   private readonly survivalIntegralMs: number;
   private readonly squaredSurvivalIntegralMs: number;
@@ -27,7 +29,7 @@ export class ChancePeak {
   private readonly secondsByRate = new Map<number, number>();
   private readonly distributions = new Map<number, BusyFound>();
 
-  constructor(quantiles: ReadonlyArray<{ durationMs: number; weight: number }>) {
+  constructor(quantiles: DurationQuantiles) {
     this.quantiles = [...quantiles].filter((q) => q.weight > 0).sort((a, b) => a.durationMs - b.durationMs);
     let survivalIntegralMs = 0;
     let squaredSurvivalIntegralMs = 0;
@@ -88,7 +90,7 @@ export class ChancePeak {
     const spacingMs = 1000 / rate;
     let counts = [1];
     for (let j = 1; ; j += 1) {
-      const odds = this.survival(j * spacingMs);
+      const odds = survivalAt(this.quantiles, j * spacingMs);
       if (odds <= 0) break;
       const next = new Array<number>(counts.length + 1).fill(0);
       for (let k = 0; k < counts.length; k += 1) {
@@ -113,11 +115,6 @@ export class ChancePeak {
     };
   }
 
-  private survival(tMs: number): number {
-    let odds = 1;
-    for (const { durationMs, weight } of this.quantiles) if (durationMs <= tMs) odds -= weight;
-    return Math.max(0, odds);
-  }
 }
 
 /** The count an arrival finds busy: its mean, a level it does not pass, and the odds of each count. */
