@@ -83,14 +83,13 @@ export interface LambdaFunctionOptions {
  * const result = await fn.invoke({ Records: [] }, 'poll');
  */
 export class LambdaFunction {
-  private readonly idle: ExecutionEnvironment[] = [];
-  /** Of `idle`, how many are provisioned: none, and an invoke takes the most recent idle one without a search. */
-  private idleProvisioned = 0;
   /**
-   * No idle on-demand environment was last used before this: until the idle time has passed
-   * it, none is due to be reclaimed, and an invoke skips the search.
+   * Idle environments, each kind most recently used last (an invoke takes from the end). The
+   * on-demand ones are in the order they were last used, so those past the idle time are the
+   * first few: reclaiming them needs no search.
    */
-  private idleOnDemandSinceMs = Infinity;
+  private readonly idleProvisioned: ExecutionEnvironment[] = [];
+  private readonly idleOnDemand: ExecutionEnvironment[] = [];
   private busyCount = 0;
   private liveCount = 0;
   private nextEnvironmentId = 1;
@@ -174,21 +173,24 @@ export class LambdaFunction {
       if (options.warmAtOnce || isIsolated(handler)) this.becomeIdle(environment);
       else this.after(this.drawInitMs(), () => this.becomeIdle(environment));
     }
-    for (let i = this.idle.length - 1; i >= 0 && this.provisionedLive > this.provisionedTarget; i -= 1) {
-      const environment = this.idle[i]!;
-      if (environment.provisioned) {
-        this.unprovision(environment);
-        // Idle and on-demand now: reclaimed once idle for the idle time.
-        this.idleProvisioned -= 1;
-        this.idleOnDemandSinceMs = Math.min(this.idleOnDemandSinceMs, environment.lastUsedMs);
-      }
+    // Idle ones scale in first, most recently used first; they are on-demand from now on.
+    while (this.provisionedLive > this.provisionedTarget && this.idleProvisioned.length > 0) {
+      const environment = this.idleProvisioned.pop()!;
+      this.unprovision(environment);
+      this.becomeIdle(environment);
     }
   }
 
   private becomeIdle(environment: ExecutionEnvironment): void {
-    this.idle.push(environment);
-    if (environment.provisioned) this.idleProvisioned += 1;
-    else this.idleOnDemandSinceMs = Math.min(this.idleOnDemandSinceMs, environment.lastUsedMs);
+    if (environment.provisioned) {
+      this.idleProvisioned.push(environment);
+      return;
+    }
+    // In the order of last use: one released now goes last; one scaled in from provisioned
+    // concurrency while idle may have been used earlier than some.
+    let index = this.idleOnDemand.length;
+    while (index > 0 && this.idleOnDemand[index - 1]!.lastUsedMs > environment.lastUsedMs) index -= 1;
+    this.idleOnDemand.splice(index, 0, environment);
   }
 
   private unprovision(environment: ExecutionEnvironment): void {
@@ -304,7 +306,7 @@ export class LambdaFunction {
 
   /** Resolves once every provisioned environment has started (or failed to: it then cold-starts on first use). */
   async ready(): Promise<void> {
-    await Promise.all(this.idle.map((environment) => environment.starting));
+    await Promise.all(this.idleProvisioned.map((environment) => environment.starting));
   }
 
   /** Ends every execution environment (the run is over). Invokes still running end unrecorded. */
@@ -560,15 +562,7 @@ export class LambdaFunction {
     }
     // Provisioned environments serve first (spill-over goes on-demand); within each kind, most
     // recently used first: that is the environment most likely still warm on AWS too.
-    let index = -1;
-    for (let i = this.idle.length - 1; i >= 0 && this.idleProvisioned > 0; i -= 1) {
-      if (this.idle[i]!.provisioned) {
-        index = i;
-        this.idleProvisioned -= 1;
-        break;
-      }
-    }
-    let environment = index >= 0 ? this.idle.splice(index, 1)[0] : this.idle.pop();
+    let environment = this.idleProvisioned.pop() ?? this.idleOnDemand.pop();
     if (!environment) {
       if (!this.burst.tryAddEnvironment(this.liveCount)) this.throttle(trigger, 'BurstScalingLimitExceeded', options.silent);
       environment = { id: this.nextEnvironmentId++, initialized: false, provisioned: false, lastUsedMs: this.options.clock.nowMs() };
@@ -614,21 +608,16 @@ export class LambdaFunction {
   /** Idle environments past the idle time are gone; provisioned ones are kept warm. */
   private reclaimIdle(): void {
     const oldestAllowedMs = this.options.clock.nowMs() - this.options.spec.idleReclaim;
-    if (!(this.idleOnDemandSinceMs < oldestAllowedMs)) return;
-    let sinceMs = Infinity;
-    for (let i = this.idle.length - 1; i >= 0; i -= 1) {
-      const environment = this.idle[i];
-      if (environment.provisioned) continue;
-      if (environment.lastUsedMs < oldestAllowedMs) {
-        this.idle.splice(i, 1);
-        this.liveCount -= 1;
-        if (environment.worker) {
-          this.workers.delete(environment.worker);
-          void environment.worker.terminate();
-        }
-      } else sinceMs = Math.min(sinceMs, environment.lastUsedMs);
+    let reclaimed = 0;
+    while (reclaimed < this.idleOnDemand.length && this.idleOnDemand[reclaimed]!.lastUsedMs < oldestAllowedMs) reclaimed += 1;
+    if (reclaimed === 0) return;
+    for (const environment of this.idleOnDemand.splice(0, reclaimed)) {
+      this.liveCount -= 1;
+      if (environment.worker) {
+        this.workers.delete(environment.worker);
+        void environment.worker.terminate();
+      }
     }
-    this.idleOnDemandSinceMs = sinceMs;
   }
 }
 
