@@ -419,6 +419,8 @@ patterns:
           peakConcurrency: result.summary.peakConcurrency,
           maxAgeMs: result.summary.queueAgeMsMax ?? result.summary.iteratorAgeMsMax ?? result.summary.asyncEventAgeMsMax ?? 0,
           costUsd: result.cost!.totalUsd,
+          // Cold starts too: the environments a chance peak needs start cold once (compare-all's asynchronous 10 in 8–10; 7 without).
+          coldStarts: result.summary.coldStarts,
         });
         const exactRuns: Array<ReturnType<typeof figuresOf>> = [];
         for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
