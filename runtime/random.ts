@@ -7,10 +7,12 @@ export interface RandomSource {
 }
 
 export function seededRandom(seed: number): RandomSource {
-  let state = seed >>> 0;
+  // Kept as a signed 32-bit integer (`| 0`), the same bits as `>>> 0` gives: an unsigned one
+  // above 2^31 is no small integer, and each draw stored a new boxed number.
+  let state = seed | 0;
   return {
     next() {
-      state = (state + 0x6d2b79f5) >>> 0;
+      state = (state + 0x6d2b79f5) | 0;
       let t = state;
       t = Math.imul(t ^ (t >>> 15), t | 1);
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
