@@ -34,6 +34,9 @@ export function percentilesOf(histogram: Histogram): Percentiles {
   };
 }
 
+/** End-to-end latencies below this (ms) are tallied before they are recorded; longer ones are recorded at once. */
+const latencyTallyMsMax = 16_384;
+
 function clampMs(valueMs: number): number {
   return Math.min(3_600_000, Math.max(1, Math.round(valueMs)));
 }
@@ -62,7 +65,7 @@ function emptyPoint(tSec: number): SeriesPoint {
 export class MetricsRecorder implements SourceMetrics {
   private readonly points = new Map<number, SeriesPoint>();
   private readonly secondHistograms = new Map<number, Histogram>();
-  readonly endToEnd = newLatencyHistogram();
+  private readonly endToEndHistogram = newLatencyHistogram();
   readonly invokeDuration = newLatencyHistogram();
   readonly initDuration = newLatencyHistogram();
   readonly clientLatency = { all: newLatencyHistogram(), warm: newLatencyHistogram(), cold: newLatencyHistogram() };
@@ -73,6 +76,17 @@ export class MetricsRecorder implements SourceMetrics {
   /** The second the last end-to-end latency went to, and its histogram. */
   private latestLatencySecond: number | undefined;
   private latestLatencyHistogram: Histogram | undefined;
+  /**
+   * The current second's end-to-end latencies below {@link latencyTallyMsMax}, as a count per
+   * millisecond, recorded into the histograms once per value when the second changes or a
+   * reader asks: a histogram's record was the largest cost of an event's completion, and a
+   * second's latencies take a few hundred values.
+   */
+  private readonly latencyTally = new Uint32Array(latencyTallyMsMax);
+  private readonly talliedLatencies: number[] = [];
+  /** The second the last count or gauge went to, and its point. */
+  private latestPointSecond: number | undefined;
+  private latestPoint: SeriesPoint | undefined;
   private originAtMs: number | undefined;
   /** Per-second records made before the origin was known, replayed once it is. */
   private waiting: Array<{ atMs: number; replay: () => void }> = [];
@@ -119,11 +133,14 @@ export class MetricsRecorder implements SourceMetrics {
 
   private point(atMs: number): SeriesPoint {
     const tSec = this.second(atMs);
+    if (tSec === this.latestPointSecond) return this.latestPoint!;
     let point = this.points.get(tSec);
     if (!point) {
       point = emptyPoint(tSec);
       this.points.set(tSec, point);
     }
+    this.latestPointSecond = tSec;
+    this.latestPoint = point;
     return point;
   }
 
@@ -154,27 +171,55 @@ export class MetricsRecorder implements SourceMetrics {
     this.gauge('iteratorAgeMsMax', atMs, ageMs);
   }
 
-  endToEndLatency(atMs: number, latencyMs: number): void {
-    const value = clampMs(latencyMs);
-    this.endToEnd.recordValue(value);
-    // Once per event: no replay closure once the origin is known, and the second's histogram
-    // looked up once per second rather than per event.
-    if (this.originAtMs === undefined) this.placed(atMs, () => this.secondLatency(atMs, value));
-    else this.secondLatency(atMs, value);
+  /** Every end-to-end latency recorded so far. */
+  get endToEnd(): Histogram {
+    this.recordTalliedLatencies();
+    return this.endToEndHistogram;
   }
 
-  private secondLatency(atMs: number, value: number): void {
-    const tSec = this.second(atMs);
-    if (tSec !== this.latestLatencySecond) {
-      let histogram = this.secondHistograms.get(tSec);
-      if (!histogram) {
-        histogram = newLatencyHistogram();
-        this.secondHistograms.set(tSec, histogram);
-      }
-      this.latestLatencySecond = tSec;
-      this.latestLatencyHistogram = histogram;
+  endToEndLatency(atMs: number, latencyMs: number): void {
+    const value = clampMs(latencyMs);
+    if (this.originAtMs === undefined) {
+      this.endToEndHistogram.recordValue(value);
+      this.placed(atMs, () => this.secondLatency(atMs, value));
+      return;
     }
+    const tSec = this.second(atMs);
+    if (tSec !== this.latestLatencySecond) this.moveLatenciesTo(tSec);
+    if (value < latencyTallyMsMax) {
+      if (this.latencyTally[value]++ === 0) this.talliedLatencies.push(value);
+    } else {
+      this.endToEndHistogram.recordValue(value);
+      this.latestLatencyHistogram!.recordValue(value);
+    }
+  }
+
+  /** A latency recorded before the origin was known, replayed into its second's histogram. */
+  private secondLatency(atMs: number, value: number): void {
+    this.moveLatenciesTo(this.second(atMs));
     this.latestLatencyHistogram!.recordValue(value);
+  }
+
+  /** Records what is tallied, and makes `tSec` the second latencies go to. */
+  private moveLatenciesTo(tSec: number): void {
+    this.recordTalliedLatencies();
+    let histogram = this.secondHistograms.get(tSec);
+    if (!histogram) {
+      histogram = newLatencyHistogram();
+      this.secondHistograms.set(tSec, histogram);
+    }
+    this.latestLatencySecond = tSec;
+    this.latestLatencyHistogram = histogram;
+  }
+
+  private recordTalliedLatencies(): void {
+    for (const value of this.talliedLatencies) {
+      const count = this.latencyTally[value]!;
+      this.endToEndHistogram.recordValueWithCount(value, count);
+      this.latestLatencyHistogram!.recordValueWithCount(value, count);
+      this.latencyTally[value] = 0;
+    }
+    this.talliedLatencies.length = 0;
   }
 
   invocation(durationMs: number, initDurationMs: number, coldStart: boolean, endedAtMs: number): void {
@@ -205,6 +250,7 @@ export class MetricsRecorder implements SourceMetrics {
   series(): SeriesPoint[] {
     // The load never started (provisioning failed, Ctrl-C before the first phase).
     if (this.originAtMs === undefined && this.waiting.length > 0) this.startAtEarliestRecord();
+    this.recordTalliedLatencies();
     const seconds = [...this.points.keys()];
     const first = seconds.length > 0 ? Math.min(0, ...seconds) : 0;
     const last = seconds.length > 0 ? Math.max(...seconds) : -1;
