@@ -6,7 +6,7 @@ import { ConcurrencyThrottleError } from '../../runtime/errors.ts';
 import { DeferredEvent } from '../../runtime/handler.ts';
 import { awsDefaults } from '../../core/aws-defaults.ts';
 import type { KinesisPattern } from './schema.ts';
-import { ExpiredShardIteratorError, ShardReadThrottledError, type IteratorPosition, type ShardReader, type StreamRecord } from './shard-reader.ts';
+import { ExpiredShardIteratorError, ShardReadThrottledError, type GetRecordsPage, type IteratorPosition, type ShardReader, type StreamRecord } from './shard-reader.ts';
 
 /** The pattern settings the mapping reads (durations in ms; -1 means no limit). */
 export type KinesisMappingSettings = Pick<
@@ -289,6 +289,9 @@ export class KinesisEventSourceMapping {
     const { clock, reader, observer, settings } = this.options;
     const getRecordsMax = awsDefaults.kinesisGetRecordsRecordsMax.value;
     while (!this.stopped && !poller.closed) {
+      // Declared before the waits: an async function's locals live across its awaits, and a
+      // page kept from the last call held a whole second of a shard's records until the next.
+      let page: GetRecordsPage;
       const room = this.readAheadRecords - poller.buffered;
       if (room <= 0) {
         await this.waitOn(poller);
@@ -302,7 +305,6 @@ export class KinesisEventSourceMapping {
         continue;
       }
       const limit = Math.min(getRecordsMax, room);
-      let page;
       try {
         poller.iterator ??= await reader.getShardIterator(
           poller.shardId,
@@ -328,23 +330,7 @@ export class KinesisEventSourceMapping {
         continue;
       }
       poller.throttleStreak = 0;
-      const { records } = page;
-      if (records.length > 0) {
-        const last = records[records.length - 1];
-        poller.lastSequenceNumber = last.sequenceNumber;
-        poller.lastReadArrivalMs = last.approximateArrivalTimestampMs;
-        poller.stats.recordsRead += records.length;
-        observer?.onRead?.(poller.shardId, records);
-        poller.buffered += records.length;
-        const touched = new Set<Lane>();
-        for (const record of records) {
-          const lane = poller.lanes[this.laneOf(record.partitionKey)];
-          lane.queue.push(record);
-          touched.add(lane);
-        }
-        for (const lane of touched) this.wake(lane);
-      }
-      poller.caughtUp = records.length === 0 || (records.length < limit && (page.millisBehindLatest ?? 0) === 0);
+      this.bufferPage(poller, page, limit);
       if (page.nextShardIterator === undefined) {
         // A closed shard read to its end (after resharding): its children are not followed.
         poller.closed = true;
@@ -353,6 +339,27 @@ export class KinesisEventSourceMapping {
       }
       poller.iterator = page.nextShardIterator;
     }
+  }
+
+  /** A page's records onto their lanes' queues (a function of its own: its locals die with it, not at the next read). */
+  private bufferPage(poller: ShardPoller, page: GetRecordsPage, limit: number): void {
+    const { records } = page;
+    if (records.length > 0) {
+      const last = records[records.length - 1];
+      poller.lastSequenceNumber = last.sequenceNumber;
+      poller.lastReadArrivalMs = last.approximateArrivalTimestampMs;
+      poller.stats.recordsRead += records.length;
+      this.options.observer?.onRead?.(poller.shardId, records);
+      poller.buffered += records.length;
+      const touched = new Set<Lane>();
+      for (const record of records) {
+        const lane = poller.lanes[this.laneOf(record.partitionKey)];
+        lane.queue.push(record);
+        touched.add(lane);
+      }
+      for (const lane of touched) this.wake(lane);
+    }
+    poller.caughtUp = records.length === 0 || (records.length < limit && (page.millisBehindLatest ?? 0) === 0);
   }
 
   /** Exponential backoff after the n-th throttle in a row, between the first and largest delay. */
@@ -366,15 +373,21 @@ export class KinesisEventSourceMapping {
   // -------------------------------------------------------------------------------------
 
   private async runLane(poller: ShardPoller, lane: Lane): Promise<void> {
-    while (!this.stopped) {
-      const pending = lane.retryQueue.shift() ?? (await this.gatherBatch(poller, lane));
-      if (!pending) continue;
-      lane.busy = true;
-      try {
-        await this.process(poller, lane, pending);
-      } finally {
-        lane.busy = false;
-      }
+    while (!this.stopped) await this.processNextBatch(poller, lane);
+  }
+
+  /**
+   * One batch of a lane, gathered and processed. A call of its own: an async function's
+   * locals live across its awaits, and a loop's batch was held while the next was gathered.
+   */
+  private async processNextBatch(poller: ShardPoller, lane: Lane): Promise<void> {
+    const pending = lane.retryQueue.shift() ?? (await this.gatherBatch(poller, lane));
+    if (!pending) return;
+    lane.busy = true;
+    try {
+      await this.process(poller, lane, pending);
+    } finally {
+      lane.busy = false;
     }
   }
 
