@@ -226,7 +226,7 @@ const kinesis: SimulatedSource<KinesisPattern> = {
       const nowMs = clock.nowMs();
       let refused: SimulatedEvent[] | undefined;
       for (const event of events) {
-        if ('sequenceNumber' in stream.put(event.key, data, event.id)) ledger.recordAccepted(event.id);
+        if (stream.write(event.key, data, event.id)) ledger.recordAccepted(event.id);
         else (refused ??= []).push(event);
       }
       recorder.count('accepted', nowMs, events.length - (refused?.length ?? 0));

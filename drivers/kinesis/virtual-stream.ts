@@ -24,10 +24,7 @@ export interface VirtualStreamOptions {
   releaseReadRecords?: boolean;
 }
 
-/**
- * A stored record; its sequence number is a string only when read (a prediction's mapping
- * reads one a GetRecords page), and it doubles as the put's result.
- */
+/** A record as a read hands it out: its sequence number is a string only when asked for. */
 class VirtualRecord implements StreamRecord {
   constructor(
     private readonly sequence: number,
@@ -35,23 +32,119 @@ class VirtualRecord implements StreamRecord {
     readonly data: Uint8Array,
     readonly approximateArrivalTimestampMs: number,
     readonly eventId: number | undefined,
-    readonly shardId: string,
   ) {}
 
   get sequenceNumber(): string {
-    return String(this.sequence).padStart(21, '0');
+    return sequenceNumberOf(this.sequence);
   }
 }
 
-/** Released records are dropped from the front of a shard's array in runs of at least this many. */
+function sequenceNumberOf(sequence: number): string {
+  return String(sequence).padStart(21, '0');
+}
+
+/** Released records are dropped from the front of a shard in runs of at least this many. */
 const releaseRunRecordsMin = 4096;
+
+/** What {@link VirtualStream.store} gives for a record its shard's quota refused. */
+const refused = 0;
+
+/** `eventId` of a record written without one. */
+const noEventId = -1;
+
+/** What a slot no record holds keeps as its data. */
+const noData = new Uint8Array(0);
+
+/**
+ * A shard's held records, oldest first, as columns in a ring that doubles when full: no
+ * object per stored record. A prediction holds about a second of a stream's records (Lambda
+ * reads an idle shard once a second), and objects for them were most of its garbage
+ * collection; a read builds objects for the page it returns only.
+ */
+class ShardRecords {
+  private capacity = 1024;
+  private head = 0;
+  private count = 0;
+  private sequences = new Float64Array(this.capacity);
+  private arrivalsMs = new Float64Array(this.capacity);
+  private eventIds = new Float64Array(this.capacity);
+  /** Data plus key bytes: what a read of the record is charged. */
+  private sizesBytes = new Float64Array(this.capacity);
+  private partitionKeys: string[] = new Array<string>(this.capacity).fill('');
+  private datas: Uint8Array[] = new Array<Uint8Array>(this.capacity).fill(noData);
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(sequence: number, partitionKey: string, data: Uint8Array, arrivalMs: number, eventId: number | undefined, sizeBytes: number): void {
+    if (this.count === this.capacity) this.grow();
+    const slot = (this.head + this.count) & (this.capacity - 1);
+    this.sequences[slot] = sequence;
+    this.arrivalsMs[slot] = arrivalMs;
+    this.eventIds[slot] = eventId ?? noEventId;
+    this.sizesBytes[slot] = sizeBytes;
+    this.partitionKeys[slot] = partitionKey;
+    this.datas[slot] = data;
+    this.count += 1;
+  }
+
+  /** Records `from` … `to` − 1 (from the oldest held) as objects, and the bytes they weigh. */
+  slice(from: number, to: number): { records: StreamRecord[]; bytes: number } {
+    const records = new Array<StreamRecord>(Math.max(0, to - from));
+    let bytes = 0;
+    const mask = this.capacity - 1;
+    for (let index = from; index < to; index += 1) {
+      const slot = (this.head + index) & mask;
+      const eventId = this.eventIds[slot]!;
+      records[index - from] = new VirtualRecord(this.sequences[slot]!, this.partitionKeys[slot]!, this.datas[slot]!, this.arrivalsMs[slot]!, eventId === noEventId ? undefined : eventId);
+      bytes += this.sizesBytes[slot]!;
+    }
+    return { records, bytes };
+  }
+
+  /** The index of the record with this sequence number, or −1. */
+  indexOfSequenceNumber(sequenceNumber: string): number {
+    const sequence = Number(sequenceNumber);
+    for (let index = 0; index < this.count; index += 1) if (this.sequences[(this.head + index) & (this.capacity - 1)] === sequence) return index;
+    return -1;
+  }
+
+  dropFirst(count: number): void {
+    const dropped = Math.min(count, this.count);
+    for (let index = 0; index < dropped; index += 1) {
+      const slot = (this.head + index) & (this.capacity - 1);
+      this.datas[slot] = noData;
+    }
+    this.head = (this.head + dropped) & (this.capacity - 1);
+    this.count -= dropped;
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    const inOrder = <T extends Float64Array | unknown[]>(column: T, into: T): T => {
+      for (let index = 0; index < this.count; index += 1) into[index] = column[(this.head + index) & (this.capacity - 1)]!;
+      return into;
+    };
+    this.sequences = inOrder(this.sequences, new Float64Array(capacity));
+    this.arrivalsMs = inOrder(this.arrivalsMs, new Float64Array(capacity));
+    this.eventIds = inOrder(this.eventIds, new Float64Array(capacity));
+    this.sizesBytes = inOrder(this.sizesBytes, new Float64Array(capacity));
+    this.partitionKeys = inOrder(this.partitionKeys, new Array<string>(capacity).fill(''));
+    this.datas = inOrder(this.datas, new Array<Uint8Array>(capacity).fill(noData));
+    this.head = 0;
+    this.capacity = capacity;
+  }
+}
 
 interface VirtualShard {
   range: ShardHashRange;
-  /** Records held, oldest first; the first is at offset `releasedCount` of the shard. */
-  records: StreamRecord[];
+  /** Records held; the first is at offset `releasedCount` of the shard. */
+  records: ShardRecords;
   /** Records released after their read ({@link VirtualStreamOptions.releaseReadRecords}). */
   releasedCount: number;
+  /** The shard's write quota, looked up once. */
+  admitStoredWrite: (sizeBytes: number) => boolean;
 }
 
 /** Where a partition key goes and what it weighs, worked out once per key. */
@@ -103,8 +196,9 @@ export class VirtualStream implements ShardReader {
         startingHashKey: (space * BigInt(index)) / count,
         endingHashKey: (space * BigInt(index + 1)) / count - 1n,
       },
-      records: [],
+      records: new ShardRecords(),
       releasedCount: 0,
+      admitStoredWrite: this.quotas.storedWriteAdmitter(this.streamName, `shardId-${String(index).padStart(12, '0')}`),
     }));
     this.ranges = this.shards.map((shard) => shard.range);
     this.shardsById = new Map(this.shards.map((shard) => [shard.range.shardId, shard]));
@@ -132,7 +226,8 @@ export class VirtualStream implements ShardReader {
 
   /** Records stored on a shard, oldest first (those not yet released, with releaseReadRecords). */
   recordsOf(shardId: string): readonly StreamRecord[] {
-    return this.shard(shardId).records;
+    const { records } = this.shard(shardId);
+    return records.slice(0, records.length).records;
   }
 
   /** Writes records as one PutRecords would: each is judged on its own by its shard's write quota. */
@@ -143,13 +238,24 @@ export class VirtualStream implements ShardReader {
 
   /** Writes one record (PutRecord). */
   put(partitionKey: string, data: Uint8Array | string, eventId?: number): VirtualPutResult {
+    const shardId = this.route(partitionKey).shard.range.shardId;
+    const sequence = this.store(partitionKey, typeof data === 'string' ? Buffer.from(data) : data, eventId);
+    return sequence === refused ? { shardId, errorCode: 'ProvisionedThroughputExceededException' } : { shardId, sequenceNumber: sequenceNumberOf(sequence) };
+  }
+
+  /** Writes one record as {@link put} does, and says only whether its shard took it (a prediction's producer needs no more). */
+  write(partitionKey: string, data: Uint8Array, eventId: number): boolean {
+    return this.store(partitionKey, data, eventId) !== refused;
+  }
+
+  /** Stores a record its shard's write quota admits: its sequence, or {@link refused}. */
+  private store(partitionKey: string, data: Uint8Array, eventId: number | undefined): number {
     const { shard, keyBytes } = this.route(partitionKey);
-    const shardId = shard.range.shardId;
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    if (!this.quotas.admitStoredWrite(this.streamName, shardId, bytes.length + keyBytes)) return { shardId, errorCode: 'ProvisionedThroughputExceededException' };
-    const record = new VirtualRecord(this.nextSequence++, partitionKey, bytes, this.clock.nowMs(), eventId, shardId);
-    shard.records.push(record);
-    return record;
+    const sizeBytes = data.length + keyBytes;
+    if (!shard.admitStoredWrite(sizeBytes)) return refused;
+    const sequence = this.nextSequence++;
+    shard.records.push(sequence, partitionKey, data, this.clock.nowMs(), eventId, sizeBytes);
+    return sequence;
   }
 
   async getShardIterator(shardId: string, position: IteratorPosition): Promise<string> {
@@ -157,7 +263,7 @@ export class VirtualStream implements ShardReader {
     let offset: number;
     if (position.type === 'TRIM_HORIZON') offset = shard.releasedCount;
     else if (position.type === 'LATEST') offset = shard.releasedCount + shard.records.length;
-    else offset = shard.releasedCount + shard.records.findIndex((record) => record.sequenceNumber === position.sequenceNumber) + 1;
+    else offset = shard.releasedCount + shard.records.indexOfSequenceNumber(position.sequenceNumber) + 1;
     return JSON.stringify({ shardId, offset, createdAtMs: this.clock.nowMs() });
   }
 
@@ -168,12 +274,8 @@ export class VirtualStream implements ShardReader {
     if (!this.quotas.admitRead(this.streamName, shardId)) throw new ShardReadThrottledError(`Rate exceeded for shard ${shardId} in stream ${this.streamName}`);
     const shard = this.shard(shardId);
     const from = Math.max(0, offset - shard.releasedCount);
-    const records = shard.records.slice(from, from + Math.max(1, Math.floor(limit)));
-    this.quotas.chargeReadBytes(
-      this.streamName,
-      shardId,
-      records.reduce((sum, record) => sum + record.data.length + this.route(record.partitionKey).keyBytes, 0),
-    );
+    const { records, bytes } = shard.records.slice(from, Math.min(shard.records.length, from + Math.max(1, Math.floor(limit))));
+    this.quotas.chargeReadBytes(this.streamName, shardId, bytes);
     const nextOffset = shard.releasedCount + from + records.length;
     const last = records.at(-1);
     const behind = from + records.length < shard.records.length;
@@ -185,10 +287,10 @@ export class VirtualStream implements ShardReader {
     };
   }
 
-  /** Drops the first `readCount` held records of a shard, in runs, so each drop costs little per record. */
+  /** Drops the first `readCount` held records of a shard, in runs (a reader a little behind the last read still finds its records). */
   private release(shard: VirtualShard, readCount: number): void {
     if (readCount < releaseRunRecordsMin || readCount * 2 < shard.records.length) return;
-    shard.records.splice(0, readCount);
+    shard.records.dropFirst(readCount);
     shard.releasedCount += readCount;
   }
 

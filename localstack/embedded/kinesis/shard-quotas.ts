@@ -235,15 +235,18 @@ export class KinesisShardQuotas {
   }
 
   /**
-   * One record written to an upstream that stores every record it is let through (a
-   * simulated stream): judged as {@link admitWrites} judges it and, when admitted, counted as
-   * accepted at once, with no admission to settle.
+   * Judges records written to an upstream that stores every record it is let through (a
+   * simulated stream), one shard's: each as {@link admitWrites} judges it and, when admitted,
+   * counted as accepted at once, with no admission to settle. The shard is looked up once,
+   * not at every record.
    */
-  admitStoredWrite(streamName: string, shardId: string, sizeBytes: number): boolean {
+  storedWriteAdmitter(streamName: string, shardId: string): (sizeBytes: number) => boolean {
     const shard = this.shard(streamName, shardId);
-    if (!this.admitWrite(shard, sizeBytes)) return false;
-    this.countStored(shard, sizeBytes);
-    return true;
+    return (sizeBytes) => {
+      if (!this.admitWrite(shard, sizeBytes)) return false;
+      this.countStored(shard, sizeBytes);
+      return true;
+    };
   }
 
   private countStored(shard: ShardState, sizeBytes: number): void {
