@@ -1,4 +1,4 @@
-import { VirtualClock } from '../core/clock.ts';
+import { startedNoJobs, VirtualClock } from '../core/clock.ts';
 import { LambdaFunction, type RuntimeObserver } from '../runtime/lambda-function.ts';
 import { syntheticHandler } from '../runtime/handler.ts';
 import { seededRandom } from '../runtime/random.ts';
@@ -120,6 +120,7 @@ export async function simulateExact(options: ExactSimulationOptions): Promise<Ex
       const dueAtMs = loadStartMs + schedule.dueAtMs(nextArrival);
       clock.setTimerFirst(sendDue, Math.max(1, dueAtMs - clock.nowMs()));
     }
+    return session.sendStartsNoJobs ? startedNoJobs : undefined;
   };
   // Arrivals go first at their instant: one due on a poller's beat is in that read.
   if (schedule.totalArrivals > 0) clock.setTimerFirst(sendDue, schedule.dueAtMs(0));

@@ -47,6 +47,8 @@ export interface SimulatedSession {
   start(): void;
   /** Sends one arrival's events; their send time is now. */
   send(events: SimulatedEvent[]): void;
+  /** A send resolves no promise and calls nothing async (writes to a stream, which pollers read on their own beat). */
+  readonly sendStartsNoJobs?: boolean;
   /** Once a second: the source's gauges. */
   sample(nowMs: number): void;
   isDrained(): boolean;
@@ -255,6 +257,7 @@ const kinesis: SimulatedSource<KinesisPattern> = {
         recorder.count('sent', nowMs, events.length);
         put(events, 1);
       },
+      sendStartsNoJobs: true,
       sample(nowMs) {
         for (const shardId of stream.shardIds) recorder.shardIteratorAge(shardId, nowMs, mapping.takeIteratorAgeMs(shardId, nowMs));
         recorder.gauge('pollers', nowMs, mapping.busyLanes);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../core/clock.ts';
+import { startedNoJobs, VirtualClock } from '../../core/clock.ts';
 
 describe('VirtualClock', () => {
   it('fires timers in time order, and timers due together in the order they were set', async () => {
@@ -27,6 +27,21 @@ describe('VirtualClock', () => {
     await clock.advanceBy(1000);
     expect(fired).toEqual(['early@999', 'write1@1000', 'write2@1000', 'read@1000', 'sample@1000']);
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('lets promise jobs run after a timer, and fires the next at once after one that says it started none', async () => {
+    const order: string[] = [];
+    for (const quiet of [false, true]) {
+      const clock = new VirtualClock(0, { settleTurns: 12 });
+      clock.setTimerFirst(() => {
+        void Promise.resolve().then(() => order.push(`job after ${quiet ? 'quiet' : 'plain'} timer`));
+        return quiet ? startedNoJobs : undefined;
+      }, 10);
+      clock.setTimer(() => order.push(`next timer after ${quiet ? 'quiet' : 'plain'}`), 10);
+      await clock.advanceBy(10);
+    }
+    // The second timer broke its word, so its job runs late: after the timer that came next.
+    expect(order).toEqual(['job after plain timer', 'next timer after plain', 'next timer after quiet', 'job after quiet timer']);
   });
 
   it('rebuilds a heap of mostly cleared timers from the live ones, still firing them in order', async () => {
