@@ -85,6 +85,8 @@ export class TokenBucket {
 
   private refill(): void {
     const nowMs = this.clock.nowMs();
+    // Nothing to add at the same instant (a write checks and takes from two buckets at once).
+    if (nowMs === this.lastRefillMs) return;
     const elapsedMs = Math.max(0, nowMs - this.lastRefillMs);
     this.lastRefillMs = nowMs;
     this.levelTokens = Math.min(this.burst, this.levelTokens + (elapsedMs * this.ratePerSecond) / 1000);
