@@ -109,18 +109,19 @@ export async function simulateExact(options: ExactSimulationOptions): Promise<Ex
   // One timer sends every arrival due by its time, then waits for the next one (at least 1 ms on).
   const sendDue = () => {
     const dueBy = schedule.dueBy(clock.nowMs() - loadStartMs + 1e-6);
+    let startedJobs = false;
     while (nextArrival < dueBy) {
       // Sized at once: an array grown by push from empty was most of the memory an event took.
       const events = new Array<SimulatedEvent>(eventsPerArrival);
       for (let index = 0; index < eventsPerArrival; index += 1) events[index] = { id: nextEventId++, key: pickKey() };
-      session.send(events);
+      if (session.send(events)) startedJobs = true;
       nextArrival += 1;
     }
     if (nextArrival < schedule.totalArrivals) {
       const dueAtMs = loadStartMs + schedule.dueAtMs(nextArrival);
       clock.setTimerFirst(sendDue, Math.max(1, dueAtMs - clock.nowMs()));
     }
-    return session.sendStartsNoJobs ? startedNoJobs : undefined;
+    return startedJobs ? undefined : startedNoJobs;
   };
   // Arrivals go first at their instant: one due on a poller's beat is in that read.
   if (schedule.totalArrivals > 0) clock.setTimerFirst(sendDue, schedule.dueAtMs(0));

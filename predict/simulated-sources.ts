@@ -45,10 +45,12 @@ export interface SimulationContext<Pattern> {
 /** A pattern's source on simulated time: the simulated store, and the same mapping or invoke path a run uses. */
 export interface SimulatedSession {
   start(): void;
-  /** Sends one arrival's events; their send time is now. */
-  send(events: SimulatedEvent[]): void;
-  /** A send resolves no promise and calls nothing async (writes to a stream, which pollers read on their own beat). */
-  readonly sendStartsNoJobs?: boolean;
+  /**
+   * Sends one arrival's events; their send time is now. Returns whether the send may have
+   * started promise jobs: `false` when it resolved no promise and called nothing async (a write
+   * to a stream, which pollers read on their own beat; a message no receive was waiting for).
+   */
+  send(events: SimulatedEvent[]): boolean;
   /** Once a second: the source's gauges. */
   sample(nowMs: number): void;
   isDrained(): boolean;
@@ -164,13 +166,15 @@ const sqs: SimulatedSource<SqsPattern> = {
       start: () => consumer.mapping.start(),
       send(events) {
         const nowMs = clock.nowMs();
+        let answeredReceive = false;
         for (const event of events) {
           ledger.recordSent(event.id, nowMs);
           ledger.recordAccepted(event.id);
-          consumer.queue.send(String(event.id), '', pattern.fifo ? groupOf(event.key) : undefined);
+          if (consumer.queue.send(String(event.id), '', pattern.fifo ? groupOf(event.key) : undefined)) answeredReceive = true;
         }
         recorder.count('sent', nowMs, events.length);
         recorder.count('accepted', nowMs, events.length);
+        return answeredReceive;
       },
       sample: (nowMs) => consumer.sample(nowMs),
       isDrained: () => consumer.isDrained(),
@@ -256,8 +260,8 @@ const kinesis: SimulatedSource<KinesisPattern> = {
         for (const event of events) ledger.recordSent(event.id, nowMs);
         recorder.count('sent', nowMs, events.length);
         put(events, 1);
+        return false;
       },
-      sendStartsNoJobs: true,
       sample(nowMs) {
         for (const shardId of stream.shardIds) recorder.shardIteratorAge(shardId, nowMs, mapping.takeIteratorAgeMs(shardId, nowMs));
         recorder.gauge('pollers', nowMs, mapping.busyLanes);
@@ -408,6 +412,7 @@ const eventbridge: SimulatedSource<EventBridgePattern> = {
         for (const event of events) ledger.recordSent(event.id, nowMs);
         recorder.count('sent', nowMs, events.length);
         putEntries(events, 1);
+        return true;
       },
       sample: (nowMs) => delivery.sample(nowMs),
       isDrained: () => invocations.size === 0 && delivery.queue.size === 0 && ledger.unfinished === 0 && fn.concurrency === 0,
@@ -458,6 +463,7 @@ const s3: SimulatedSource<S3Pattern> = {
         for (const event of events) ledger.recordSent(event.id, nowMs);
         recorder.count('sent', nowMs, events.length);
         for (const event of events) put(event);
+        return true;
       },
       sample: (nowMs) => consumer.sample(nowMs),
       isDrained: () => consumer.isDrained(),
@@ -563,6 +569,7 @@ const apigateway: SimulatedSource<ApiGatewayPattern> = {
         for (const event of events) ledger.recordSent(event.id, nowMs);
         recorder.count('sent', nowMs, events.length);
         for (const event of events) request(event);
+        return true;
       },
       sample() {},
       isDrained: () => inFlight.size === 0 && fn.concurrency === 0,

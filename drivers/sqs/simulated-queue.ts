@@ -113,8 +113,8 @@ export class SimulatedQueue implements PolledQueue {
     return this.inFlightCount;
   }
 
-  /** SendMessage: the message is visible at once (no delay queues). */
-  send(messageId: string, body: string, messageGroupId?: string): void {
+  /** SendMessage: the message is visible at once (no delay queues). Returns whether it answered a waiting receive. */
+  send(messageId: string, body: string, messageGroupId?: string): boolean {
     const sequence = this.nextSequence++;
     const message: StoredMessage['message'] = { messageId, receiptHandle: messageId, body, receiveCount: 0, sentTimestampMs: this.clock.nowMs() };
     if (this.options.fifo) {
@@ -123,7 +123,7 @@ export class SimulatedQueue implements PolledQueue {
     }
     const stored: StoredMessage = { message, deleted: false, inFlight: false };
     this.makeVisible([stored], false);
-    this.wakeWaiters();
+    return this.wakeWaiters();
   }
 
   async receive(maxMessages: number, waitMs: number, signal: AbortSignal): Promise<QueueMessage[]> {
@@ -190,17 +190,21 @@ export class SimulatedQueue implements PolledQueue {
     return this.visibleCount;
   }
 
-  private wakeWaiters(): void {
+  /** Answers waiting receives while messages are visible; returns whether it answered any. */
+  private wakeWaiters(): boolean {
+    let answered = false;
     while (this.visibleCount > 0 && this.waiters.length > 0) {
       const waiter = this.waiters.shift()!;
       if (waiter.done) continue;
       const messages = this.take(waiter.maxMessages);
       if (messages.length === 0) {
         this.waiters.unshiftAll([waiter]);
-        return;
+        return answered;
       }
       this.answer(waiter, messages);
+      answered = true;
     }
+    return answered;
   }
 
   /** Hands out up to `maxMessages` visible messages, hidden for the visibility timeout. */
