@@ -72,7 +72,7 @@ export async function main(argv: string[], io: { out: NodeJS.WriteStream; err: N
     .command('predict')
     .description('predict a scenario on simulated time: the same scaling rules, no emulator, at any scale (writes a run folder marked predicted)')
     .argument('<scenario>', 'scenario YAML file')
-    .addOption(new Option('--fidelity <fidelity>', 'exact (every event), aggregate (counts per time step) or auto (exact up to 2,000,000 events)').choices(['exact', 'aggregate', 'auto']).default('auto'))
+    .addOption(new Option('--fidelity <fidelity>', 'exact (every event), aggregate (counts per time step) or auto (exact when it is estimated to take at most 10 s)').choices(['exact', 'aggregate', 'auto']).default('auto'))
     .option('--out <dir>', 'folder for run results', 'runs')
     .option('--only <names...>', 'predict only these patterns')
     .option('--junit <file>', 'write the threshold results as JUnit XML')

@@ -59,6 +59,7 @@ export async function predictCommand(file: string, flags: PredictFlags, io: Io):
     scenarioFile: file,
     fidelity: flags.fidelity,
     only: flags.only,
+    onFidelityChosen: (fidelity, why) => io.printError(`fidelity auto: ${fidelity} (${why})`),
     onPatternStart: (name, index, count, fidelity) => io.printError(`pattern ${index + 1}/${count}: ${name} (predicted, ${fidelity})`),
   });
   const costModels = sourceCostModels();

@@ -1,11 +1,11 @@
 import { hostname, cpus } from 'node:os';
 import { sluiceVersion } from '../core/sluice-version.ts';
-import { patternNameOf, type Scenario } from '../scenario/schema.ts';
+import { patternNameOf, type PatternSpec, type Scenario } from '../scenario/schema.ts';
 import { runResultSchemaVersion, type PatternResult, type RunResult } from '../analysis/run-result.ts';
 import { randomBytes } from 'node:crypto';
 import { ArrivalSchedule } from '../load/arrival-schedule.ts';
 import { simulateExact } from './exact-simulation.ts';
-import { simulateAggregate } from './aggregate-model.ts';
+import { simulateAggregate, type AggregateSimulation } from './aggregate-model.ts';
 
 export const fidelities = ['exact', 'aggregate', 'auto'] as const;
 export type Fidelity = (typeof fidelities)[number];
@@ -16,8 +16,38 @@ export type Fidelity = (typeof fidelities)[number];
  */
 export const rulesVersion = `sluice ${sluiceVersion} rules, AWS defaults as of 2026-11`;
 
-/** Above this many events per pattern, `auto` predicts in aggregate (the exact mode's memory and time grow with each event). */
-export const exactEventsMax = 2_000_000;
+/**
+ * Past this many events per pattern the exact mode is not run by `auto`: its event ledger
+ * holds 11 bytes an event (run/event-ledger.ts), and a prediction stays under 500 MB.
+ */
+export const exactEventsMax = 20_000_000;
+
+/** Up to this many events per pattern `auto` runs exact without an estimate: a few seconds at the slowest cost per event. */
+export const exactEventsWithoutEstimate = 250_000;
+
+/** Between the two sizes, `auto` runs exact when the exact mode is estimated to take at most this long. */
+export const autoExactWallMsMax = 10_000;
+
+/**
+ * What the exact mode costs on one core, µs: an event through its source's store and
+ * mapping, and an invoke through the runtime (`npm run bench`'s exact lines and one-event
+ * invokes of every source, 2026-12). SQS messages are received and deleted as well as sent; an
+ * S3 notification may go through a queue.
+ */
+const exactMicrosPerEvent: Record<PatternSpec['source'], number> = { sqs: 1.5, kinesis: 0.5, eventbridge: 0.5, s3: 1.5, apigateway: 0.5 };
+const exactMicrosPerInvoke = 10;
+
+/** The fidelity `auto` picks by size alone, or `estimate` where the aggregate's invocations decide it. */
+export function fidelityBySize(scenario: Scenario): 'exact' | 'aggregate' | 'estimate' {
+  const events = new ArrivalSchedule(scenario.workload.phases).totalArrivals * scenario.workload.eventsPerArrival;
+  if (events <= exactEventsWithoutEstimate) return 'exact';
+  return events <= exactEventsMax ? 'estimate' : 'aggregate';
+}
+
+/** How long the exact mode would take on one core for a pattern whose aggregate made these events and invocations. */
+export function estimatedExactWallMs(source: PatternSpec['source'], events: number, invocations: number): number {
+  return (events * exactMicrosPerEvent[source] + invocations * exactMicrosPerInvoke) / 1000;
+}
 
 /**
  * Figures sluice models beyond what AWS documents, named in every prediction: AWS publishes
@@ -48,13 +78,8 @@ export interface PredictOptions {
   /** What else the prediction modelled, said in its `prediction.modelled` (e.g. how a stand-in was measured). */
   modelledAlso?: string[];
   onPatternStart?: (patternName: string, index: number, count: number, fidelity: 'exact' | 'aggregate') => void;
-}
-
-/** The fidelity `auto` picks for a scenario: exact while every event fits, else aggregate. */
-export function chosenFidelity(scenario: Scenario, fidelity: Fidelity = 'auto'): 'exact' | 'aggregate' {
-  if (fidelity !== 'auto') return fidelity;
-  const events = new ArrivalSchedule(scenario.workload.phases).totalArrivals * scenario.workload.eventsPerArrival;
-  return events <= exactEventsMax ? 'exact' : 'aggregate';
+  /** What `auto` chose and why, once it has. */
+  onFidelityChosen?: (fidelity: 'exact' | 'aggregate', why: string) => void;
 }
 
 /**
@@ -66,17 +91,41 @@ export async function predictScenario(options: PredictOptions): Promise<RunResul
   const wallStartedMs = performance.now();
   const { scenario } = options;
   const startedAtMs = Date.now();
-  const fidelity = chosenFidelity(scenario, options.fidelity);
   const selected = scenario.patterns.filter((pattern) => !options.only || options.only.includes(patternNameOf(pattern)));
+  const runs = selected.map((pattern) => {
+    const patternName = patternNameOf(pattern);
+    return { pattern, patternName, scenario: options.functionOf ? { ...scenario, function: options.functionOf(patternName) } : scenario };
+  });
+  const startMs = startedAtMs;
+  const aggregateOf = (run: (typeof runs)[number]) => simulateAggregate({ scenario: run.scenario, pattern: run.pattern, patternName: run.patternName, startMs });
+  let fidelity: 'exact' | 'aggregate';
+  // `auto` between the sizes: the aggregate first (fast at these sizes), and exact when its invocations say exact fits the time.
+  let aggregates: AggregateSimulation[] | undefined;
+  if (options.fidelity !== undefined && options.fidelity !== 'auto') fidelity = options.fidelity;
+  else {
+    const bySize = fidelityBySize(scenario);
+    const events = new ArrivalSchedule(scenario.workload.phases).totalArrivals * scenario.workload.eventsPerArrival;
+    if (bySize !== 'estimate') {
+      fidelity = bySize;
+      options.onFidelityChosen?.(fidelity, bySize === 'exact' ? `${events.toLocaleString('en-US')} events a pattern, at most ${exactEventsWithoutEstimate.toLocaleString('en-US')}` : `${events.toLocaleString('en-US')} events a pattern, over the exact mode's ${exactEventsMax.toLocaleString('en-US')}`);
+    } else {
+      aggregates = runs.map(aggregateOf);
+      const estimateMs = aggregates.reduce((sum, aggregate, index) => sum + estimatedExactWallMs(runs[index]!.pattern.source, aggregate.simulatedEvents, aggregate.result.summary.invocations), 0);
+      fidelity = estimateMs <= autoExactWallMsMax ? 'exact' : 'aggregate';
+      const invocations = aggregates.reduce((sum, aggregate) => sum + aggregate.result.summary.invocations, 0);
+      options.onFidelityChosen?.(
+        fidelity,
+        `exact estimated at ${(estimateMs / 1000).toFixed(1)} s on one core (${events.toLocaleString('en-US')} events a pattern, ${invocations.toLocaleString('en-US')} invocations in the aggregate), ${fidelity === 'exact' ? 'within' : 'over'} ${autoExactWallMsMax / 1000} s`,
+      );
+      if (fidelity === 'exact') aggregates = undefined;
+    }
+  }
   const patterns: PatternResult[] = [];
   let simulatedEvents = 0;
-  for (const [index, pattern] of selected.entries()) {
-    const patternName = patternNameOf(pattern);
-    options.onPatternStart?.(patternName, index, selected.length, fidelity);
-    const startMs = startedAtMs;
-    const patternScenario = options.functionOf ? { ...scenario, function: options.functionOf(patternName) } : scenario;
+  for (const [index, run] of runs.entries()) {
+    options.onPatternStart?.(run.patternName, index, runs.length, fidelity);
     const simulation =
-      fidelity === 'exact' ? await simulateExact({ scenario: patternScenario, pattern, patternName, startMs }) : simulateAggregate({ scenario: patternScenario, pattern, patternName, startMs });
+      aggregates?.[index] ?? (fidelity === 'exact' ? await simulateExact({ scenario: run.scenario, pattern: run.pattern, patternName: run.patternName, startMs }) : aggregateOf(run));
     simulatedEvents += simulation.simulatedEvents;
     patterns.push(simulation.result);
   }

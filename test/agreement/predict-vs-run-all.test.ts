@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseScenario } from '../../scenario/load.ts';
 import { runScenario } from '../../run/run-scenario.ts';
-import { chosenFidelity, predictScenario } from '../../predict/predict-scenario.ts';
+import { fidelityBySize, predictScenario } from '../../predict/predict-scenario.ts';
 import { agreementOf, formatAgreement, type AgreementFigure } from '../../predict/agreement.ts';
 
 /**
@@ -82,7 +82,7 @@ describe('sluice predict against a real embedded run, every shipped scenario at 
   for (const file of files) {
     const scenario = parseScenario(readFileSync(file, 'utf8'), file, undefined, { enforceEventCap: false });
     const skipped =
-      scenario.function.handler.type !== 'synthetic' ? 'its handler is a module, which a prediction does not run' : chosenFidelity(scenario) === 'aggregate' ? 'beyond what one machine runs (aggregate only)' : undefined;
+      scenario.function.handler.type !== 'synthetic' ? 'its handler is a module, which a prediction does not run' : fidelityBySize(scenario) === 'aggregate' ? 'beyond what one machine runs (aggregate only)' : undefined;
     it.skipIf(skipped !== undefined)(`${file}${skipped ? ` (skipped: ${skipped})` : ''}`, async () => {
       const measured = await runScenario({ scenario, scenarioFile: file, signal: new AbortController().signal });
       const predicted = await predictScenario({ scenario, scenarioFile: file, fidelity: 'exact' });

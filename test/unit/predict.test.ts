@@ -4,7 +4,7 @@ import { parseScenario } from '../../scenario/load.ts';
 import { patternNameOf } from '../../scenario/schema.ts';
 import { simulateExact } from '../../predict/exact-simulation.ts';
 import { simulateAggregate } from '../../predict/aggregate-model.ts';
-import { predictScenario } from '../../predict/predict-scenario.ts';
+import { estimatedExactWallMs, fidelityBySize, predictScenario } from '../../predict/predict-scenario.ts';
 import { ArrivalSchedule } from '../../load/arrival-schedule.ts';
 import { parseRunResult } from '../../analysis/run-result-schema.ts';
 import { modeLines, renderRunMarkdown } from '../../analysis/report-markdown.ts';
@@ -36,6 +36,25 @@ describe('sluice predict', () => {
 
   // https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html — "each function can
   // scale by 1,000 execution environments every 10 seconds".
+  it('auto: exact for a small scenario, and between the sizes exact only where the aggregate\'s invocations put the exact mode within 10 s', async () => {
+    const choose = async (yaml: string) => {
+      const chosen: string[] = [];
+      const result = await predictScenario({ scenario: scenarioOf(yaml), scenarioFile: 'auto.yaml', onFidelityChosen: (fidelity, why) => chosen.push(`${fidelity}: ${why}`) });
+      return { fidelity: result.prediction!.fidelity, chosen: chosen.join('') };
+    };
+    const small = await choose('name: small\nworkload:\n  phases: [{ duration: 10, arrivalRate: 100 }]\nfunction:\n  handler: { duration: { p50: 40ms, p99: 120ms } }\npatterns:\n  - source: sqs\n');
+    expect(small).toEqual({ fidelity: 'exact', chosen: 'exact: 1,000 events a pattern, at most 250,000' });
+    // 300,000 records in batches of up to 500: about 720 invokes, well inside the time.
+    const stream = await choose('name: stream\nworkload:\n  phases: [{ duration: 60, arrivalRate: 5000 }]\n  keys: { count: 500 }\nfunction:\n  handler: { duration: { p50: 40ms, p99: 120ms } }\npatterns:\n  - source: kinesis\n    shards: 6\n    batchSize: 500\n');
+    expect(stream.fidelity).toBe('exact');
+    expect(stream.chosen).toMatch(/^exact: exact estimated at 0\.\d s on one core \(300,000 events a pattern, [67]\d\d invocations in the aggregate\), within 10 s$/);
+    // 1,200,000 messages, each its own invoke: over the time (the exact mode took 10.3 s here).
+    const queue = await choose('name: queue\nworkload:\n  phases: [{ duration: 120, arrivalRate: 10000 }]\nfunction:\n  handler: { duration: { p50: 10ms, p99: 30ms } }\npatterns:\n  - source: sqs\n    batchSize: 1\n');
+    expect(queue).toEqual({ fidelity: 'aggregate', chosen: 'aggregate: exact estimated at 13.8 s on one core (1,200,000 events a pattern, 1,200,000 invocations in the aggregate), over 10 s' });
+    expect(fidelityBySize(scenarioOf(readFileSync('scenarios/day-1b.yaml', 'utf8')))).toBe('aggregate');
+    expect(estimatedExactWallMs('kinesis', 600_000, 6_251)).toBeCloseTo(362.51);
+  });
+
   it('adds at most 1,000 environments per 10 s per function (burst-100k)', () => {
     const scenario = scenarioOf(readFileSync('scenarios/burst-100k.yaml', 'utf8'));
     const { result } = simulateAggregate({ scenario, pattern: scenario.patterns[0]!, patternName: 'apigateway', startMs });
