@@ -97,10 +97,23 @@ interface Cohort {
   errors?: number;
 }
 
+/**
+ * Events some invokes carry: cohorts taken for them, each in the share `weight` × `share` (a
+ * duration quantile's, a cold or warm start's), arrived `shiftMs` earlier than the cohort says
+ * (SQS: the wait for a busy poller). One part refers to the taken cohorts, where a copy of
+ * each for every quantile was most of what a stream's aggregate allocated.
+ */
+interface EndingPart {
+  cohorts: readonly Cohort[];
+  weight: number;
+  share: number;
+  shiftMs: number;
+}
+
 /** Invokes that end in the same step: the events they carry and the environments they free. */
 interface Ending {
   invokes: number;
-  cohorts: Cohort[];
+  parts: EndingPart[];
   /** Kinesis: the invokes by shard, whose lanes they free. */
   byShard?: Map<number, number>;
 }
@@ -301,7 +314,15 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   // wheel), for the oldest unfinished event and the run's max age.
   const inFlightOldestFirst = (): Array<[number, number]> => {
     const byArrival = new Map<number, number>();
-    for (const ending of wheel) if (ending) for (const cohort of ending.cohorts) byArrival.set(cohort.arrivedAtMs, (byArrival.get(cohort.arrivedAtMs) ?? 0) + cohort.count);
+    for (const ending of wheel) {
+      if (!ending) continue;
+      for (const { cohorts, weight, share, shiftMs } of ending.parts) {
+        for (const cohort of cohorts) {
+          const arrivedAtMs = cohort.arrivedAtMs - shiftMs;
+          byArrival.set(arrivedAtMs, (byArrival.get(arrivedAtMs) ?? 0) + cohort.count * weight * share);
+        }
+      }
+    }
     return [...byArrival].sort((a, b) => a[0] - b[0]);
   };
 
@@ -381,13 +402,13 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         if (invokesHere <= 0) continue;
         const endStep = stepIndex + Math.max(1, Math.round((durationMs + extraMs) / stepMs));
         const slot = endStep % wheelSize;
-        const ending = wheel[slot] ?? { invokes: 0, cohorts: [] };
+        const ending = wheel[slot] ?? { invokes: 0, parts: [] };
         ending.invokes += invokesHere;
         if (shardIndex !== undefined) {
           ending.byShard ??= new Map();
           ending.byShard.set(shardIndex, (ending.byShard.get(shardIndex) ?? 0) + invokesHere);
         }
-        for (const cohort of cohorts) ending.cohorts.push({ ...cohort, arrivedAtMs: cohort.arrivedAtMs - waitedForPollerMs, count: cohort.count * weight * share });
+        ending.parts.push({ cohorts, weight, share, shiftMs: waitedForPollerMs });
         wheel[slot] = ending;
         invokeDuration.record(durationMs, invokesHere);
         invocationGbMsTotal += invokesHere * durationMs;
@@ -410,27 +431,31 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       if (ending.byShard) for (const [index, invokes] of ending.byShard) shards[index]!.busy = Math.max(0, shards[index]!.busy - invokes);
       idle.push({ lastUsedMs: nowMs, count: ending.invokes });
       idleCount += ending.invokes;
-      for (const cohort of ending.cohorts) {
-        eventsInInvokes -= cohort.count;
-        const ok = cohort.count * (1 - errorRate);
-        const errored = cohort.count - ok;
-        completed += ok;
-        point.completed += ok;
-        endToEnd.record(nowMs - cohort.arrivedAtMs, ok);
-        const errors = (cohort.errors ?? 0) + 1;
-        if (asyncRetry && errored > 0 && errors <= asyncRetry.maximumRetryAttempts) {
-          const delays = asyncRetry.errorRetryDelaysMs;
-          const delayMs = delays.length === 0 ? 0 : delays[Math.min(errors, delays.length) - 1]!;
-          const dueStep = stepIndex + Math.max(1, Math.round(delayMs / stepMs));
-          const due = retriesDue.get(dueStep) ?? new Map<string, Cohort>();
-          const queuedAtMs = cohort.queuedAtMs ?? cohort.arrivedAtMs;
-          const key = `${cohort.arrivedAtMs}:${queuedAtMs}:${errors}`;
-          const same = due.get(key);
-          if (same) same.count += errored;
-          else due.set(key, { arrivedAtMs: cohort.arrivedAtMs, queuedAtMs, count: errored, errors });
-          retriesDue.set(dueStep, due);
-          retriesWaiting += errored;
-        } else failed += errored;
+      for (const { cohorts, weight, share, shiftMs } of ending.parts) {
+        for (const cohort of cohorts) {
+          const count = cohort.count * weight * share;
+          const arrivedAtMs = cohort.arrivedAtMs - shiftMs;
+          eventsInInvokes -= count;
+          const ok = count * (1 - errorRate);
+          const errored = count - ok;
+          completed += ok;
+          point.completed += ok;
+          endToEnd.record(nowMs - arrivedAtMs, ok);
+          const errors = (cohort.errors ?? 0) + 1;
+          if (asyncRetry && errored > 0 && errors <= asyncRetry.maximumRetryAttempts) {
+            const delays = asyncRetry.errorRetryDelaysMs;
+            const delayMs = delays.length === 0 ? 0 : delays[Math.min(errors, delays.length) - 1]!;
+            const dueStep = stepIndex + Math.max(1, Math.round(delayMs / stepMs));
+            const due = retriesDue.get(dueStep) ?? new Map<string, Cohort>();
+            const queuedAtMs = cohort.queuedAtMs ?? arrivedAtMs;
+            const key = `${arrivedAtMs}:${queuedAtMs}:${errors}`;
+            const same = due.get(key);
+            if (same) same.count += errored;
+            else due.set(key, { arrivedAtMs, queuedAtMs, count: errored, errors });
+            retriesDue.set(dueStep, due);
+            retriesWaiting += errored;
+          } else failed += errored;
+        }
       }
       invocationErrors += ending.invokes * errorRate;
       point.failedInvocations += ending.invokes * errorRate;
