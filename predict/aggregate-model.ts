@@ -309,6 +309,12 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   let arrivalsSoFar = 0;
   let messagesWaitedAllSecond = true;
   let emptyInSecond = false;
+  // SQS with a batching window: messages wake the gathering pollers in turn, so their batches
+  // grow together and, once each is a message short of full, complete one arrival apart (a wave).
+  // What is left of the wave to fill, and the arrivals that can complete its batches.
+  let waveGatherersLeft = 0;
+  let waveArrivals = 0;
+  let arrivedInStep = 0;
 
   // SQS, once a second: the events still in invokes by arrival, oldest first (one walk of the
   // wheel), for the oldest unfinished event and the run's max age.
@@ -419,6 +425,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
   };
 
   for (; nowMs < drainEndMs || busy > 0; stepIndex += 1) {
+    arrivedInStep = 0;
     if (nowMs >= loadEndMs && backlog.count < 0.5 && heldByQuota.count < 0.5 && retriesWaiting < 0.5 && read.count < 0.5 && shardsHold() < 0.5 && busy < 1e-6) break;
     if (nowMs >= drainEndMs + 900_000) break;
     // Invokes that end now free their environments; their events complete (or fail).
@@ -516,6 +523,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         if (events > 0) {
           // Arrivals due within the step count from its start, when they can first be taken: latency is then the handler's, not half a step less.
           (pattern.source === 'eventbridge' ? heldByQuota : backlog).push({ arrivedAtMs: nowMs, count: events });
+          arrivedInStep = events;
         }
       }
     }
@@ -623,16 +631,32 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
       } else if (pattern.source === 'sqs') {
         // A batching window (sqs-mapping.ts collectBatch): free pollers gather side by side, each
         // message waking the next in turn, so each holds its share; a poller invokes once its
-        // batch is full, or once the window it opened with its first message has passed.
+        // batch is full, or once the window it opened with its first message has passed. Their
+        // batches grow together, so they go in a wave, one arrival apart: once each is a message
+        // short of full, each arrival fills the next; once the first window has passed, the next
+        // ends at the next arrival (their first messages came in turn), or a step on when no more
+        // arrive. A batch of the wave is its gatherer's part of every cohort waiting, so the
+        // wave's batches take every message between them.
         const gatherers = Math.max(1, Math.min(Math.floor(sourceRoom), Math.floor(backlogCount)));
         const share = backlogCount / gatherers;
         const windowPassed = nowMs - (read.oldestQueuedAtMs() ?? nowMs) >= pattern.maximumBatchingWindow;
-        if (share >= batchMax) wantedInvokes = Math.min(sourceRoom, Math.floor(backlogCount / batchMax));
-        else if (windowPassed && sourceRoom >= 1 && concurrencyRoom >= 1) {
-          // The first poller's window ends: its batch is every gatherer's share, across the window's arrivals.
-          wantedInvokes = 0;
-          startInvokes(1, share, read, undefined, read.takeShare(share / backlogCount));
-        } else wantedInvokes = 0;
+        wantedInvokes = 0;
+        if (waveGatherersLeft === 0 && share < batchMax && ((share >= batchMax - 1 && batchMax > 1) || windowPassed)) {
+          waveGatherersLeft = gatherers;
+          waveArrivals = windowPassed ? 1 : 0;
+        } else if (waveGatherersLeft > 0) waveArrivals += arrivedInStep > 0 ? arrivedInStep : windowPassed ? 1 : 0;
+        if (waveGatherersLeft === 0) {
+          if (share >= batchMax) wantedInvokes = Math.min(sourceRoom, Math.floor(backlogCount / batchMax));
+        } else {
+          const completing = Math.floor(Math.min(waveArrivals, waveGatherersLeft, sourceRoom, concurrencyRoom));
+          if (completing >= 1) {
+            const part = completing / waveGatherersLeft;
+            const { started } = startInvokes(completing, backlogCount * part, read, undefined, read.takeShare(part));
+            waveArrivals -= started;
+            waveGatherersLeft = Math.max(0, waveGatherersLeft - started);
+          }
+          if (read.count < 0.5) waveGatherersLeft = 0;
+        }
       }
       const allowed = pattern.source === 'sqs' ? Math.floor(Math.min(wantedInvokes, concurrencyRoom)) : Math.min(wantedInvokes, concurrencyRoom);
       if (wantedInvokes > concurrencyRoom && pattern.source !== 'apigateway') countThrottles(wantedInvokes - concurrencyRoom);
