@@ -40,7 +40,14 @@ const namedGaps: Record<string, NamedGap[]> = {
     { figure: 'peakConcurrency', measured: 'below', gapMax: 0.6, why: wakesEveryPoll },
     { figure: 'maxAgeMs', measured: 'above', gapMax: 0.6, why: wakesEveryPoll },
   ],
-  'scenarios/s3-to-sqs.yaml s3-eventbridge': [{ figure: 'p99EndToEndMs', measured: 'above', gapMax: 0.45, why: 'the embedded bus adds its own delivery time to each notification' }],
+  'scenarios/s3-to-sqs.yaml s3-eventbridge': [
+    {
+      figure: 'p99EndToEndMs',
+      measured: 'either',
+      gapMax: 0.45,
+      why: 'the p99 of the 90 notifications of a 3 s run is nearly their slowest: the exact mode’s own seeds give 228–314 ms, and the embedded bus adds its own delivery time to each (runs measured up to 45 % above the prediction, and once, on 2026-12-04, 234 ms against 314)',
+    },
+  ],
   'scenarios/s3-basic.yaml s3': [{ figure: 'p99EndToEndMs', measured: 'above', gapMax: 0.25, why: httpPerEvent }],
   'scenarios/compare-all.yaml eventbridge': [{ figure: 'peakConcurrency', measured: 'above', gapMax: 0.35, why: sharedCores }],
   'scenarios/compare-all.yaml s3': [{ figure: 'peakConcurrency', measured: 'above', gapMax: 0.35, why: sharedCores }],
