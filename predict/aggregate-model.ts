@@ -914,20 +914,31 @@ class CohortQueue {
  * millisecond and rounded once at the end, so a thin tail is neither lost nor inflated.
  */
 class FractionalHistogram {
-  private readonly counts = new Map<number, number>();
+  /**
+   * Count by millisecond, grown to the largest value recorded: a stream's aggregate records
+   * each cohort once per duration quantile (millions of records a minute of load), where a map
+   * lookup per record was a tenth of its time.
+   */
+  private counts = new Float64Array(1024);
 
   record(valueMs: number, count: number): void {
     if (!(count > 0)) return;
     const key = Math.min(3_600_000, Math.max(1, Math.round(valueMs)));
-    this.counts.set(key, (this.counts.get(key) ?? 0) + count);
+    if (key >= this.counts.length) {
+      const grown = new Float64Array(Math.min(3_600_001, Math.max(key + 1, this.counts.length * 2)));
+      grown.set(this.counts);
+      this.counts = grown;
+    }
+    this.counts[key] += count;
   }
 
   toHistogram() {
     const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
     // Carry the rounding remainder from value to value, so the total stays the model's.
     let carry = 0;
-    for (const key of [...this.counts.keys()].sort((a, b) => a - b)) {
-      const exact = this.counts.get(key)! + carry;
+    for (let key = 1; key < this.counts.length; key += 1) {
+      if (this.counts[key] === 0) continue;
+      const exact = this.counts[key]! + carry;
       const whole = Math.round(exact);
       carry = exact - whole;
       if (whole > 0) histogram.recordValueWithCount(key, whole);
