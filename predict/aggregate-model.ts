@@ -383,7 +383,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     return { warm, cold: Math.min(cold, Math.max(0, wanted - warm)) };
   };
 
-  const startInvokes = (invokes: number, events: number, from: CohortQueue = read, shardIndex?: number, taken?: Cohort[], waitedForPollerMs = 0) => {
+  const startInvokes = (invokes: number, events: number, from: CohortQueue = read, shardIndex?: number, takeFor?: (started: number) => Cohort[], waitedForPollerMs = 0) => {
     const { warm, cold } = takeEnvironments(invokes);
     const started = warm + cold;
     if (started < invokes) countThrottles(invokes - started);
@@ -393,8 +393,9 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
     coldStarts += cold;
     point.coldStarts += cold;
     if (Math.round(cold) > 0) initDuration.recordValueWithCount(Math.max(1, Math.round(initMs)), Math.round(cold));
-    // The events, oldest first, spread over the started invokes' duration quantiles.
-    const cohorts = taken ?? from.take(eventsTaken);
+    // The events, spread over the started invokes' duration quantiles: the oldest, or what the
+    // caller takes for as many invokes as started (taken now, so none for invokes that did not).
+    const cohorts = takeFor ? takeFor(started) : from.take(eventsTaken);
     for (const cohort of cohorts) eventsInInvokes += cohort.count;
     if (pattern.source === 'sqs' && cohorts.length > 0) sqsWaitTrend.received(nowMs - cohorts[0]!.arrivedAtMs);
     // A retry's age counts from its first enqueue (the queue's head, read once a second, shows only the first attempts').
@@ -650,8 +651,7 @@ export function simulateAggregate(options: AggregateSimulationOptions): Aggregat
         } else {
           const completing = Math.floor(Math.min(waveArrivals, waveGatherersLeft, sourceRoom, concurrencyRoom));
           if (completing >= 1) {
-            const part = completing / waveGatherersLeft;
-            const { started } = startInvokes(completing, backlogCount * part, read, undefined, read.takeShare(part));
+            const { started } = startInvokes(completing, (backlogCount * completing) / waveGatherersLeft, read, undefined, (started) => read.takeShare(started / waveGatherersLeft));
             waveArrivals -= started;
             waveGatherersLeft = Math.max(0, waveGatherersLeft - started);
           }
